@@ -1,0 +1,105 @@
+"""Skill study: the outcome model against the floor, the peer and the ceiling.
+
+On ``--districts`` simulated districts of the bundled data's scale (the package's generator,
+one seed each), from Q2 origins (forecasting the rest of that year) and Q4 origins
+(forecasting the next year), every forecaster predicts each project's events; scores are
+pooled over districts and origins **on the projects still open at the as-of date**.
+
+* floor: the stage-weighted baseline (planners' spreadsheet);
+* peer: gradient boosting per event (``benchmarks/peer.py``);
+* model: :class:`forecasting.OutcomeModel`;
+* ceiling: :class:`forecasting.oracle.Oracle`, handed the generator's true parameters.
+
+Brier skill score against the floor, with a bootstrap interval over (district, origin)
+clusters; the model's skill as a share of the oracle's; expected calibration error.
+
+Usage::
+
+    python benchmarks/skill_study.py --districts 10 --out benchmarks/results
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peer import Peer  # noqa: E402
+
+from forecasting import OutcomeModel, StageWeighted  # noqa: E402
+from forecasting.backtest import score_forecast  # noqa: E402
+from forecasting.forecast import settled_probabilities  # noqa: E402
+from forecasting.generator import simulate_district  # noqa: E402
+from forecasting.history import History  # noqa: E402
+from forecasting.oracle import Oracle  # noqa: E402
+from forecasting.scoring import bootstrap_skill, brier_score, expected_calibration_error  # noqa: E402
+
+PAIRS = (("2022Q2", 2022), ("2022Q4", 2023), ("2023Q2", 2023))
+
+
+def study(n_districts: int, *, first_seed: int = 100, pairs=PAIRS, n_param_draws: int = 30) -> pd.DataFrame:
+    rows = []
+    for seed in range(first_seed, first_seed + n_districts):
+        t0 = time.time()
+        sim = simulate_district(rng=seed, end="2023Q4")
+        full = History(sim.district, sim.effort, sim.snapshots())
+        forecasters = [StageWeighted(), Peer(), OutcomeModel(n_param_draws=n_param_draws), Oracle(sim)]
+        for origin, year in pairs:
+            h = full.upto(origin)
+            settled = settled_probabilities(h, year).set_index("project_id")
+            for f in forecasters:
+                fc = f.fit(h).forecast(year)
+                proj, _ = score_forecast(fc, full)
+                col = {"signed": "p_signed", "groundbreaking": "p_groundbreaking", "provincial": "p_provincial"}
+                is_open = [
+                    np.isnan(settled.loc[pid, col.get(ev, f"p_{ev}")]) for pid, ev in zip(proj["project_id"], proj["event"])
+                ]
+                proj["open"] = is_open
+                rows.append(proj.assign(district=seed, origin=origin, year=year, forecaster=f.name,
+                                        kind="Q4" if origin.endswith("Q4") else "Q2"))
+        print(f"district {seed}: {time.time() - t0:.1f} s", flush=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def summarise(rows: pd.DataFrame, *, n_boot: int = 1000) -> pd.DataFrame:
+    d = rows[rows["open"]].copy()
+    d["cluster"] = d["district"].astype(str) + "/" + d["origin"]
+    ref = d[d["forecaster"] == "stage_weighted"].set_index(["cluster", "project_id", "event"])["p"]
+    d = d.join(ref.rename("p_ref"), on=["cluster", "project_id", "event"])
+    out = []
+    for (kind, event, name), g in d.groupby(["kind", "event", "forecaster"]):
+        est, lo, hi = bootstrap_skill(g, prob_col="p", ref_col="p_ref", outcome_col="y", group_col="cluster",
+                                      n_boot=n_boot, alpha=0.1, rng=0)
+        out.append({"origins": kind, "event": event, "forecaster": name, "n": len(g), "events": int(g["y"].sum()),
+                    "brier": brier_score(g["p"], g["y"]), "bss": est, "bss_lo": lo, "bss_hi": hi,
+                    "ece": expected_calibration_error(g["p"].to_numpy(), g["y"].to_numpy())})
+    s = pd.DataFrame(out)
+    oracle = s[s["forecaster"] == "oracle"].set_index(["origins", "event"])["bss"]
+    s["share_of_oracle"] = s["bss"] / s.set_index(["origins", "event"]).index.map(oracle)
+    return s
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--districts", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    rows = study(args.districts, first_seed=args.first_seed)
+    summary = summarise(rows)
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(args.out / "skill_study.csv", index=False, float_format="%.4f")
+    pd.set_option("display.width", 200)
+    print(summary.round(3).to_string(index=False))
+    print(f"total {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

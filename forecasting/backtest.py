@@ -1,0 +1,227 @@
+"""Rolling-origin backtests: forecast with what was known then, score against what happened.
+
+At every past quarter from the third year of history on, each forecaster is fitted on the
+as-of view (:meth:`History.upto`) and asked for the rest of that calendar year (from Q4
+origins, whose year is already over, for the next year). Forecasts are scored against the
+latest snapshot, only for target years that the snapshots have fully seen.
+
+Scores are kept long (one row per origin, forecaster, project and event), so any cut —
+per event, per origin, open projects only — is a ``groupby`` away.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .forecast import Forecast, Forecaster, settled_probabilities
+from .history import History, target_counts, year_events
+from .scoring import (
+    bootstrap_skill,
+    brier_score,
+    expected_calibration_error,
+    interval_coverage,
+    log_loss,
+    reliability_table,
+)
+
+#: Per-project events scored, with their ``projects.csv`` column and ``year_events`` column.
+def event_map(history: History, year: int) -> dict[str, str]:
+    """Scored event -> ``projects.csv`` column, for the targets of ``year``."""
+    tiers = history.district.targets_for(year).tiers
+    return {
+        "signed": "p_signed",
+        "groundbreaking": "p_groundbreaking",
+        **{f"tier_{t.name}": f"p_tier_{t.name}" for t in tiers},
+        "provincial": "p_provincial",
+    }
+
+
+def origins(history: History, *, skip_years: int = 2) -> list[tuple[str, int]]:
+    """(origin quarter, target year) pairs: from the third year of history on, target years
+    fully covered by the snapshots; Q4 origins forecast the next year."""
+    first_year = int(history.quarters[0][:4]) + skip_years
+    end = history.as_of_date
+    pairs = []
+    for q in history.quarters:
+        y = int(q[:4])
+        if y < first_year:
+            continue
+        year = y + 1 if q.endswith("Q4") else y
+        if pd.Timestamp(f"{year}-12-31") <= end:
+            pairs.append((q, year))
+    return pairs
+
+
+def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long per-project rows (p, y, open) and per-target rows (interval, p_meet, realised)."""
+    year = forecast.year
+    targets = truth.district.targets_for(year)
+    ev = year_events(truth.projects, year, targets).set_index("project_id")
+    as_of_hist = None  # settled flags are part of the forecast's own history
+    P = forecast.projects.set_index("project_id")
+    rows = []
+    for event, col in event_map(truth, year).items():
+        y = ev[event].reindex(P.index).fillna(False).to_numpy(float)
+        rows.append(pd.DataFrame({"project_id": P.index, "event": event, "p": P[col].to_numpy(float), "y": y}))
+    proj = pd.concat(rows, ignore_index=True)
+    realised = target_counts(truth.projects, year, targets)
+    t = forecast.targets.set_index("target")
+    tr = t.loc[t.index != "all"].copy()
+    tr["realised"] = realised.reindex(tr.index).to_numpy()
+    tr["met"] = tr["realised"] >= tr["goal"]
+    all_met = bool(tr["met"].all())
+    tr = pd.concat([tr, pd.DataFrame({"p_meet": [t.loc["all", "p_meet"]], "met": [all_met]}, index=["all"])])
+    _ = as_of_hist
+    return proj, tr.reset_index(names="target")
+
+
+@dataclass
+class BacktestResult:
+    """Everything a backtest produced.
+
+    Attributes
+    ----------
+    projects : one row per (origin, year, forecaster, project, event): ``p``, ``y`` and
+        ``open`` (the event was still undecided at the origin).
+    targets : one row per (origin, year, forecaster, target): the forecast summary, the
+        realised count and whether the goal was met.
+    """
+
+    projects: pd.DataFrame
+    targets: pd.DataFrame
+    reference: str = "stage_weighted"
+
+    def scores(self, *, by: Sequence[str] = ("forecaster", "event"), open_only: bool = True) -> pd.DataFrame:
+        """Brier score, log loss, ECE and Brier skill against the reference, per group."""
+        d = self._open(open_only)
+        ref = d[d["forecaster"] == self.reference].set_index(["origin", "year", "project_id", "event"])["p"]
+        d = d.join(ref.rename("p_ref"), on=["origin", "year", "project_id", "event"])
+        rows = []
+        for key, g in d.groupby(list(by), sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            bs, bs_ref = brier_score(g["p"], g["y"]), brier_score(g["p_ref"], g["y"])
+            rows.append({**dict(zip(by, key)), "n": len(g), "events": int(g["y"].sum()),
+                         "brier": bs, "log_loss": log_loss(g["p"], g["y"]),
+                         "ece": expected_calibration_error(g["p"], g["y"]),
+                         "brier_skill": 1 - bs / bs_ref if bs_ref > 0 else np.nan})
+        return pd.DataFrame(rows)
+
+    def skill(self, *, open_only: bool = True, n_boot: int = 500, alpha: float = 0.1, rng=0) -> pd.DataFrame:
+        """Brier skill against the reference with a bootstrap interval over origins."""
+        d = self._open(open_only)
+        ref = d[d["forecaster"] == self.reference].set_index(["origin", "year", "project_id", "event"])["p"]
+        d = d.join(ref.rename("p_ref"), on=["origin", "year", "project_id", "event"])
+        rows = []
+        for (name, event), g in d.groupby(["forecaster", "event"], sort=True):
+            est, lo, hi = bootstrap_skill(g, prob_col="p", ref_col="p_ref", outcome_col="y",
+                                          group_col="origin", n_boot=n_boot, alpha=alpha, rng=rng)
+            rows.append({"forecaster": name, "event": event, "brier_skill": est, "lo": lo, "hi": hi, "n": len(g)})
+        return pd.DataFrame(rows)
+
+    def reliability(self, *, open_only: bool = True, n_bins: int = 10) -> pd.DataFrame:
+        """Reliability tables per forecaster and event."""
+        d = self._open(open_only)
+        frames = []
+        for (name, event), g in d.groupby(["forecaster", "event"], sort=True):
+            tab = reliability_table(g["p"].to_numpy(), g["y"].to_numpy(), n_bins=n_bins)
+            frames.append(tab.assign(forecaster=name, event=event))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def per_origin(self, *, open_only: bool = True) -> pd.DataFrame:
+        """Scores per origin, forecaster and event."""
+        return self.scores(by=("origin", "year", "forecaster", "event"), open_only=open_only)
+
+    def coverage(self) -> pd.DataFrame:
+        """Per forecaster and target: share of origins whose count fell in [p10, p90]."""
+        t = self.targets[self.targets["target"] != "all"]
+        rows = []
+        for (name, target), g in t.groupby(["forecaster", "target"], sort=True):
+            rows.append({"forecaster": name, "target": target, "origins": len(g),
+                         "coverage_p10_p90": interval_coverage(g["realised"], g["p10"], g["p90"])})
+        return pd.DataFrame(rows)
+
+    def p_meet_calibration(self) -> pd.DataFrame:
+        """Per forecaster: Brier score and mean forecast vs share met, for p_meet of every target."""
+        rows = []
+        for name, g in self.targets.groupby("forecaster", sort=True):
+            y = g["met"].astype(float)
+            rows.append({"forecaster": name, "n": len(g), "mean_p_meet": g["p_meet"].mean(),
+                         "share_met": y.mean(), "brier": brier_score(g["p_meet"], y),
+                         "ece": expected_calibration_error(g["p_meet"].to_numpy(), y.to_numpy(), n_bins=5)})
+        return pd.DataFrame(rows)
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write per-origin scores, calibration tables and the raw rows (atomically)."""
+        from .output import staged, write_csv
+
+        names = {
+            "per_origin_scores.csv": self.per_origin(),
+            "scores.csv": self.scores(),
+            "skill.csv": self.skill(),
+            "calibration.csv": self.reliability(),
+            "target_coverage.csv": self.coverage(),
+            "p_meet_calibration.csv": self.p_meet_calibration(),
+            "forecasts_projects.csv": self.projects,
+            "forecasts_targets.csv": self.targets,
+        }
+        with staged(out_dir) as tmp:
+            for name, frame in names.items():
+                write_csv(frame, tmp / name)
+        return [Path(out_dir) / n for n in names]
+
+    def _open(self, open_only: bool) -> pd.DataFrame:
+        return self.projects[self.projects["open"]] if open_only else self.projects
+
+
+def run_backtest(
+    history: History,
+    forecasters: Iterable[Forecaster],
+    *,
+    pairs: Sequence[tuple[str, int]] | None = None,
+    n_draws: int = 1000,
+    rng: int = 0,
+    progress: bool = False,
+) -> BacktestResult:
+    """Fit and forecast at every origin; score against ``history``'s latest snapshot.
+
+    Examples
+    --------
+    >>> from forecasting import load_history, StageWeighted
+    >>> res = run_backtest(load_history("data"), [StageWeighted()])
+    >>> set(res.projects["event"]) >= {"signed", "groundbreaking"}
+    True
+    """
+    forecasters = list(forecasters)
+    pairs = list(pairs) if pairs is not None else origins(history)
+    proj_rows, target_rows = [], []
+    steps = [(o, y, f) for o, y in pairs for f in forecasters]
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc="backtest", unit="forecast")
+    settled_cache: dict[tuple[str, int], pd.DataFrame] = {}
+    for origin, year, forecaster in steps:
+        as_of = history.upto(origin)
+        fc = forecaster.fit(as_of).forecast(year, n_draws=n_draws, rng=rng)
+        proj, tr = score_forecast(fc, history)
+        key = (origin, year)
+        if key not in settled_cache:
+            s = settled_probabilities(as_of, year).set_index("project_id")
+            settled_cache[key] = s
+        s = settled_cache[key]
+        cols = event_map(history, year)
+        open_ = np.concatenate([s[cols[e]].reindex(proj.loc[proj["event"] == e, "project_id"]).isna().to_numpy()
+                                for e in cols])
+        proj["open"] = open_
+        meta = {"origin": origin, "year": year, "forecaster": forecaster.name}
+        proj_rows.append(proj.assign(**meta))
+        target_rows.append(tr.assign(**meta))
+    projects = pd.concat(proj_rows, ignore_index=True)
+    targets = pd.concat(target_rows, ignore_index=True)
+    lead = ["origin", "year", "forecaster"]
+    return BacktestResult(projects[lead + [c for c in projects.columns if c not in lead]],
+                          targets[lead + [c for c in targets.columns if c not in lead]])

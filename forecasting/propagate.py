@@ -1,0 +1,209 @@
+"""Exact month-by-month propagation of each project's state through the fitted hazards.
+
+A project's state is its stage and the month it entered that stage (durations are not
+memoryless, so the entry month matters). Starting from the as-of state, the probability
+mass over (stage, entry month) is pushed forward one calendar month at a time with the
+fitted monthly advance/loss probabilities — no simulation. This is done for every
+parameter draw at once (arrays ``draw × project × stage × entry slot``), so each
+probability comes with its spread over the estimates' uncertainty and the years'
+unknown conditions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .episodes import MAX_DURATION, OPEN_STAGES, month_index
+from .progression import _GROUND, _PRE, N_STAGES, ProgressionResults, covariates
+
+_FINAL = N_STAGES  # index of "operating" in entry counts
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """Monthly flows for open projects under every parameter draw.
+
+    ``enter[d, p, k, h]``: probability that project ``p`` enters stage ``k`` (1..5, index into
+    ``STAGES``) in horizon month ``h`` (month index ``months[h]``) under draw ``d``.
+    ``occupancy_at``: for requested months, probability of being in each open stage then
+    (``draw × project × stage``), lost excluded.
+    """
+
+    project_ids: np.ndarray
+    months: np.ndarray
+    enter: np.ndarray
+    occupancy_at: dict[int, np.ndarray]
+
+    def p_enter(self, stage_idx: int, first_month: int, last_month: int) -> np.ndarray:
+        """P(enter stage ``stage_idx`` in months ``first_month..last_month``): ``draw × project``."""
+        sel = (self.months >= first_month) & (self.months <= last_month)
+        return self.enter[:, :, stage_idx, sel].sum(axis=-1)
+
+
+def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, which: str) -> np.ndarray:
+    """Per-project, per-stage part of the linear predictor: ``draw × project × stage``.
+
+    ``cov`` rows are projects; columns include ``pace_now``/``pace_next`` and ``stage_idx``.
+    """
+    ix = {n: i for i, n in enumerate(names)}
+    D, P = params.shape[0], len(cov)
+    out = np.zeros((D, P, N_STAGES))
+
+    def block(prefix: str, values: np.ndarray) -> np.ndarray:
+        cols = [ix.get(f"{prefix}:{v}", -1) for v in values]
+        cols = np.array(cols)
+        got = np.where(cols >= 0, params[:, np.maximum(cols, 0)], 0.0)
+        return got  # draw × project
+
+    if which == "advance":
+        sec_pre = block("sector_pre", cov["sector"].to_numpy())
+        sec_post = block("sector_post", cov["sector"].to_numpy())
+        utype = block("unit_type", cov["unit_type"].to_numpy())
+        unit = block("unit", cov["unit"].to_numpy())
+    else:
+        sec = block("sector", cov["sector"].to_numpy())
+    k_now = cov["stage_idx"].to_numpy()
+    for k in range(N_STAGES):
+        logsize = cov["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
+        pace = np.where(k_now == k, cov["pace_now"].to_numpy(), cov["pace_next"].to_numpy())
+        eta = params[:, [ix[f"{k}:const"]]] + params[:, [ix[f"{k}:logsize"]]] * logsize
+        if k > 0:
+            eta = eta + params[:, [ix[f"{k}:pace"]]] * pace
+        if which == "advance":
+            eta = eta + params[:, [ix[f"{k}:phase2"]]] * cov["phase2"].to_numpy()
+            eta = eta + (sec_pre + utype + unit if k in _PRE else sec_post)
+        else:
+            eta = eta + sec
+        out[:, :, k] = eta
+    return out
+
+
+def _duration_table(params: np.ndarray, names: list[str], which: str) -> np.ndarray:
+    """``draw × stage × duration`` (duration 0..MAX_DURATION; 0 unused)."""
+    ix = {n: i for i, n in enumerate(names)}
+    d = np.arange(MAX_DURATION + 1, dtype=float)
+    d[0] = 1.0
+    logd, dyr = np.log(d), d / 12.0
+    out = np.zeros((params.shape[0], N_STAGES, MAX_DURATION + 1))
+    for k in range(N_STAGES):
+        out[:, k, :] = params[:, [ix[f"{k}:logd"]]] * logd
+        if which == "advance":
+            out[:, k, :] += params[:, [ix[f"{k}:d"]]] * dyr
+    return out
+
+
+def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
+    """``draw × stage × calendar month`` for the advance hazard."""
+    ix = {n: i for i, n in enumerate(names)}
+    gen = params[:, [ix[f"season:{m}"] for m in range(12)]]
+    ground = params[:, [ix[f"season_ground:{m}"] for m in range(12)]]
+    out = np.repeat(gen[:, None, :], N_STAGES, axis=1)
+    out[:, _GROUND, :] = ground
+    return out
+
+
+def year_effects(results: ProgressionResults, params: np.ndarray, years: list[int],
+                 rng: np.random.Generator) -> np.ndarray:
+    """``draw × year``: fitted effects where the history has them, new draws of the common
+    shock (spread ``sd_year``) for years not yet seen. Draw 0 keeps the estimate / zero."""
+    names = list(results.params_advance.index)
+    ix = {n: i for i, n in enumerate(names)}
+    D = params.shape[0]
+    out = np.zeros((D, len(years)))
+    for j, y in enumerate(years):
+        key = f"year:{y}"
+        if key in ix:
+            out[:, j] = params[:, ix[key]]
+        else:
+            shock = rng.normal(0.0, results.sd_year, D)
+            shock[0] = 0.0
+            out[:, j] = shock
+    return out
+
+
+def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.DataFrame:
+    """Covariates plus the as-of state of every open project (stage, entry month, pace)."""
+    from .episodes import spells
+
+    open_ = projects[projects["stage"].isin(OPEN_STAGES)]
+    cov = covariates(open_).reset_index()
+    sp = spells(open_, history_as_of)
+    cur = sp[sp["outcome"] == "open"].set_index("project_id")
+    cov["stage_idx"] = cov["project_id"].map(cur["stage_idx"]).astype(int)
+    cov["entry_month"] = cov["project_id"].map(cur["entry_month"]).astype(int)
+    cov["pace_now"] = cov["project_id"].map(cur["pace"]).astype(float)
+    n_prior = cov["project_id"].map(cur["n_prior"]).astype(float)
+    as_of_m = int(month_index(pd.Series([history_as_of]))[0])
+    d_now = np.maximum(as_of_m - cov["entry_month"].to_numpy(), 1)
+    cov["pace_next"] = (cov["pace_now"] * n_prior + np.log(d_now + 0.5)) / (n_prior + 1)
+    return cov
+
+
+def propagate(
+    results: ProgressionResults,
+    state: pd.DataFrame,
+    *,
+    last_month: int,
+    params_advance: np.ndarray,
+    params_lost: np.ndarray,
+    years: np.ndarray,
+    occupancy_months: tuple[int, ...] = (),
+    hazard_multiplier: np.ndarray | None = None,
+) -> Propagation:
+    """Push every open project forward from the as-of month to ``last_month`` (month index).
+
+    ``years`` is ``draw × (calendar years of the horizon)`` year effects from
+    :func:`year_effects` for the years ``first_year .. ``. ``hazard_multiplier`` (``stage``),
+    when given, scales each stage's advance odds (a faster approval process, say).
+    """
+    start = results.as_of_month
+    H = max(last_month - start, 0)
+    names_a = list(results.params_advance.index)
+    names_l = list(results.params_lost.index)
+    D, P = params_advance.shape[0], len(state)
+    sa = _static(params_advance, names_a, state, results.design, "advance")
+    sl = _static(params_lost, names_l, state, results.design, "lost")
+    da = _duration_table(params_advance, names_a, "advance")
+    dl = _duration_table(params_lost, names_l, "lost")
+    season = _season_table(params_advance, names_a)
+    if hazard_multiplier is not None:
+        sa = sa + np.log(np.asarray(hazard_multiplier, float))[None, None, :]
+    first_year = start // 12
+
+    # mass[d, p, k, slot]: slot 0 = entered at the project's own entry month, slot j = month start + j
+    mass = np.zeros((D, P, N_STAGES, H + 1))
+    k0 = state["stage_idx"].to_numpy()
+    mass[:, np.arange(P), k0, 0] = 1.0
+    entry0 = state["entry_month"].to_numpy()
+    enter = np.zeros((D, P, N_STAGES + 1, H))
+    occupancy: dict[int, np.ndarray] = {}
+    if start in occupancy_months:
+        occupancy[start] = mass.sum(axis=-1)
+    slot_entry = np.concatenate([[0], start + np.arange(1, H + 1)])
+    for h in range(1, H + 1):
+        m = start + h
+        n_slots = h  # slots 0..h-1 can hold mass
+        entry = np.broadcast_to(slot_entry[None, :n_slots], (P, n_slots)).copy()
+        entry[:, 0] = entry0
+        dur = np.clip(m - entry, 1, MAX_DURATION)  # project × slot
+        y = years[:, m // 12 - first_year]  # draw
+        cal = m % 12
+        eta_a = (sa[:, :, :, None] + np.take_along_axis(
+            da[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1)
+            + season[:, None, :, cal, None] + y[:, None, None, None])
+        eta_l = sl[:, :, :, None] + np.take_along_axis(
+            dl[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1)
+        ea, el = np.exp(eta_a), np.exp(eta_l)
+        denom = 1.0 + ea + el
+        cur = mass[..., :n_slots]
+        adv = cur * (ea / denom)
+        lost = cur * (el / denom)
+        mass[..., :n_slots] = cur - adv - lost
+        flow = adv.sum(axis=-1)  # draw × project × stage: advancing out of each stage
+        enter[:, :, 1:, h - 1] = flow
+        mass[:, :, 1:, h] += flow[:, :, :-1]
+        if m in occupancy_months:
+            occupancy[m] = mass.sum(axis=-1)
+    return Propagation(state["project_id"].to_numpy(), start + np.arange(1, H + 1), enter, occupancy)

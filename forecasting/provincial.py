@@ -1,0 +1,121 @@
+"""Designation as a Jiangsu provincial major project, following the province's yearly rhythm.
+
+Nominations happen late in the year (a project shows as ``candidate`` in the Q4 snapshot),
+and the province decides early in the next (``designated`` with that ``provincial_year``
+by the Q1 snapshot). So for a target year ``Y``:
+
+* as of Q1 of ``Y`` or later the answer is known (settled elsewhere);
+* as of Q4 of ``Y - 1``, a candidate is designated with ``P(designate | candidate)``, and a
+  project that was not nominated will not be;
+* earlier, ``P = P(signed, not lost, not yet operating at the end of September Y - 1)``
+  ``× P(nominate | eligible) × P(designate | candidate)``, the first factor from the
+  progression model.
+
+Both conditional probabilities are logistic in log investment, sector and stage, with
+ridge priors (designations are a handful a year), fitted on the history's Q4 and Q1
+snapshots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.base._penalties import L2
+
+from .history import History
+from .progression import GLMPenalized
+
+_ELIGIBLE = ("signed", "approved", "under_construction")
+
+
+def _design(frame: pd.DataFrame, sectors: list[str]) -> np.ndarray:
+    logsize = np.log(frame["investment_bn"].to_numpy(float) / 2.0)
+    built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
+    sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
+    return np.column_stack([np.ones(len(frame)), logsize, built, sec])
+
+
+def _names(sectors: list[str]) -> list[str]:
+    return ["const", "log_size_over_2bn", "approved_or_building", *[f"sector:{s}" for s in sectors]]
+
+
+def _weights(sectors: list[str]) -> np.ndarray:
+    return np.array([1e-3, 0.05, 0.5, *[2.0] * len(sectors)])
+
+
+def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(y) == 0:
+        return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
+    res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
+        method="newton", maxiter=50, disp=0)
+    return np.asarray(res.params), np.asarray(res.cov_params())
+
+
+@dataclass
+class ProvincialResults:
+    """Fitted nomination and designation curves."""
+
+    sectors: list[str]
+    nominate: pd.Series
+    nominate_cov: np.ndarray
+    designate: pd.Series
+    designate_cov: np.ndarray
+    n_nominated: int
+    n_designated: int
+
+    def p_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+        """P(nominated in October | eligible then): ``draw × project``."""
+        b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors) @ b.T).T))
+
+    def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+        """P(designated in January | candidate): ``draw × project``."""
+        b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors) @ b.T).T))
+
+    def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        from .progression import _mvn
+
+        return (_mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng),
+                _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng))
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
+
+
+def fit_provincial(history: History) -> ProvincialResults:
+    """Fit both steps on the history's Q4 snapshots and the Q1 decisions that followed.
+
+    Examples
+    --------
+    >>> from forecasting import load_history
+    >>> res = fit_provincial(load_history("data"))
+    >>> res.n_designated >= 1
+    True
+    """
+    sectors = list(history.district.sectors)
+    snaps = history.snapshots
+    P = history.projects.set_index("project_id")
+    elig_rows, cand_rows = [], []
+    for q, snap in snaps.items():
+        if not q.endswith("Q4"):
+            continue
+        year = int(q[:4]) + 1
+        decided = f"{year}Q1" in snaps
+        eligible = snap[snap["stage"].isin(_ELIGIBLE) & (snap["provincial"] != "designated")]
+        elig_rows.append(eligible.assign(y=(eligible["provincial"] == "candidate").astype(float)))
+        if decided:
+            cand = eligible[eligible["provincial"] == "candidate"]
+            later = P.reindex(cand["project_id"])
+            y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
+            cand_rows.append(cand.assign(y=y.to_numpy(float)))
+    elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
+    cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
+    w = _weights(sectors)
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors) if len(elig) else np.zeros((0, len(w))), w)
+    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors) if len(cand) else np.zeros((0, len(w))), w)
+    names = _names(sectors)
+    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd,
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0)
