@@ -17,7 +17,7 @@ from forecasting.forecast import Forecast, finish_projects, independent_targets
 from forecasting.history import History, year_events
 
 _OPEN = ("lead", "negotiating", "signed", "approved", "under_construction")
-_CATS = ("stage", "sector", "unit", "unit_type", "provincial")
+_CATS = ("stage", "sector", "unit", "unit_type", "provincial_status")
 
 
 def features(history: History, year: int) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def features(history: History, year: int) -> pd.DataFrame:
         "sector": P["sector"].to_numpy(),
         "unit": P["unit"].to_numpy(),
         "unit_type": P["unit_type"].to_numpy(),
-        "provincial": P["provincial"].to_numpy(),
+        "provincial_status": P["provincial"].to_numpy(),
         "log_investment": np.log(P["investment_bn"].to_numpy(float)),
         "phase": P["phase"].to_numpy(),
         "months_in_stage": as_of_m - P["project_id"].map(cur["entry_month"]).to_numpy(float),

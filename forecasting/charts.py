@@ -104,3 +104,68 @@ def plot_yearly(counts: pd.DataFrame, column: str, *, goal: float | None = None,
         ax.axhspan(*band, color="#999999", alpha=0.15)
     ax.set_title(t(column))
     return ax
+
+
+def plot_watchlist(table: pd.DataFrame, column: str, *, label_col: str = "label", ax: Axes | None = None,
+                   title: str | None = None) -> Axes:
+    """Projects as bars of probability with their interval (``column``, ``column_lo``, ``column_hi``)."""
+    ax = _axes(ax)
+    t_ = table.iloc[::-1]
+    y = np.arange(len(t_))
+    p = t_[column].to_numpy()
+    ax.barh(y, p, color=FORECAST_COLOR, height=0.6)
+    if f"{column}_lo" in t_:
+        lo, hi = t_[f"{column}_lo"].to_numpy(), t_[f"{column}_hi"].to_numpy()
+        ax.errorbar(p, y, xerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)], fmt="none",
+                    ecolor="#333333", capsize=4, lw=1.5)
+    right = t_[f"{column}_hi"].to_numpy() if f"{column}_hi" in t_ else p
+    for yi, v, r in zip(y, p, right):
+        ax.text(r + 0.015, yi, f"{v:.0%}", va="center", fontsize=14)
+    ax.set_yticks(y, t_[label_col].to_numpy())
+    ax.set_xlim(0, 1.08)
+    ax.set_xlabel(t("probability"))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                     label: str | None = None, color: str | None = None) -> Axes:
+    """Reliability diagram from :func:`scoring.reliability_table`, with the diagonal drawn."""
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], ls="--", color="#999999", lw=1.5, label="perfectly calibrated")
+    color = color or FORECAST_COLOR
+    yerr = [np.clip(table["observed"] - table["obs_lo"], 0, None), np.clip(table["obs_hi"] - table["observed"], 0, None)]
+    ax.errorbar(table["mean_p"], table["observed"], yerr=yerr, fmt="o-", color=color, lw=2, ms=7,
+                capsize=3, label=label)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("forecast probability")
+    ax.set_ylabel("observed share")
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_skill(skill: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Brier skill per event and forecaster with bootstrap intervals (from ``BacktestResult.skill``)."""
+    ax = _axes(ax)
+    events = list(dict.fromkeys(skill["event"]))
+    names = list(dict.fromkeys(skill["forecaster"]))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        s = skill[skill["forecaster"] == name].set_index("event").reindex(events)
+        x = np.arange(len(events)) + (i - (len(names) - 1) / 2) * width
+        ax.bar(x, s["brier_skill"], width=width * 0.9, color=PALETTE[i % len(PALETTE)], label=name.replace("_", " "))
+        ax.errorbar(x, s["brier_skill"], yerr=[np.clip(s["brier_skill"] - s["lo"], 0, None),
+                                                np.clip(s["hi"] - s["brier_skill"], 0, None)],
+                    fmt="none", ecolor="#333333", capsize=3)
+    ax.axhline(0, color="#333333", lw=1)
+    ax.set_xticks(np.arange(len(events)), [e.replace("_", " ") for e in events])
+    ax.set_ylabel("Brier skill vs stage-weighted")
+    ax.legend(loc="upper left")
+    ax.set_title(title or "Skill over the planners' spreadsheet, with 90 % intervals")
+    return ax

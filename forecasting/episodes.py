@@ -25,7 +25,7 @@ ENTRY_COLUMN = {
     "operating": "operating_date",
 }
 #: Longest duration (months) the duration terms distinguish; longer spells are treated as this.
-MAX_DURATION = 60
+MAX_DURATION = 120
 
 
 def month_index(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -40,7 +40,7 @@ def spells(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
     Columns: ``project_id``, ``stage``, ``stage_idx``, ``entry_month``, ``exit_month``
     (the as-of month for open spells), ``outcome`` (``advance``, ``lost`` or ``open``),
-    ``pace`` (mean log duration, in months, of the project's earlier completed stages;
+    ``pace`` (log of the mean months the project spent per earlier completed stage;
     0 for leads) and ``n_prior`` (how many earlier stages it completed).
     """
     as_of_m = int(month_index(pd.Series([as_of]))[0])
@@ -62,8 +62,9 @@ def spells(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         keep = adv | lost | open_
         exit_m = np.where(adv, nxt, np.where(lost, lost_m, as_of_m))
         outcome = np.where(adv, "advance", np.where(lost, "lost", "open"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pace = np.where(n_prior > 0, pace_sum / np.maximum(n_prior, 1), 0.0)
+        # log of the mean months per earlier stage: the total is exact even where the
+        # split between lead and negotiation is only imputed
+        pace = np.where(n_prior > 0, np.log(pace_sum / np.maximum(n_prior, 1) + 0.5), 0.0)
         frames.append(pd.DataFrame({
             "project_id": projects["project_id"].to_numpy()[keep],
             "stage": s,
@@ -75,7 +76,7 @@ def spells(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "n_prior": n_prior[keep],
         }))
         dur = np.maximum(nxt - e, 1)
-        pace_sum = np.where(adv, pace_sum + np.log(dur + 0.5), pace_sum)
+        pace_sum = np.where(adv, pace_sum + dur, pace_sum)
         n_prior = np.where(adv, n_prior + 1, n_prior)
     out = pd.concat(frames, ignore_index=True)
     return out

@@ -199,7 +199,12 @@ def finish_projects(history: History, year: int, open_probs: pd.DataFrame) -> pd
         out[col] = np.clip(np.where(np.isnan(s), model, s), 0.0, 1.0)
     extra = [c for c in open_probs.columns if c not in out.columns and c != "project_id"]
     for col in extra:
-        out[col] = merged[col].to_numpy()
+        values = merged[col].to_numpy(float)
+        base = col.rsplit("_", 1)[0]  # p_signed_lo -> p_signed: a settled event has no interval
+        if base in settled:
+            s = settled[base].to_numpy(float)
+            values = np.where(np.isnan(s), values, s)
+        out[col] = values
     return out
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .forecast import Forecast, finish_projects, independent_targets
 from .history import History
+from .episodes import MAX_DURATION
 from .progression import _PRE, ProgressionResults, fit_progression, warn_unseen
 from .propagate import Propagation, project_state, propagate, year_effects
 from .provincial import ProvincialResults, fit_provincial
@@ -184,7 +185,7 @@ class OutcomeResults:
 def _contributions(res: ProgressionResults, peers: pd.DataFrame, k: int) -> pd.DataFrame:
     p = res.params_advance
     m = res.as_of_month + 1
-    d = np.clip(m - peers["entry_month"].to_numpy(), 1, 60).astype(float)
+    d = np.clip(m - peers["entry_month"].to_numpy(), 1, MAX_DURATION).astype(float)
     size = peers["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
     parts = {
         "time in stage": p[f"{k}:logd"] * np.log(d) + p[f"{k}:d"] * d / 12,

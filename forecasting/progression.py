@@ -239,7 +239,7 @@ def fit_progression(history: History, *, n_rounds: int = 2) -> ProgressionResult
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)
     first_m = int(month_index(pd.Series([quarter_start(history.quarters[0])]))[0])
-    rows = rows[(rows["stage_idx"] > 1) | (rows["month"] >= first_m)].reset_index(drop=True)
+    rows = rows[rows["month"] >= first_m].reset_index(drop=True)
     cov = covariates(P)
     rows = rows.join(cov, on="project_id")
     district = history.district

@@ -137,7 +137,8 @@ def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.Dat
     n_prior = cov["project_id"].map(cur["n_prior"]).astype(float)
     as_of_m = int(month_index(pd.Series([history_as_of]))[0])
     d_now = np.maximum(as_of_m - cov["entry_month"].to_numpy(), 1)
-    cov["pace_next"] = (cov["pace_now"] * n_prior + np.log(d_now + 0.5)) / (n_prior + 1)
+    total = np.where(n_prior > 0, (np.exp(cov["pace_now"]) - 0.5) * n_prior, 0.0)
+    cov["pace_next"] = np.log((total + d_now) / (n_prior + 1) + 0.5)
     return cov
 
 
