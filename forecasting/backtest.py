@@ -225,3 +225,26 @@ def run_backtest(
     lead = ["origin", "year", "forecaster"]
     return BacktestResult(projects[lead + [c for c in projects.columns if c not in lead]],
                           targets[lead + [c for c in targets.columns if c not in lead]])
+
+
+def truncated(history: History, quarter: str) -> History:
+    """The history a data folder would give if it had no snapshot after ``quarter``
+    (built afresh, as if the later files had never existed)."""
+    kept = {q: t.copy() for q, t in history.snapshots.items() if q <= quarter}
+    effort = history.effort[history.effort["quarter"] <= quarter].copy()
+    return History(history.district, effort, kept)
+
+
+def peeks(make_forecaster, history: History, origin: str, year: int, *, rng: int = 0) -> bool:
+    """Whether a forecaster's forecast at ``origin`` changes when the data after it is removed.
+
+    ``make_forecaster(history)`` builds the forecaster from the data it is handed (as a
+    command would from the data folder). A forecaster that never peeks gives identical
+    per-project probabilities and targets with and without the later snapshots.
+    """
+    def run(data: History) -> Forecast:
+        return make_forecaster(data).fit(data.upto(origin)).forecast(year, rng=rng)
+
+    a, b = run(history), run(truncated(history, origin))
+    same = a.projects.equals(b.projects) and a.targets.equals(b.targets)
+    return not same

@@ -62,7 +62,8 @@ def _summary(values: np.ndarray, probs: np.ndarray, goal: float | None) -> dict:
     for name, q in _LEVELS.items():
         k = min(int(np.searchsorted(cdf, q - _CDF_SLACK, side="left")), values.size - 1)
         out[name] = int(values[k])
-    out["p_meet"] = float(probs[values >= goal].sum()) if goal is not None else np.nan
+    # Clipped: rounding in a normalised pmf can put the sum of all mass at 1 + 2e-16.
+    out["p_meet"] = float(np.clip(probs[values >= goal].sum(), 0.0, 1.0)) if goal is not None else np.nan
     return out
 
 

@@ -1,11 +1,14 @@
-"""Reading a whole data folder and checking every rule of DATA.md, all breaches at once.
+"""Reading a whole data folder and checking every rule of DATA.md, all breaches in one pass.
 
-Within each file (:mod:`~forecasting.ledger`), then across snapshots: a project never moves
-back a stage and never disappears; every unit has an effort row for every snapshot quarter.
-Nothing is ever written.
+Each file is checked on its own (:mod:`forecasting.ledger`, :mod:`forecasting.district`),
+then the snapshots against each other: a project never moves back a stage (``lost`` may
+follow any stage before ``operating`` and stays), never disappears from a later snapshot,
+and every unit has an effort row for every snapshot quarter. Revisions of ``investment_bn``
+and of dates between snapshots are allowed. Nothing is ever written.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,141 +18,133 @@ import pandas as pd
 from .datafolder import DataFolder
 from .district import District, read_district
 from .errors import Breach, DataError
-from .ledger import parse_snapshot, read_table
-from .quarters import is_quarter, quarter_end
-from .schema import EFFORT_COLUMNS, LOST, STAGE_RANK
+from .ledger import Snapshot, read_effort, read_snapshot
+from .quarters import quarter_end
+from .schema import ALL_STAGES, LOST, STAGE_RANK
 
-_SNAPSHOT = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx)$", re.IGNORECASE)
-
-
-def _label(folder: Path, path: Path) -> str:
-    return str(Path(folder.name) / path.relative_to(folder))
+_SNAPSHOT_NAME = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx)$", re.IGNORECASE)
 
 
-def read_and_validate(folder: Path) -> DataFolder:
-    """Read ``folder`` and return a :class:`DataFolder`, or raise ``DataError`` with every breach."""
-    folder = Path(folder)
+def read_and_validate(path: Path) -> DataFolder:
+    """Read a data folder and check it against DATA.md.
+
+    Parameters
+    ----------
+    path : the data folder (``district.toml``, ``effort.csv``, ``ledger/YYYYQn.csv|.xlsx``).
+
+    Returns
+    -------
+    DataFolder
+        The validated tables.
+
+    Raises
+    ------
+    DataError
+        Listing every breach of every file, each located as ``FILE:ROW:COLUMN`` with FILE
+        written from the folder's name, such as ``data/ledger/2024Q1.csv``.
+
+    Examples
+    --------
+    >>> folder = read_and_validate(Path("data"))
+    >>> folder.quarters[:2]
+    ['2019Q1', '2019Q2']
+    """
+    folder = Path(path)
+    root = Path(os.path.basename(os.path.abspath(folder)))
+
+    def label(p: Path) -> str:
+        return str(root / p.relative_to(folder))
+
     breaches: list[Breach] = []
+    district: District | None
     try:
-        district = read_district(folder / "district.toml", label=_label(folder, folder / "district.toml"))
-    except DataError as exc:
+        district = read_district(folder / "district.toml", label=label(folder / "district.toml"))
+    except DataError as exc:  # keep checking the rest with what does not need the district
         breaches += exc.breaches
         district = None
 
+    files = _snapshot_files(folder, label, breaches)
+    snapshots: dict[str, Snapshot] = {}
+    for q, file in files.items():
+        snap = read_snapshot(file, district, label=label(file), as_of=quarter_end(q))
+        breaches += snap.breaches
+        if snap.table is not None:
+            snapshots[q] = snap
+    effort, found = read_effort(folder / "effort.csv", district, label=label(folder / "effort.csv"),
+                                quarters=list(files))
+    breaches += found
+    breaches += _across(snapshots, {q: label(f) for q, f in files.items()})
+    if breaches or district is None:
+        raise DataError(breaches)
+    return DataFolder(folder, district, effort, {q: s.table for q, s in snapshots.items()},
+                      {q: f.name for q, f in files.items()})
+
+
+def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Path]:
+    """The snapshot file of each quarter in ``ledger/``, in quarter order."""
     ledger = folder / "ledger"
-    files: dict[str, Path] = {}
     if not ledger.is_dir():
-        breaches.append(Breach(_label(folder, ledger), None, None, "folder is missing", "ledger/YYYYQn.csv files"))
-    else:
-        for path in sorted(ledger.iterdir()):
-            if path.name.startswith(".") or path.name.startswith("~$"):
-                continue  # hidden files and Excel lock files
-            m = _SNAPSHOT.match(path.name)
-            if not m or not is_quarter(m.group(1).upper()):
-                breaches.append(Breach(_label(folder, path), None, None, "is not named as a quarter snapshot",
-                                       "YYYYQn.csv or YYYYQn.xlsx"))
-                continue
-            q = m.group(1).upper()
-            if q in files:
-                breaches.append(Breach(_label(folder, path), None, None,
-                                       f"a second snapshot for {q} (also {files[q].name})", "one file per quarter"))
-                continue
-            files[q] = path
-        if not files and ledger.is_dir():
-            breaches.append(Breach(_label(folder, ledger), None, None, "holds no snapshot", "at least one YYYYQn.csv"))
-
-    if district is None:
-        raise DataError(breaches)
-
-    snapshots: dict[str, pd.DataFrame] = {}
-    for q in sorted(files):
-        path = files[q]
-        label = _label(folder, path)
-        try:
-            raw = read_table(path)
-        except ValueError as exc:
-            breaches.append(Breach(label, None, None, str(exc)))
+        breaches.append(Breach(label(ledger), None, None, "folder is missing",
+                               "a ledger folder of YYYYQn.csv or YYYYQn.xlsx snapshots"))
+        return {}
+    files: dict[str, Path] = {}
+    for file in sorted(ledger.iterdir()):
+        if file.name.startswith((".", "~$")):
+            continue  # hidden files, and the lock file Excel keeps beside an open workbook
+        m = _SNAPSHOT_NAME.match(file.name)
+        if not m or not file.is_file():
+            breaches.append(Breach(label(file), None, None, "is not named as a quarter's snapshot",
+                                   "only files named YYYYQn.csv or YYYYQn.xlsx in ledger/, such as 2024Q1.csv"))
             continue
-        table, found = parse_snapshot(raw, label=label, district=district, as_of=quarter_end(q))
-        breaches += found
-        snapshots[q] = table
-
-    effort = _read_effort(folder, district, list(files), breaches)
-    breaches += _across(snapshots, {q: _label(folder, p) for q, p in files.items()})
-    if breaches:
-        raise DataError(breaches)
-    clean = {q: t.drop(columns="_row") for q, t in snapshots.items()}
-    return DataFolder(folder, district, effort, clean, {q: p.name for q, p in files.items()})
-
-
-def _read_effort(folder: Path, district: District, quarters: list[str], breaches: list[Breach]) -> pd.DataFrame:
-    path = folder / "effort.csv"
-    label = _label(folder, path)
-    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in EFFORT_COLUMNS})
-    if not path.exists():
-        breaches.append(Breach(label, None, None, "file is missing", "effort.csv with " + ", ".join(EFFORT_COLUMNS)))
-        return empty
-    try:
-        raw = read_table(path)
-    except ValueError as exc:
-        breaches.append(Breach(label, None, None, str(exc)))
-        return empty
-    missing = [c for c in EFFORT_COLUMNS if c not in raw.columns]
-    for c in missing:
-        breaches.append(Breach(label, 1, c, "required column is missing", "a column " + c))
-    if missing:
-        return empty
-    rows = np.arange(len(raw)) + 2
-
-    def bad(mask, col, message, expected):
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            msg = message(i) if callable(message) else message
-            breaches.append(Breach(label, int(rows[i]), col, msg, expected))
-
-    q = raw["quarter"]
-    bad(~q.str.fullmatch(r"\d{4}Q[1-4]"), "quarter", lambda i: f"{q.iloc[i]!r} is not a quarter", "YYYYQn")
-    bad(~raw["unit"].isin(district.unit_ids), "unit", lambda i: f"unknown unit {raw['unit'].iloc[i]!r}",
-        "a unit id from district.toml")
-    num = {c: pd.to_numeric(raw[c], errors="coerce") for c in ("staff", "visits", "budget_m")}
-    bad(~(num["staff"] >= 0), "staff", lambda i: f"{raw['staff'].iloc[i]!r} is not a number ≥ 0", "a number ≥ 0")
-    bad(~((num["visits"] >= 0) & (num["visits"] % 1 == 0)), "visits",
-        lambda i: f"{raw['visits'].iloc[i]!r} is not a whole number ≥ 0", "a whole number ≥ 0")
-    bad(~(num["budget_m"] >= 0), "budget_m", lambda i: f"{raw['budget_m'].iloc[i]!r} is not a number ≥ 0",
-        "million CNY ≥ 0")
-    dup = raw.duplicated(["quarter", "unit"], keep="first")
-    bad(dup, "unit", lambda i: f"a second row for {raw['unit'].iloc[i]} in {q.iloc[i]}", "one row per unit and quarter")
-    have = set(zip(q, raw["unit"]))
-    for quarter in quarters:
-        for unit in district.unit_ids:
-            if (quarter, unit) not in have:
-                breaches.append(Breach(label, None, "unit", f"no row for {unit} in {quarter}",
-                                       "a row for every unit in every snapshot quarter"))
-    effort = pd.DataFrame({"quarter": q.astype(str), "unit": raw["unit"].astype(str),
-                           "staff": num["staff"].astype(float), "visits": num["visits"].fillna(0).astype("int64"),
-                           "budget_m": num["budget_m"].astype(float)})
-    return effort.sort_values(["quarter", "unit"], kind="stable").reset_index(drop=True)
+        q = m.group(1).upper()
+        if q in files:
+            breaches.append(Breach(label(file), None, None, f"is a second snapshot for {q}, beside "
+                                   f"{files[q].name}", "one file per quarter"))
+            continue
+        files[q] = file
+    if not files:
+        breaches.append(Breach(label(ledger), None, None, "holds no snapshot",
+                               "at least one file named YYYYQn.csv or YYYYQn.xlsx"))
+    return dict(sorted(files.items()))
 
 
-def _across(snapshots: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[Breach]:
-    """Stage never moves back; a project never disappears from a later snapshot."""
+def _moves_back(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Whether each stage change goes backwards (``lost`` follows anything before operating)."""
+    rb, ra = before.map(STAGE_RANK), after.map(STAGE_RANK)
+    back = (ra < rb) | ((before == LOST) & (after != LOST)) | ((before == "operating") & (after == LOST))
+    return back.fillna(False).to_numpy(bool)
+
+
+def _across(snapshots: dict[str, Snapshot], labels: dict[str, str]) -> list[Breach]:
+    """Stages never move back and projects never disappear, one merge per pair of snapshots.
+
+    Each snapshot is compared with the last stage seen for each project in any earlier
+    snapshot, so a project that skips a snapshot is still held to where it had got.
+    """
     out: list[Breach] = []
-    qs = sorted(snapshots)
-    for prev, cur in zip(qs, qs[1:]):
-        a = snapshots[prev][["project_id", "stage"]]
-        b = snapshots[cur][["project_id", "stage", "_row"]]
-        headers = snapshots[cur].attrs.get("headers", {})
-        gone = ~a["project_id"].isin(b["project_id"])
-        for pid in a.loc[gone, "project_id"]:
-            out.append(Breach(labels[cur], None, headers.get("project_id", "project_id"),
-                              f"project {pid} of {prev} is missing",
-                              "every earlier project kept (a lost project stays, as lost)"))
-        m = b.merge(a, on="project_id", suffixes=("", "_prev"))
-        rank = m["stage"].map({**STAGE_RANK, LOST: 99})
-        rank_prev = m["stage_prev"].map({**STAGE_RANK, LOST: 99})
-        back = (rank < rank_prev) | ((m["stage_prev"] == LOST) & (m["stage"] != LOST)) | \
-               ((m["stage_prev"] == "operating") & (m["stage"] == LOST))
-        for _, r in m[back.fillna(False)].iterrows():
-            out.append(Breach(labels[cur], int(r["_row"]), headers.get("stage", "stage"),
-                              f"project {r['project_id']} moved back from {r['stage_prev']} ({prev}) to {r['stage']}",
-                              "a stage never moves back between snapshots"))
+    state: pd.DataFrame | None = None  # project_id, stage, quarter: where each was last seen
+    prev: pd.Series | None = None  # the ids of the previous snapshot
+    prev_q = ""
+    for q, snap in snapshots.items():
+        t = snap.table
+        cur = pd.DataFrame({"project_id": t["project_id"].to_numpy(), "stage": t["stage"].to_numpy(),
+                            "row": snap.rows})
+        cur = cur[(cur["project_id"] != "") & cur["stage"].isin(ALL_STAGES)]
+        cur = cur.drop_duplicates("project_id")
+        id_col = snap.headers.get("project_id", "project_id")
+        stage_col = snap.headers.get("stage", "stage")
+        if prev is not None and state is not None:
+            gone = prev[~prev.isin(t["project_id"])]
+            out += [Breach(labels[q], None, id_col, f"project {pid} of {prev_q} is missing",
+                           "every project of the earlier snapshot, a lost one as lost") for pid in gone]
+            m = cur.merge(state, on="project_id", suffixes=("", "_before"))
+            for r in m[_moves_back(m["stage_before"], m["stage"])].itertuples(index=False):
+                out.append(Breach(labels[q], int(r.row), stage_col,
+                                  f"project {r.project_id} moved back from {r.stage_before} "
+                                  f"({r.quarter}) to {r.stage}",
+                                  "a stage that never moves back; lost follows a stage before operating "
+                                  "and stays lost"))
+        now = cur[["project_id", "stage"]].assign(quarter=q)
+        state = now if state is None else pd.concat([state, now]).drop_duplicates("project_id", keep="last")
+        prev, prev_q = t["project_id"][t["project_id"] != ""].drop_duplicates(), q
     return out

@@ -95,6 +95,7 @@ def test_p_meet_is_non_increasing_in_goal(p, offset):
     pmf = poisson_binomial_pmf(p)
     goals = np.arange(-1, len(p) + offset + 3)
     meet = [count_summary(pmf, offset=offset, goal=g)["p_meet"] for g in goals]
+    assert all(0 <= m <= 1 for m in meet)
     assert all(a >= b - 1e-15 for a, b in zip(meet, meet[1:]))
     assert meet[0] == pytest.approx(1) and meet[-1] == 0
 
@@ -127,6 +128,7 @@ def test_monte_carlo_agrees_with_exact(p, offset, goal):
     sd = np.sqrt((p * (1 - p)).sum())
     assert abs(sim["mean"] - exact["mean"]) <= MC_SE * sd / np.sqrt(N_DRAWS) + 1e-12
     pm = exact["p_meet"]
+    assert 0 <= pm <= 1
     assert abs(sim["p_meet"] - pm) <= MC_SE * np.sqrt(pm * (1 - pm) / N_DRAWS) + 1e-12
     # A simulated quantile k may differ from the exact one where the CDF is close to q;
     # what must hold is that the exact CDF at k (and just below k) is within the
