@@ -56,6 +56,28 @@ def origins(history: History, *, skip_years: int = 2) -> list[tuple[str, int]]:
     return pairs
 
 
+def central_pit_coverage(cdf_below, cdf_at, level: float = 0.8) -> float:
+    """Share of outcomes inside the forecast's central ``level`` range, fair for counts.
+
+    For a count the inclusive interval ``[p10, p90]`` holds at least 80 % of the mass and,
+    for a count that is nearly certain, all of it: its coverage tells little. The
+    randomised probability integral transform ``U ~ Uniform(P(X < y), P(X <= y))`` is
+    uniform for a calibrated forecast whatever the discreteness; this is the mean of
+    ``P(U in [(1 - level) / 2, (1 + level) / 2])`` over outcomes (expected value, no
+    randomisation), which is ``level`` for a calibrated forecaster.
+    """
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    a, b = np.asarray(cdf_below, float), np.asarray(cdf_at, float)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if not ok.any():
+        return float("nan")
+    a, b = a[ok], b[ok]
+    width = b - a
+    inside = np.clip(np.minimum(b, hi_q) - np.maximum(a, lo_q), 0, None)
+    share = np.where(width > 1e-12, inside / np.where(width > 1e-12, width, 1.0), ((a >= lo_q) & (a <= hi_q)).astype(float))
+    return float(share.mean())
+
+
 def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long per-project rows (p, y, open) and per-target rows (interval, p_meet, realised)."""
     year = forecast.year
@@ -73,6 +95,14 @@ def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd
     tr = t.loc[t.index != "all"].copy()
     tr["realised"] = realised.reindex(tr.index).to_numpy()
     tr["met"] = tr["realised"] >= tr["goal"]
+    # where the realised count fell in the forecast distribution: P(X < y) and P(X <= y)
+    for name in tr.index:
+        pmf = forecast.count_pmf(name)
+        if pmf is not None:
+            cdf = np.r_[0.0, np.cumsum(pmf)]
+            y_ = int(tr.loc[name, "realised"])
+            tr.loc[name, "cdf_below"] = float(cdf[min(y_, cdf.size - 1)])
+            tr.loc[name, "cdf_at"] = float(min(cdf[min(y_ + 1, cdf.size - 1)], 1.0))
     all_met = bool(tr["met"].all())
     tr = pd.concat([tr, pd.DataFrame({"p_meet": [t.loc["all", "p_meet"]], "met": [all_met]}, index=["all"])])
     _ = as_of_hist
@@ -141,7 +171,9 @@ class BacktestResult:
         rows = []
         for (name, target), g in t.groupby(["forecaster", "target"], sort=True):
             rows.append({"forecaster": name, "target": target, "origins": len(g),
-                         "coverage_p10_p90": interval_coverage(g["realised"], g["p10"], g["p90"])})
+                         "coverage_p10_p90": interval_coverage(g["realised"], g["p10"], g["p90"]),
+                         "pit_coverage_80": central_pit_coverage(g["cdf_below"], g["cdf_at"])
+                         if "cdf_below" in g else np.nan})
         return pd.DataFrame(rows)
 
     def p_meet_calibration(self) -> pd.DataFrame:

@@ -90,7 +90,9 @@ class FittedShares:
         cand = P["provincial"].eq("candidate").to_numpy()
         probs["p_provincial"] = np.where(cand, col("ev_provincial_candidate"), col("ev_provincial_none"))
         projects = finish_projects(h, year, probs)
-        return Forecast(h.as_of, year, projects, independent_targets(h, year, projects), forecaster=self.name)
+        dist: dict = {}
+        targets = independent_targets(h, year, projects, distributions=dist)
+        return Forecast(h.as_of, year, projects, targets, forecaster=self.name, distributions=dist)
 
 
 class StageWeighted:

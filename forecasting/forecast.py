@@ -56,6 +56,16 @@ class Forecast:
     targets: pd.DataFrame
     forecaster: str = ""
     draws: pd.DataFrame | None = field(default=None, repr=False)
+    distributions: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    def count_pmf(self, target: str) -> np.ndarray | None:
+        """``pmf[k] = P(the year's count = k)`` for one target, when the forecaster gives it."""
+        if self.distributions and target in self.distributions:
+            return self.distributions[target]
+        if self.draws is not None and target in self.draws:
+            c = self.draws[target].to_numpy().astype(int)
+            return np.bincount(c) / c.size
+        return None
 
     def p_meet(self, target: str = "all") -> float:
         """Probability of meeting one target (or ``all``)."""
@@ -128,12 +138,15 @@ def independent_targets(
     history: History,
     year: int,
     projects: pd.DataFrame,
+    *,
+    distributions: dict | None = None,
 ) -> pd.DataFrame:
     """``targets.csv`` from per-project probabilities treated as independent events (exact).
 
     Each count is so far + a Poisson–binomial over the still-open projects; ``all`` is the
     product of the per-target probabilities (independence across targets assumed too).
-    New leads are not counted: this is the answer of a method that ignores them.
+    New leads are not counted: this is the answer of a method that ignores them. When
+    ``distributions`` is a dict it receives each target's pmf of the whole-year count.
     """
     targets = history.district.targets_for(year)
     done = so_far(history, year)
@@ -152,6 +165,8 @@ def independent_targets(
         if mask is not None:
             open_ &= mask
         pmf = poisson_binomial_pmf(p[open_])
+        if distributions is not None:
+            distributions[name] = np.r_[np.zeros(int(done[name])), pmf]
         goal = targets.goals[name]
         summary = count_summary(pmf, offset=int(done[name]), goal=goal)
         rows.append({"target": name, "goal": goal, "so_far": int(done[name]), **_summary_cols(summary)})

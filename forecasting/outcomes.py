@@ -10,12 +10,13 @@ conditions, computed by exact propagation (:mod:`~forecasting.propagate`), and s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .forecast import Forecast, finish_projects, independent_targets
+from .forecast import Forecast, finish_projects
 from .history import History
 from .episodes import MAX_DURATION
 from .progression import _PRE, ProgressionResults, fit_progression, warn_unseen
@@ -94,6 +95,7 @@ class OutcomeResults:
     provincial: ProvincialResults
     n_param_draws: int = 60
     name: str = "outcome_model"
+    inflow: Any = None  # a fitted inflow model (forecasting.inflow), or None: no new leads
 
     @cached_property
     def state(self) -> pd.DataFrame:
@@ -153,11 +155,18 @@ class OutcomeResults:
         draws = self.project_draws(year, rng=rng)
         return finish_projects(self.history, year, draws.table(alpha=alpha))
 
-    def forecast(self, year: int, *, n_draws: int = 2000, rng=0) -> Forecast:
-        """Per-project probabilities and (until the portfolio simulation) independent target counts."""
+    def simulate(self, year: int, *, n_draws: int = 20_000, rng=0, adjustments=None):
+        """Simulated years of the whole portfolio, new leads included
+        (:func:`~forecasting.portfolio.simulate_portfolio`)."""
+        from .portfolio import simulate_portfolio
+
+        return simulate_portfolio(self, year, n_draws=n_draws, rng=rng, adjustments=adjustments)
+
+    def forecast(self, year: int, *, n_draws: int = 20_000, rng=0) -> Forecast:
+        """Per-project probabilities (exact) and target counts (the portfolio simulation)."""
         projects = self.project_probabilities(year, rng=rng)
-        targets = independent_targets(self.history, year, projects)
-        return Forecast(self.history.as_of, year, projects, targets, forecaster=self.name)
+        sim = self.simulate(year, n_draws=n_draws, rng=rng)
+        return Forecast(self.history.as_of, year, projects, sim.targets(), forecaster=self.name, draws=sim.counts)
 
     # ---------------------------------------------------------------- explanations
     def explain(self, project_id: str) -> pd.DataFrame:

@@ -77,3 +77,18 @@ def test_backtest_writes_its_tables(sim_history, tmp_path):
     written = res.write(tmp_path / "bt")
     assert all(p.exists() for p in written)
     assert {"per_origin_scores.csv", "calibration.csv", "skill.csv"} <= {p.name for p in written}
+
+
+def test_pit_coverage_is_eighty_percent_for_a_calibrated_count_forecast():
+    """Counts drawn from the forecast itself: 80 % whatever the discreteness (even a near-sure count)."""
+    from forecasting.backtest import central_pit_coverage
+
+    rng = np.random.default_rng(0)
+    for pmf in (np.array([0.9, 0.1]), np.array([0.2, 0.5, 0.3]), np.ones(30) / 30):
+        y = rng.choice(pmf.size, size=20_000, p=pmf)
+        cdf = np.r_[0.0, np.cumsum(pmf)]
+        assert central_pit_coverage(cdf[y], cdf[y + 1]) == pytest.approx(0.8, abs=0.01)
+    # an over-confident forecast (too narrow) covers less
+    y = rng.poisson(10, 5000)
+    narrow = np.r_[0.0, np.cumsum(np.bincount(rng.poisson(10, 100_000) // 2 + 5, minlength=60) / 100_000)]
+    assert central_pit_coverage(narrow[np.minimum(y, 59)], narrow[np.minimum(y + 1, 60)]) < 0.7

@@ -1,0 +1,625 @@
+"""The year as a whole: joint draws of every project's outcome and of the leads still to come.
+
+The per-project probabilities of :mod:`~forecasting.outcomes` answer "how likely is this
+project to break ground this year"; a target is about a *count*, and counts need the joint
+distribution. Projects are not independent: a good or bad year (the progression model's
+yearly common shock, whose spread is estimated from the history's year-to-year variation)
+and the uncertainty of the estimates themselves move many projects at once. So the year is
+simulated as a two-level mixture:
+
+1. ``D`` parameter draws, each with its own draw of the estimates (progression, size,
+   provincial and inflow models) and of every unseen year's common shock. Under each draw
+   every project's month-by-month path is propagated exactly (:mod:`~forecasting.propagate`):
+   the cumulative probability of being signed, and of breaking ground, by the end of each
+   month of the target year; the probability that its amount at signing clears each tier
+   threshold; the probability of designation.
+2. Within a draw projects are conditionally independent: each simulated year draws, per
+   project, one uniform ``U`` that decides both *whether* and *when* it signs and breaks
+   ground (the month is the first whose cumulative probability exceeds ``U``, so a project
+   that breaks ground also signed first), one ``V`` for its amount at signing (it clears
+   threshold ``t`` iff ``V < P(amount ≥ t)``, so overlapping and banded tiers are consistent)
+   and one ``W`` for designation.
+
+Leads that are not in the ledger yet arrive per unit and quarter from the inflow model
+(:mod:`~forecasting.inflow`: a negative binomial count with effort as covariates and its own
+yearly shock); each arrival is a lead drawn from its unit's mix of sectors and sizes and is
+propagated like any other project from its arrival month. Arrival counts and their events
+are drawn by inverse CDFs of fixed uniforms, so the same seed gives common random numbers
+across scenarios: more staff can only add arrivals in the same simulated year, never
+reshuffle the rest.
+
+Everything a scenario can change (:mod:`~forecasting.scenario`) enters here: effort, the
+speed of the approval steps, a project's slip, loss or new size, new prospects and a
+sector's good or bad year.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .episodes import month_index
+from .forecast import TARGET_COLUMNS, settled_probabilities, so_far, targets_from_draws
+from .history import History, year_events
+from .progression import N_STAGES, covariates, warn_unseen
+from .propagate import project_state, propagate, year_effects
+from .schema import STAGES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .outcomes import OutcomeResults
+
+_SIGNED, _GROUNDBREAKING = STAGES.index("signed"), STAGES.index("under_construction")
+#: Stages whose advance the approval process governs: signed -> approved -> under construction.
+APPROVAL_STAGES = (STAGES.index("signed"), STAGES.index("approved"))
+#: Month (0 = January) in which the province's list for a year is taken to be published.
+DESIGNATION_MONTH = 1
+#: Arrival templates drawn per unit from its mix of leads.
+TEMPLATES_PER_UNIT = 24
+#: Upper bound on simulated years × rows × months held in memory at once.
+_CHUNK_CELLS = 24_000_000
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """What a scenario changes, in the terms the simulation needs (all optional).
+
+    Attributes
+    ----------
+    effort : unit -> {"staff"/"visits"/"budget_m": value} for every quarter after the as-of.
+    approval_speed : multiplier on the monthly odds of the signed -> approved and
+        approved -> under construction steps (1.5 = faster).
+    slip_months : project_id -> months during which the project makes no progress.
+    lost : project ids taken as lost at the as-of date.
+    resize : project_id -> new planned investment (bn).
+    prospects : new projects, one row each (``unit``, ``sector``, ``stage``,
+        ``investment_bn``; optional ``phase``, ``entered`` date, ``name``).
+    sector_effect : sector -> log-odds shift of its projects' monthly advance hazard.
+    """
+
+    effort: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    approval_speed: float = 1.0
+    slip_months: Mapping[str, int] = field(default_factory=dict)
+    lost: frozenset[str] = frozenset()
+    resize: Mapping[str, float] = field(default_factory=dict)
+    prospects: pd.DataFrame | None = None
+    sector_effect: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def is_baseline(self) -> bool:
+        return (not self.effort and self.approval_speed == 1.0 and not self.slip_months and not self.lost
+                and not self.resize and (self.prospects is None or self.prospects.empty)
+                and not any(self.sector_effect.values()))
+
+
+@dataclass(frozen=True)
+class ParameterDraws:
+    """One set of ``D`` draws of everything uncertain but shared by all projects."""
+
+    advance: np.ndarray
+    lost: np.ndarray
+    years: np.ndarray  # draw × calendar year, from ``first_year``
+    first_year: int
+    size: np.ndarray
+    nominate: np.ndarray
+    designate: np.ndarray
+    inflow: np.ndarray | None
+    inflow_shock: np.ndarray | None  # draw × calendar year, from ``first_year``
+
+    @property
+    def n(self) -> int:
+        return self.advance.shape[0]
+
+
+def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> ParameterDraws:
+    """``n_draws`` joint draws of the estimates and of the unseen years' shocks.
+
+    Draw 0 is the point estimate with no shock (the "central" year).
+    """
+    rng = np.random.default_rng(rng)
+    pa, pl = results.progression.sample(n_draws, rng=rng)
+    first_year = results.progression.as_of_month // 12
+    yrs = list(range(first_year, year + 1))
+    years = year_effects(results.progression, pa, yrs, rng)
+    size = results.size.sample(n_draws, rng)
+    nom, des = results.provincial.sample(n_draws, rng)
+    inflow = shock = None
+    if results.inflow is not None:
+        inflow = results.inflow.sample(n_draws, rng=rng)
+        shock = rng.normal(0.0, results.inflow.year_sd, (n_draws, len(yrs)))
+        shock[0] = 0.0
+    return ParameterDraws(pa, pl, years, first_year, size, nom, des, inflow, shock)
+
+
+# --------------------------------------------------------------------------- row events
+@dataclass
+class RowEvents:
+    """Event probabilities of a set of project rows under every draw.
+
+    ``cum_signed[d, r, m]`` / ``cum_ground[d, r, m]``: probability that row ``r`` has been
+    signed / broken ground within the target year by the end of month ``m`` (0 = January).
+    ``clears[d, r, j]``: probability that its amount at signing is at least threshold ``j``
+    (``thresholds``). ``provincial[d, r]``: probability of designation in the year.
+    ``counted[r]``: whether its groundbreaking counts toward the target (size).
+    """
+
+    ids: np.ndarray
+    cum_signed: np.ndarray
+    cum_ground: np.ndarray
+    clears: np.ndarray
+    provincial: np.ndarray
+    counted: np.ndarray
+
+    def take(self, rows: np.ndarray) -> "RowEvents":
+        return RowEvents(self.ids[rows], self.cum_signed[:, rows], self.cum_ground[:, rows],
+                         self.clears[:, rows], self.provincial[:, rows], self.counted[rows])
+
+
+def thresholds(targets) -> np.ndarray:
+    """Every tier bound, sorted: tier membership is "clears ``min_bn``, not ``max_bn``"."""
+    vals = {t.min_bn for t in targets.tiers} | {t.max_bn for t in targets.tiers if t.max_bn is not None}
+    return np.array(sorted(vals), float)
+
+
+def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFrame, year: int,
+               draws: ParameterDraws, *, start: np.ndarray | None = None,
+               log_multiplier: np.ndarray | None = None) -> RowEvents:
+    """Propagate rows exactly and return their in-year event probabilities per draw.
+
+    Parameters
+    ----------
+    state : covariates and state, as :func:`~forecasting.propagate.project_state` returns.
+    frame : the same rows' ledger fields (``investment_bn``, ``stage``, ``unit_type``,
+        ``sector``, ``provincial``) for the size and provincial models.
+    start : month index from which each row moves (default: the as-of month); a row that
+        arrives or resumes later is held still until then.
+    log_multiplier : ``row × stage`` shifts of the advance log-odds (approval speed, a
+        sector's year).
+    """
+    prog = results.progression
+    h = results.history
+    targets = h.district.targets_for(year)
+    R, D = len(state), draws.n
+    first_m, last_m = year * 12, year * 12 + 11
+    start = np.full(R, prog.as_of_month) if start is None else np.asarray(start, int)
+    mult = np.zeros((R, N_STAGES)) if log_multiplier is None else np.asarray(log_multiplier, float)
+    cum_s, cum_g = np.zeros((D, R, 12)), np.zeros((D, R, 12))
+    sept = (year - 1) * 12 + 8
+    eligible = np.zeros((D, R))
+    has_occ = np.zeros(R, bool)
+    keys = pd.DataFrame(mult).round(9).astype(str).agg("|".join, axis=1).to_numpy() + "@" + start.astype(str)
+    for key in pd.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        s0 = int(start[rows[0]])
+        sub = replace(prog, as_of_month=s0)
+        yrs = draws.years[:, s0 // 12 - draws.first_year:]
+        occ = (sept,) if sept >= s0 else ()
+        hm = np.exp(mult[rows[0]])
+        prop = propagate(sub, state.iloc[rows].reset_index(drop=True), last_month=max(last_m, s0),
+                         params_advance=draws.advance, params_lost=draws.lost, years=yrs,
+                         occupancy_months=occ, hazard_multiplier=None if np.allclose(hm, 1) else hm)
+        sel = (prop.months >= first_m) & (prop.months <= last_m)
+        offset = int(prop.months[sel][0] - first_m) if sel.any() else 12
+        for arr, k in ((cum_s, _SIGNED), (cum_g, _GROUNDBREAKING)):
+            if sel.any():
+                monthly = np.zeros((D, rows.size, 12))
+                monthly[:, :, offset:offset + int(sel.sum())] = prop.enter[:, :, k, sel]
+                arr[:, rows, :] = np.cumsum(monthly, axis=-1)
+        if occ:
+            eligible[:, rows] = prop.occupancy_at[sept][:, :, _SIGNED:].sum(axis=-1)
+            has_occ[rows] = True
+
+    # the amount at signing: only leads and negotiating projects are still to sign
+    th = thresholds(targets)
+    amount = frame["investment_bn"].to_numpy(float)
+    stage = frame["stage"].to_numpy()
+    campaign = (frame["unit_type"].to_numpy() == "campaign").astype(float)
+    clears = np.stack([results.size.p_at_least(amount, t, stage, campaign, params=draws.size) for t in th], axis=-1)
+
+    # the provincial list: nominated in October of the year before, designated in January
+    cand = (frame["provincial"].to_numpy() == "candidate")[None, :]
+    p_des = results.provincial.p_designate(frame, draws.designate)
+    if h.as_of_date >= pd.Timestamp(f"{year - 1}-12-31"):
+        prov = np.where(cand, p_des, 0.0)
+    else:
+        p_nom = results.provincial.p_nominate(frame, draws.nominate)
+        prov = np.where(has_occ[None, :], eligible * p_nom * p_des, np.where(cand, p_des, 0.0))
+    counted = amount >= targets.groundbreakings_min_bn
+    return RowEvents(state["project_id"].to_numpy(), cum_s, cum_g, clears, prov, counted)
+
+
+# --------------------------------------------------------------------------- the ledger's rows
+def _ledger_rows(results: "OutcomeResults", year: int, adj: Adjustments) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """State, ledger fields, start months and hazard shifts of the open projects (scenario applied)."""
+    h = results.history
+    state = results.state.copy()
+    P = h.projects.set_index("project_id").loc[state["project_id"]].reset_index()
+    start = np.full(len(state), results.progression.as_of_month)
+    for pid, months in adj.slip_months.items():
+        i = np.flatnonzero(state["project_id"].to_numpy() == pid)
+        start[i] += int(months)
+        state.loc[i, "entry_month"] = state.loc[i, "entry_month"] + int(months)
+    for pid, amount in adj.resize.items():
+        i = np.flatnonzero(state["project_id"].to_numpy() == pid)
+        P.loc[i, "investment_bn"] = float(amount)
+        state.loc[i, ["logsize_pre", "logsize_post"]] = np.log(float(amount))
+    mult = _multipliers(state["sector"].to_numpy(), adj)
+    return state, P, start, mult
+
+
+def _multipliers(sectors: np.ndarray, adj: Adjustments) -> np.ndarray:
+    mult = np.zeros((len(sectors), N_STAGES))
+    if adj.approval_speed != 1.0:
+        mult[:, list(APPROVAL_STAGES)] += np.log(adj.approval_speed)
+    for sector, effect in adj.sector_effect.items():
+        mult[sectors == sector, :] += float(effect)
+    return mult
+
+
+def _prospect_rows(results: "OutcomeResults", prospects: pd.DataFrame, adj: Adjustments):
+    """State and ledger fields of scenario prospects (new projects entering at a stage)."""
+    h = results.history
+    types = {u.id: u.type for u in h.district.units}
+    as_of = h.as_of_date
+    f = prospects.copy().reset_index(drop=True)
+    f["project_id"] = [f"prospect:{i + 1}" for i in range(len(f))]
+    f["unit_type"] = f["unit"].map(types)
+    f["phase"] = f.get("phase", pd.Series(1, index=f.index)).fillna(1).astype(int)
+    f["provincial"] = "none"
+    entered = pd.to_datetime(f["entered"]) if "entered" in f else pd.Series(as_of, index=f.index)
+    f["investment_first"] = f["investment_bn"]
+    f["investment_signed"] = np.where(f["stage"].isin(["lead", "negotiating"]), np.nan, f["investment_bn"])
+    state = covariates(f).reset_index()
+    state["stage_idx"] = f["stage"].map(STAGES.index).to_numpy()
+    state["entry_month"] = np.minimum(month_index(entered.fillna(as_of)), results.progression.as_of_month)
+    state["pace_now"] = 0.0
+    d_now = np.maximum(results.progression.as_of_month - state["entry_month"].to_numpy(), 1)
+    state["pace_next"] = np.log(d_now + 0.5)
+    start = np.full(len(f), results.progression.as_of_month)
+    return state, f, start, _multipliers(state["sector"].to_numpy(), adj)
+
+
+# --------------------------------------------------------------------------- arrivals
+@dataclass
+class ArrivalCells:
+    """New leads per (unit, quarter) cell: expected count and the chance of each event."""
+
+    cells: pd.DataFrame  # unit, quarter, effort columns
+    mean: np.ndarray  # draw × cell: expected arrivals (shock included)
+    alpha: float  # negative binomial dispersion
+    p_tier: np.ndarray  # draw × cell × tier: P(arrival signs in the year inside the tier)
+    p_ground: np.ndarray  # draw × cell: P(arrival breaks ground in the year and counts)
+    month_signed: np.ndarray  # draw × cell × 12: when those signings happen (sums to 1)
+    month_ground: np.ndarray  # draw × cell × 12
+
+
+def _future_quarters(as_of: str, year: int) -> list[str]:
+    from .quarters import quarter_range
+
+    nxt = (pd.Period(as_of, freq="Q-DEC") + 1)
+    last = f"{year}Q4"
+    return quarter_range(str(nxt), last) if str(nxt) <= last else []
+
+
+def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+                  *, rng) -> ArrivalCells | None:
+    """The leads still to arrive before the year ends, by unit and quarter."""
+    inflow = results.inflow
+    if inflow is None:
+        return None
+    h = results.history
+    quarters = _future_quarters(h.as_of, year)
+    if not quarters:
+        return None
+    targets = h.district.targets_for(year)
+    effort = inflow.future_effort(quarters, overrides=adj.effort or None).reset_index(drop=True)
+    mean = inflow.expected(effort, params=draws.inflow)  # draw × cell
+    cal_year = effort["quarter"].str[:4].astype(int).to_numpy()
+    mean = mean * np.exp(draws.inflow_shock[:, cal_year - draws.first_year])
+
+    # templates: K leads per unit from its mix, each placed in every arrival month
+    units = list(pd.unique(effort["unit"]))
+    tmpl = pd.concat([inflow.mix.sample(u, TEMPLATES_PER_UNIT, rng) for u in units], ignore_index=True)
+    tmpl["stage"], tmpl["provincial"] = "lead", "none"
+    tmpl["investment_first"] = tmpl["investment_bn"]
+    tmpl["investment_signed"] = np.nan
+    months = [int(month_index(pd.Series([pd.Period(q, freq="Q-DEC").start_time]))[0]) + j
+              for q in quarters for j in range(3)]
+    rows = []
+    for m in months:
+        f = tmpl.assign(project_id=[f"arrival:{m}:{i}" for i in range(len(tmpl))], arrival_month=m)
+        rows.append(f)
+    frame = pd.concat(rows, ignore_index=True)
+    state = covariates(frame).reset_index()
+    state["stage_idx"] = 0
+    state["entry_month"] = frame["arrival_month"].to_numpy()
+    state["pace_now"] = 0.0
+    state["pace_next"] = np.log(1.5)
+    mult = _multipliers(state["sector"].to_numpy(), adj)
+    ev = row_events(results, state, frame, year, draws, start=frame["arrival_month"].to_numpy(), log_multiplier=mult)
+    ev.provincial[:] = 0.0  # the list for the year is decided in January, before they sign
+
+    tiers = targets.tiers
+    th = thresholds(targets)
+    p_signed_year = ev.cum_signed[:, :, -1]
+    in_tier = np.stack([_clears(ev.clears, th, t.min_bn) - (_clears(ev.clears, th, t.max_bn) if t.max_bn else 0.0)
+                        for t in tiers], axis=-1)  # draw × row × tier
+    p_tier_row = p_signed_year[:, :, None] * np.clip(in_tier, 0, 1)
+    p_ground_row = ev.cum_ground[:, :, -1] * ev.counted[None, :]
+    m_signed = np.diff(ev.cum_signed, axis=-1, prepend=0.0)
+    m_ground = np.diff(ev.cum_ground, axis=-1, prepend=0.0) * ev.counted[None, :, None]
+
+    # average each cell over its templates and its three months
+    cell_of_row = _cell_index(effort, frame)
+    n_cells = len(effort)
+    counts = np.bincount(cell_of_row, minlength=n_cells).astype(float)
+
+    def cell_mean(a: np.ndarray) -> np.ndarray:
+        out = np.zeros((a.shape[0], n_cells) + a.shape[2:])
+        np.add.at(out, (slice(None), cell_of_row), a)
+        return out / counts.reshape((1, -1) + (1,) * (a.ndim - 2))
+
+    ms, mg = cell_mean(m_signed), cell_mean(m_ground)
+    return ArrivalCells(effort, mean, float(inflow.alpha), cell_mean(p_tier_row), cell_mean(p_ground_row),
+                        _normalise(ms), _normalise(mg))
+
+
+def _normalise(a: np.ndarray) -> np.ndarray:
+    tot = a.sum(axis=-1, keepdims=True)
+    return np.where(tot > 0, a / np.where(tot > 0, tot, 1.0), 1.0 / a.shape[-1])
+
+
+def _clears(clears: np.ndarray, th: np.ndarray, value: float | None) -> np.ndarray:
+    return clears[..., int(np.searchsorted(th, value))]
+
+
+def _cell_index(effort: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    q = pd.PeriodIndex([pd.Timestamp(year=m // 12, month=m % 12 + 1, day=1) for m in frame["arrival_month"]],
+                       freq="Q-DEC").astype(str)
+    key = pd.Series(np.arange(len(effort)), index=pd.MultiIndex.from_arrays([effort["unit"], effort["quarter"]]))
+    return key.loc[list(zip(frame["unit"], q))].to_numpy()
+
+
+# --------------------------------------------------------------------------- the simulation
+@dataclass
+class PortfolioSimulation:
+    """Simulated years: whole-year counts and monthly paths of every target.
+
+    Attributes
+    ----------
+    history, year : the as-of history and the target year.
+    counts : one row per simulated year, one column per target (so far included).
+    monthly : ``year × month × target`` cumulative counts by the end of each month.
+    actual_monthly : achieved cumulative counts by month up to the as-of date (NaN after).
+    sources : mean contribution of each source (``so_far``, ``ledger``, ``new_leads``) per target.
+    """
+
+    history: History
+    year: int
+    counts: pd.DataFrame
+    monthly: np.ndarray
+    actual_monthly: pd.DataFrame
+    sources: pd.DataFrame
+    n_param_draws: int
+    seed: Any = None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.counts.columns)
+
+    def targets(self) -> pd.DataFrame:
+        """``targets.csv`` (CLI.md): goal, so far, mean, p10/p50/p90 and p_meet, plus ``all``."""
+        return targets_from_draws(self.history, self.year, self.counts)
+
+    def p_meet(self, target: str = "all") -> float:
+        t = self.targets().set_index("target")
+        return float(t.loc[target, "p_meet"])
+
+    def met(self) -> pd.DataFrame:
+        """Per simulated year, whether each target (and ``all``) is met."""
+        goals = self.history.district.targets_for(self.year).goals
+        met = pd.DataFrame({n: self.counts[n].to_numpy() >= goals[n] for n in self.names})
+        met["all"] = met.all(axis=1)
+        return met
+
+    def trajectory(self, *, levels=(0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Month-by-month path of each count: mean, quantiles, goal and the actual so far."""
+        goals = self.history.district.targets_for(self.year).goals
+        rows = []
+        for j, name in enumerate(self.names):
+            m = self.monthly[:, :, j]
+            q = np.quantile(m, levels, axis=0, method="inverted_cdf")
+            for month in range(12):
+                row = {"target": name, "month": month + 1, "mean": float(m[:, month].mean()),
+                       "goal": goals[name], "actual": self.actual_monthly.loc[month + 1, name]}
+                row.update({f"p{int(round(lv * 100))}": float(q[i, month]) for i, lv in enumerate(levels)})
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def simulate_portfolio(results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
+                       adjustments: Adjustments | None = None, n_param_draws: int | None = None
+                       ) -> PortfolioSimulation:
+    """Simulate ``n_draws`` years: every open project, the new leads, the common shocks.
+
+    Parameters
+    ----------
+    results : a fitted :class:`~forecasting.outcomes.OutcomeResults`.
+    year : the target year.
+    n_draws : simulated years.
+    rng : seed (an int gives common random numbers across scenarios run with the same seed).
+    adjustments : a scenario's changes (:class:`Adjustments`); ``None`` for today's plans.
+    n_param_draws : parameter draws (default: the model's ``n_param_draws``).
+    """
+    adj = adjustments or Adjustments()
+    h = results.history
+    targets = h.district.targets_for(year)
+    names = targets.names
+    seed = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer)) else np.random.default_rng(rng).integers(2**32))
+    s_params, s_templates, s_rows, s_prospects, s_arrivals = seed.spawn(5)
+    D = int(n_param_draws or results.n_param_draws)
+    draws = draw_parameters(results, year, D, np.random.default_rng(s_params))
+
+    state, frame, start, mult = _ledger_rows(results, year, adj)
+    warn_unseen(results.progression, state)
+    ev = row_events(results, state, frame, year, draws, start=start, log_multiplier=mult)
+    _zero_settled(ev, results.history, year, adj)
+    pev = None
+    if adj.prospects is not None and len(adj.prospects):
+        ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
+        pev = row_events(results, ps, pf, year, draws, start=pstart, log_multiplier=pmult)
+    cells = arrival_cells(results, year, draws, adj, rng=np.random.default_rng(s_templates))
+
+    done = so_far(h, year)
+    th = thresholds(targets)
+    S = int(n_draws)
+    which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
+    monthly = np.zeros((S, 12, len(names)), dtype=np.int32)
+    src = {"ledger": np.zeros(len(names)), "new_leads": np.zeros(len(names))}
+    row_seeds = s_rows.spawn(D)
+    pro_seeds = s_prospects.spawn(D)
+    arr_seeds = s_arrivals.spawn(D)
+    for d in range(D):
+        sims = np.flatnonzero(which == d)
+        if not sims.size:
+            continue
+        part = _simulate_rows(ev, d, sims.size, th, targets, np.random.default_rng(row_seeds[d]))
+        if pev is not None:
+            part = part + _simulate_rows(pev, d, sims.size, th, targets, np.random.default_rng(pro_seeds[d]))
+        src["ledger"] += part[:, -1, :].sum(axis=0)
+        if cells is not None:
+            new = _simulate_arrivals(cells, d, sims.size, np.random.default_rng(arr_seeds[d]), len(targets.tiers))
+            src["new_leads"] += new[:, -1, :].sum(axis=0)
+            part = part + new
+        monthly[sims] = part
+    actual = _actual_monthly(h, year, names)
+    as_of_m = h.as_of_date.month if h.as_of_date.year == year else (12 if h.as_of_date.year > year else 0)
+    offset = actual.loc[as_of_m].to_numpy() if as_of_m else np.zeros(len(names))
+    if as_of_m:
+        monthly[:, :as_of_m, :] = 0
+    monthly = monthly + (np.where(np.arange(1, 13)[:, None] <= as_of_m, actual.fillna(0).to_numpy(), offset)
+                         .astype(np.int32)[None])
+    counts = pd.DataFrame(monthly[:, -1, :], columns=names)
+    sources = pd.DataFrame({"so_far": done.reindex(names).to_numpy(float),
+                            "ledger": src["ledger"] / S, "new_leads": src["new_leads"] / S}, index=names)
+    return PortfolioSimulation(h, year, counts, monthly, actual, sources, D, seed=rng)
+
+
+def _zero_settled(ev: RowEvents, history: History, year: int, adj: Adjustments) -> None:
+    """Events already decided (counted in ``so_far`` or impossible) and scenario losses: zero."""
+    settled = settled_probabilities(history, year).set_index("project_id").reindex(ev.ids)
+    for col, arr in (("p_signed", ev.cum_signed), ("p_groundbreaking", ev.cum_ground)):
+        done = settled[col].notna().to_numpy()
+        arr[:, done, :] = 0.0
+    prov_done = settled["p_provincial"].notna().to_numpy()
+    ev.provincial[:, prov_done] = 0.0
+    if adj.lost:
+        gone = np.isin(ev.ids, list(adj.lost))
+        ev.cum_signed[:, gone] = 0.0
+        ev.cum_ground[:, gone] = 0.0
+        ev.provincial[:, gone] = 0.0
+
+
+def _simulate_rows(ev: RowEvents, d: int, n: int, th: np.ndarray, targets, rng: np.random.Generator) -> np.ndarray:
+    """``n`` simulated years of these rows under draw ``d``: ``year × month × target`` cumulative counts."""
+    R = len(ev.ids)
+    out = np.zeros((n, 12, len(targets.names)), dtype=np.int32)
+    if R == 0:
+        return out
+    per = max(1, _CHUNK_CELLS // max(R * 12, 1))
+    cs, cg = ev.cum_signed[d], ev.cum_ground[d][ev.counted]
+    clears, prov = ev.clears[d], ev.provincial[d]
+    tiers = targets.tiers
+    for lo in range(0, n, per):
+        m = min(per, n - lo)
+        U = rng.random((m, R))
+        V = rng.random((m, R))
+        W = rng.random((m, R))
+        signed_by = U[:, :, None] < cs[None]  # year × row × month
+        out[lo:lo + m, :, 0] = (U[:, ev.counted, None] < cg[None]).sum(axis=1)
+        for j, t in enumerate(tiers):
+            inside = V < clears[None, :, int(np.searchsorted(th, t.min_bn))]
+            if t.max_bn is not None:
+                inside &= V >= clears[None, :, int(np.searchsorted(th, t.max_bn))]
+            out[lo:lo + m, :, 1 + j] = (signed_by & inside[:, :, None]).sum(axis=1)
+        designated = (W < prov[None]).sum(axis=1)
+        out[lo:lo + m, DESIGNATION_MONTH:, -1] = designated[:, None]
+    return out
+
+
+def _simulate_arrivals(cells: ArrivalCells, d: int, n: int, rng: np.random.Generator, n_tiers: int) -> np.ndarray:
+    """``n`` simulated years of new leads under draw ``d`` (inverse-CDF draws: common random numbers)."""
+    C = len(cells.cells)
+    mu = cells.mean[d]  # cell
+    U = rng.random((n, C, 2 + n_tiers + 2))
+    size = 1.0 / max(cells.alpha, 1e-9)
+    arrivals = stats.nbinom.ppf(U[:, :, 0], size, size / (size + mu[None, :])) if cells.alpha > 0 else \
+        stats.poisson.ppf(U[:, :, 0], mu[None, :])
+    arrivals = np.nan_to_num(arrivals).astype(np.int64)
+    out = np.zeros((n, 12, 2 + n_tiers), dtype=np.int32)
+    ground = stats.binom.ppf(U[:, :, 1], arrivals, cells.p_ground[d][None]).astype(np.int64)
+    left = arrivals.copy()
+    tier_counts = []
+    rest = np.ones_like(mu)
+    for j in range(n_tiers):
+        p = np.clip(cells.p_tier[d][:, j] / np.maximum(rest, 1e-12), 0, 1)
+        k = stats.binom.ppf(U[:, :, 2 + j], left, p[None]).astype(np.int64)
+        tier_counts.append(k)
+        left = left - k
+        rest = rest - cells.p_tier[d][:, j]
+    # spread each cell's events over the months they happen in (for the monthly paths)
+    out[:, :, 0] = _by_month(ground, cells.month_ground[d], rng)
+    for j, k in enumerate(tier_counts):
+        out[:, :, 1 + j] = _by_month(k, cells.month_signed[d], rng)
+    return out
+
+
+def _by_month(k: np.ndarray, pmonth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Cumulative monthly counts from per-cell event counts ``k`` (year × cell)."""
+    if not k.any():
+        return np.zeros((k.shape[0], 12), dtype=np.int32)
+    split = rng.multinomial(k, np.broadcast_to(pmonth[None], k.shape + (12,)))
+    return np.cumsum(split.sum(axis=1), axis=-1).astype(np.int32)
+
+
+def _actual_monthly(history: History, year: int, names: list[str]) -> pd.DataFrame:
+    """Cumulative achieved counts by month of ``year`` up to the as-of month (NaN after)."""
+    targets = history.district.targets_for(year)
+    P = history.projects
+    ev = year_events(P, year, targets)
+    out = pd.DataFrame(0.0, index=pd.RangeIndex(1, 13, name="month"), columns=names)
+    gmonth = P["groundbreaking_date"].dt.month.to_numpy()
+    smonth = P["signed_date"].dt.month.to_numpy()
+    for name, mask, month in (
+        ("groundbreakings", ev["groundbreaking_counted"].to_numpy(), gmonth),
+        *[(f"tier_{t.name}", ev[f"tier_{t.name}"].to_numpy(), smonth) for t in targets.tiers],
+        ("provincial_major", ev["provincial"].to_numpy(), np.full(len(P), DESIGNATION_MONTH + 1)),
+    ):
+        hits = np.bincount(month[mask].astype(int), minlength=13)[1:13] if mask.any() else np.zeros(12)
+        out[name] = np.cumsum(hits)
+    as_of = history.as_of_date
+    if as_of.year == year:
+        out.loc[as_of.month + 1:, :] = np.nan
+    elif as_of.year < year:
+        out.loc[:, :] = np.nan
+    return out
+
+
+def compare(baseline: PortfolioSimulation, scenario: PortfolioSimulation) -> pd.DataFrame:
+    """Each target's mean, 80 % interval and p_meet, baseline beside scenario (``comparison.csv``)."""
+    b, s = baseline.targets().set_index("target"), scenario.targets().set_index("target")
+    out = pd.DataFrame({
+        "goal": b["goal"],
+        "baseline_mean": b["mean"], "scenario_mean": s["mean"],
+        "baseline_p10": b["p10"], "scenario_p10": s["p10"],
+        "baseline_p90": b["p90"], "scenario_p90": s["p90"],
+        "baseline_p_meet": b["p_meet"], "scenario_p_meet": s["p_meet"],
+    })
+    out["change_p_meet"] = out["scenario_p_meet"] - out["baseline_p_meet"]
+    return out.reset_index()
+
+
+__all__ = ["Adjustments", "PortfolioSimulation", "simulate_portfolio", "compare", "draw_parameters",
+           "row_events", "RowEvents", "TARGET_COLUMNS"]

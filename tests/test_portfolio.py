@@ -1,0 +1,119 @@
+"""The portfolio simulation: exact where it can be checked, honest about dependence."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.counts import poisson_binomial_pmf
+from forecasting.generator import default_params, simulate_district, with_params
+from forecasting.history import History
+from forecasting.outcomes import OutcomeModel
+from forecasting.portfolio import Adjustments, draw_parameters, row_events, simulate_portfolio
+from forecasting.progression import fit_progression
+
+AS_OF, YEAR = "2023Q2", 2023
+
+
+@pytest.fixture(scope="module")
+def fitted(bundled_history):
+    return OutcomeModel(n_param_draws=30).fit(bundled_history.upto(AS_OF))
+
+
+@pytest.fixture(scope="module")
+def baseline(fitted):
+    return simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11)
+
+
+def _ledger_events(res, n_param_draws):
+    draws = draw_parameters(res, YEAR, n_param_draws, np.random.default_rng(0))
+    st = res.state
+    frame = res.history.projects.set_index("project_id").loc[st["project_id"]].reset_index()
+    return row_events(res, st, frame, YEAR, draws)
+
+
+def test_independent_case_matches_the_exact_poisson_binomial(fitted):
+    """One parameter draw, no common shock, no new leads: counts are sums of independent
+    Bernoullis, so the simulated distribution must match the exact Poisson–binomial."""
+    res = OutcomeModel(n_param_draws=1).fit(fitted.history)
+    res.inflow = None
+    sim = simulate_portfolio(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
+    ev = _ledger_events(res, 1)
+    from forecasting.forecast import settled_probabilities
+
+    settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
+    open_ = settled["p_groundbreaking"].isna().to_numpy() & ev.counted
+    pmf = poisson_binomial_pmf(ev.cum_ground[0, open_, -1])
+    done = int(sim.sources.loc["groundbreakings", "so_far"])
+    counts = sim.counts["groundbreakings"].to_numpy() - done
+    emp = np.bincount(counts, minlength=pmf.size)[: pmf.size] / counts.size
+    assert 0.5 * np.abs(emp - pmf).sum() < 0.02  # total variation; MC error about 0.006
+    assert counts.mean() == pytest.approx(pmf @ np.arange(pmf.size), abs=0.05)
+
+
+def test_same_seed_same_numbers_and_a_null_scenario_changes_nothing(fitted, baseline):
+    again = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11)
+    pd.testing.assert_frame_equal(again.counts, baseline.counts)
+    null = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(effort={}, approval_speed=1.0))
+    assert (null.counts.to_numpy() - baseline.counts.to_numpy() == 0).all()
+
+
+def test_probabilities_and_paths_are_coherent(baseline):
+    t = baseline.targets().set_index("target")
+    assert t["p_meet"].between(0, 1).all()
+    assert t.loc["all", "p_meet"] <= t["p_meet"].drop("all").min() + 1e-12
+    assert (t["p10"].drop("all") <= t["p50"].drop("all")).all() and (t["p50"].drop("all") <= t["p90"].drop("all")).all()
+    assert (baseline.counts.to_numpy() >= t["so_far"].drop("all").to_numpy()).all()
+    # monthly paths never go down and end at the year's count
+    assert (np.diff(baseline.monthly, axis=1) >= 0).all()
+    assert (baseline.monthly[:, -1, :] == baseline.counts.to_numpy()).all()
+    traj = baseline.trajectory()
+    june = traj[traj["month"] == 6].set_index("target")
+    assert (june["p10"] == june["actual"]).all()  # the past is not uncertain
+
+
+def test_common_shock_makes_counts_more_variable_than_independence(fitted):
+    """With parameter and year uncertainty the count's variance exceeds the Poisson–binomial's."""
+    res = OutcomeModel(n_param_draws=60).fit(fitted.history)
+    res.inflow = None
+    sim = simulate_portfolio(res, YEAR, n_draws=20_000, rng=5)
+    ev = _ledger_events(res, 60)
+    p = ev.cum_ground[:, ev.counted, -1].mean(axis=0)
+    from forecasting.forecast import settled_probabilities
+
+    settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
+    p = p[settled["p_groundbreaking"].isna().to_numpy()[ev.counted]]
+    assert sim.counts["groundbreakings"].var() > 1.1 * (p * (1 - p)).sum()
+
+
+@pytest.mark.parametrize("year_sd, lo, hi", [(0.0, 0.0, 0.1), (0.35, 0.15, 1.0)])
+def test_estimated_common_shock_near_zero_without_one_and_positive_with_one(year_sd, lo, hi):
+    sim = simulate_district(with_params(default_params(), year_sd=year_sd), start="2013Q1", end="2023Q4",
+                            ledger_start_year=2011, rng=2)
+    res = fit_progression(History(sim.district, sim.effort, sim.snapshots()))
+    assert lo <= res.sd_year <= hi
+
+
+def test_scenarios_move_counts_the_right_way(fitted, baseline):
+    faster = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(approval_speed=2.0))
+    assert faster.counts["groundbreakings"].mean() > baseline.counts["groundbreakings"].mean() + 0.5
+    # common random numbers: a faster process never removes a groundbreaking in the same simulated year
+    assert (faster.counts["groundbreakings"] >= baseline.counts["groundbreakings"]).mean() > 0.97
+
+    P = fitted.history.projects
+    st = fitted.state
+    approved = st.loc[st["stage_idx"] == 3, "project_id"]
+    big = P[P["project_id"].isin(approved) & (P["investment_bn"] >= 0.5)]["project_id"].tolist()
+    lost = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(lost=frozenset(big)))
+    assert (lost.counts["groundbreakings"] <= baseline.counts["groundbreakings"]).all()
+    assert lost.counts["groundbreakings"].mean() < baseline.counts["groundbreakings"].mean() - 1
+
+    slipped = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11,
+                                 adjustments=Adjustments(slip_months={pid: 12 for pid in big}))
+    assert slipped.counts["groundbreakings"].mean() == pytest.approx(lost.counts["groundbreakings"].mean(), abs=0.3)
+
+    prospect = pd.DataFrame([{"unit": "campaign_top10", "sector": "new_energy", "stage": "negotiating",
+                              "investment_bn": 12.0, "entered": "2023-03-01"}])
+    more = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(prospects=prospect))
+    assert more.counts["tier_10bn"].mean() > baseline.counts["tier_10bn"].mean() + 0.05
+    assert (more.counts["tier_10bn"] >= baseline.counts["tier_10bn"]).all()
