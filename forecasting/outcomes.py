@@ -59,6 +59,8 @@ class OutcomeModel:
     ----------
     n_param_draws : parameter draws carried through the propagation (intervals; the mean
         over draws is the reported probability).
+    new_leads : also fit the inflow of leads not yet in the ledger (:mod:`~forecasting.inflow`),
+        so that target counts include them.
 
     Examples
     --------
@@ -71,10 +73,13 @@ class OutcomeModel:
 
     name = "outcome_model"
 
-    def __init__(self, *, n_param_draws: int = 60):
+    def __init__(self, *, n_param_draws: int = 60, new_leads: bool = True):
         self.n_param_draws = n_param_draws
+        self.new_leads = new_leads
 
     def fit(self, history: History) -> "OutcomeResults":
+        from .inflow import fit_inflow
+
         return OutcomeResults(
             history=history,
             progression=fit_progression(history),
@@ -82,6 +87,7 @@ class OutcomeModel:
             provincial=fit_provincial(history),
             n_param_draws=self.n_param_draws,
             name=self.name,
+            inflow=fit_inflow(history) if self.new_leads else None,
         )
 
 

@@ -537,16 +537,31 @@ def _simulate_rows(ev: RowEvents, d: int, n: int, th: np.ndarray, targets, rng: 
         U = rng.random((m, R))
         V = rng.random((m, R))
         W = rng.random((m, R))
-        signed_by = U[:, :, None] < cs[None]  # year × row × month
-        out[lo:lo + m, :, 0] = (U[:, ev.counted, None] < cg[None]).sum(axis=1)
+        out[lo:lo + m, :, 0] = _monthly_hits(U[:, ev.counted], cg, np.ones((m, int(ev.counted.sum())), bool))
         for j, t in enumerate(tiers):
             inside = V < clears[None, :, int(np.searchsorted(th, t.min_bn))]
             if t.max_bn is not None:
                 inside &= V >= clears[None, :, int(np.searchsorted(th, t.max_bn))]
-            out[lo:lo + m, :, 1 + j] = (signed_by & inside[:, :, None]).sum(axis=1)
+            out[lo:lo + m, :, 1 + j] = _monthly_hits(U, cs, inside)
         designated = (W < prov[None]).sum(axis=1)
         out[lo:lo + m, DESIGNATION_MONTH:, -1] = designated[:, None]
     return out
+
+
+def _monthly_hits(U: np.ndarray, cum: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Cumulative count by month of rows whose event happened (``U < cum[row, 11]``).
+
+    ``U``: simulated year × row uniforms; ``cum``: row × month cumulative probabilities;
+    the event's month is the first whose cumulative probability exceeds ``U``. Only the
+    rows that do have the event are looked at, so the work scales with the events.
+    """
+    n = U.shape[0]
+    hit = eligible & (U < cum[None, :, -1])
+    i, r = np.nonzero(hit)
+    month = (U[i, r][:, None] >= cum[r, :]).sum(axis=1)
+    counts = np.zeros((n, 12), dtype=np.int32)
+    np.add.at(counts, (i, np.minimum(month, 11)), 1)
+    return np.cumsum(counts, axis=1)
 
 
 def _simulate_arrivals(cells: ArrivalCells, d: int, n: int, rng: np.random.Generator, n_tiers: int) -> np.ndarray:
@@ -554,10 +569,7 @@ def _simulate_arrivals(cells: ArrivalCells, d: int, n: int, rng: np.random.Gener
     C = len(cells.cells)
     mu = cells.mean[d]  # cell
     U = rng.random((n, C, 2 + n_tiers + 2))
-    size = 1.0 / max(cells.alpha, 1e-9)
-    arrivals = stats.nbinom.ppf(U[:, :, 0], size, size / (size + mu[None, :])) if cells.alpha > 0 else \
-        stats.poisson.ppf(U[:, :, 0], mu[None, :])
-    arrivals = np.nan_to_num(arrivals).astype(np.int64)
+    arrivals = _count_ppf(U[:, :, 0], mu, cells.alpha)
     out = np.zeros((n, 12, 2 + n_tiers), dtype=np.int32)
     ground = stats.binom.ppf(U[:, :, 1], arrivals, cells.p_ground[d][None]).astype(np.int64)
     left = arrivals.copy()
@@ -573,6 +585,22 @@ def _simulate_arrivals(cells: ArrivalCells, d: int, n: int, rng: np.random.Gener
     out[:, :, 0] = _by_month(ground, cells.month_ground[d], rng)
     for j, k in enumerate(tier_counts):
         out[:, :, 1 + j] = _by_month(k, cells.month_signed[d], rng)
+    return out
+
+
+def _count_ppf(u: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
+    """Negative binomial (NB2, mean ``mu`` per column) quantiles of uniforms ``u``
+    (``draws × cells``), by search in each cell's tabulated CDF: exact and fast."""
+    if alpha > 0:
+        size = 1.0 / alpha
+        dist = stats.nbinom(size, size / (size + mu))
+    else:
+        dist = stats.poisson(mu)
+    top = int(np.nanmax(dist.ppf(1 - 1e-12))) + 2 if mu.size else 1
+    cdf = dist.cdf(np.arange(top)[:, None])  # count × cell
+    out = np.empty(u.shape, dtype=np.int64)
+    for c in range(u.shape[1]):
+        out[:, c] = np.searchsorted(cdf[:, c], u[:, c], side="left")
     return out
 
 
