@@ -453,58 +453,100 @@ def simulate_portfolio(results: "OutcomeResults", year: int, *, n_draws: int = 2
     adjustments : a scenario's changes (:class:`Adjustments`); ``None`` for today's plans.
     n_param_draws : parameter draws (default: the model's ``n_param_draws``).
     """
-    adj = adjustments or Adjustments()
-    h = results.history
-    targets = h.district.targets_for(year)
-    names = targets.names
-    seed = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer)) else np.random.default_rng(rng).integers(2**32))
-    s_params, s_templates, s_rows, s_prospects, s_arrivals = seed.spawn(5)
-    D = int(n_param_draws or results.n_param_draws)
-    draws = draw_parameters(results, year, D, np.random.default_rng(s_params))
+    return PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, adjustments=adjustments,
+                              n_param_draws=n_param_draws).run()
 
-    state, frame, start, mult = _ledger_rows(results, year, adj)
-    warn_unseen(results.progression, state)
-    ev = row_events(results, state, frame, year, draws, start=start, log_multiplier=mult)
-    _zero_settled(ev, results.history, year, adj)
-    pev = None
-    if adj.prospects is not None and len(adj.prospects):
-        ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
-        pev = row_events(results, ps, pf, year, draws, start=pstart, log_multiplier=pmult)
-    cells = arrival_cells(results, year, draws, adj, rng=np.random.default_rng(s_templates))
 
-    done = so_far(h, year)
-    th = thresholds(targets)
-    S = int(n_draws)
-    which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
-    monthly = np.zeros((S, 12, len(names)), dtype=np.int32)
-    src = {"ledger": np.zeros(len(names)), "new_leads": np.zeros(len(names))}
-    row_seeds = s_rows.spawn(D)
-    pro_seeds = s_prospects.spawn(D)
-    arr_seeds = s_arrivals.spawn(D)
-    for d in range(D):
-        sims = np.flatnonzero(which == d)
-        if not sims.size:
-            continue
-        part = _simulate_rows(ev, d, sims.size, th, targets, np.random.default_rng(row_seeds[d]))
-        if pev is not None:
-            part = part + _simulate_rows(pev, d, sims.size, th, targets, np.random.default_rng(pro_seeds[d]))
-        src["ledger"] += part[:, -1, :].sum(axis=0)
-        if cells is not None:
-            new = _simulate_arrivals(cells, d, sims.size, np.random.default_rng(arr_seeds[d]), len(targets.tiers))
-            src["new_leads"] += new[:, -1, :].sum(axis=0)
-            part = part + new
-        monthly[sims] = part
-    actual = _actual_monthly(h, year, names)
-    as_of_m = h.as_of_date.month if h.as_of_date.year == year else (12 if h.as_of_date.year > year else 0)
-    offset = actual.loc[as_of_m].to_numpy() if as_of_m else np.zeros(len(names))
-    if as_of_m:
-        monthly[:, :as_of_m, :] = 0
-    monthly = monthly + (np.where(np.arange(1, 13)[:, None] <= as_of_m, actual.fillna(0).to_numpy(), offset)
-                         .astype(np.int32)[None])
-    counts = pd.DataFrame(monthly[:, -1, :], columns=names)
-    sources = pd.DataFrame({"so_far": done.reindex(names).to_numpy(float),
-                            "ledger": src["ledger"] / S, "new_leads": src["new_leads"] / S}, index=names)
-    return PortfolioSimulation(h, year, counts, monthly, actual, sources, D, seed=rng)
+class PortfolioSimulator:
+    """A simulation set up once and rerun under different effort (for response curves and
+    the allocator): the ledger's part is drawn once, only the new leads are redrawn, with
+    the same random numbers each time (common random numbers).
+
+    Parameters are those of :func:`simulate_portfolio`.
+    """
+
+    def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
+                 adjustments: Adjustments | None = None, n_param_draws: int | None = None):
+        adj = adjustments or Adjustments()
+        h = results.history
+        self.results, self.year, self.adjustments, self.seed = results, year, adj, rng
+        self.targets = h.district.targets_for(year)
+        names = self.targets.names
+        seed = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer))
+                                      else np.random.default_rng(rng).integers(2**32))
+        s_params, s_templates, s_rows, s_prospects, s_arrivals = seed.spawn(5)
+        D = self.n_param_draws = int(n_param_draws or results.n_param_draws)
+        self.draws = draw_parameters(results, year, D, np.random.default_rng(s_params))
+
+        state, frame, start, mult = _ledger_rows(results, year, adj)
+        warn_unseen(results.progression, state)
+        ev = row_events(results, state, frame, year, self.draws, start=start, log_multiplier=mult)
+        _zero_settled(ev, h, year, adj)
+        pev = None
+        if adj.prospects is not None and len(adj.prospects):
+            ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
+            pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
+        self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates))
+
+        th = thresholds(self.targets)
+        S = self.n_draws = int(n_draws)
+        self._which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
+        self._ledger = np.zeros((S, 12, len(names)), dtype=np.int32)
+        row_seeds, pro_seeds = s_rows.spawn(D), s_prospects.spawn(D)
+        self._arrival_seeds = s_arrivals.spawn(D)
+        for d in range(D):
+            sims = np.flatnonzero(self._which == d)
+            if not sims.size:
+                continue
+            part = _simulate_rows(ev, d, sims.size, th, self.targets, np.random.default_rng(row_seeds[d]))
+            if pev is not None:
+                part = part + _simulate_rows(pev, d, sims.size, th, self.targets, np.random.default_rng(pro_seeds[d]))
+            self._ledger[sims] = part
+        self.actual = _actual_monthly(h, year, names)
+
+    def arrival_mean(self, effort: Mapping[str, Mapping[str, float]] | None = None) -> np.ndarray | None:
+        """Expected arrivals per draw and cell under ``effort`` (unit -> changes; merged over
+        the scenario's own effort)."""
+        if self.cells is None:
+            return None
+        inflow = self.results.inflow
+        merged = {u: dict(v) for u, v in self.adjustments.effort.items()}
+        for u, v in (effort or {}).items():
+            merged.setdefault(u, {}).update(v)
+        quarters = list(pd.unique(self.cells.cells["quarter"]))
+        eff = inflow.future_effort(quarters, overrides=merged or None).reset_index(drop=True)
+        mean = inflow.expected(eff, params=self.draws.inflow)
+        cal_year = eff["quarter"].str[:4].astype(int).to_numpy()
+        return mean * np.exp(self.draws.inflow_shock[:, cal_year - self.draws.first_year])
+
+    def run(self, effort: Mapping[str, Mapping[str, float]] | None = None) -> PortfolioSimulation:
+        """The simulated years, with the new leads' effort changed as given."""
+        h, year, names = self.results.history, self.year, self.targets.names
+        monthly = self._ledger.copy()
+        new_total = np.zeros(len(names))
+        if self.cells is not None:
+            cells = self.cells if effort is None else replace(self.cells, mean=self.arrival_mean(effort))
+            for d in range(self.n_param_draws):
+                sims = np.flatnonzero(self._which == d)
+                if not sims.size:
+                    continue
+                new = _simulate_arrivals(cells, d, sims.size, np.random.default_rng(self._arrival_seeds[d]),
+                                         len(self.targets.tiers))
+                new_total += new[:, -1, :].sum(axis=0)
+                monthly[sims] += new
+        ledger_total = self._ledger[:, -1, :].sum(axis=0)
+        actual = self.actual
+        as_of_m = h.as_of_date.month if h.as_of_date.year == year else (12 if h.as_of_date.year > year else 0)
+        offset = actual.loc[as_of_m].to_numpy() if as_of_m else np.zeros(len(names))
+        if as_of_m:
+            monthly[:, :as_of_m, :] = 0
+        monthly = monthly + (np.where(np.arange(1, 13)[:, None] <= as_of_m, actual.fillna(0).to_numpy(), offset)
+                             .astype(np.int32)[None])
+        counts = pd.DataFrame(monthly[:, -1, :], columns=names)
+        S = self.n_draws
+        sources = pd.DataFrame({"so_far": so_far(h, year).reindex(names).to_numpy(float),
+                                "ledger": ledger_total / S, "new_leads": new_total / S}, index=names)
+        return PortfolioSimulation(h, year, counts, monthly, actual, sources, self.n_param_draws, seed=self.seed)
 
 
 def _zero_settled(ev: RowEvents, history: History, year: int, adj: Adjustments) -> None:
@@ -649,5 +691,5 @@ def compare(baseline: PortfolioSimulation, scenario: PortfolioSimulation) -> pd.
     return out.reset_index()
 
 
-__all__ = ["Adjustments", "PortfolioSimulation", "simulate_portfolio", "compare", "draw_parameters",
+__all__ = ["Adjustments", "PortfolioSimulation", "PortfolioSimulator", "simulate_portfolio", "compare", "draw_parameters",
            "row_events", "RowEvents", "TARGET_COLUMNS"]

@@ -117,3 +117,16 @@ def test_scenarios_move_counts_the_right_way(fitted, baseline):
     more = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(prospects=prospect))
     assert more.counts["tier_10bn"].mean() > baseline.counts["tier_10bn"].mean() + 0.05
     assert (more.counts["tier_10bn"] >= baseline.counts["tier_10bn"]).all()
+
+
+def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(fitted):
+    from forecasting.portfolio import PortfolioSimulator
+
+    sim = PortfolioSimulator(fitted, YEAR, n_draws=4000, rng=2)
+    base = sim.run()
+    more = sim.run({"campaign_top10": {"staff": 30}})
+    fresh = simulate_portfolio(fitted, YEAR, n_draws=4000, rng=2,
+                               adjustments=Adjustments(effort={"campaign_top10": {"staff": 30}}))
+    pd.testing.assert_frame_equal(more.counts, fresh.counts)
+    assert (more.sources["new_leads"] >= base.sources["new_leads"]).all()
+    assert (more.counts.to_numpy() >= base.counts.to_numpy()).all()  # common random numbers: monotone
