@@ -194,7 +194,8 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
         rows = np.flatnonzero(keys == key)
         s0 = int(start[rows[0]])
         sub = replace(prog, as_of_month=s0)
-        yrs = draws.years[:, s0 // 12 - draws.first_year:]
+        k0 = s0 // 12 - draws.first_year  # a row moved earlier than the as-of year keeps its first year's shock
+        yrs = draws.years[:, k0:] if k0 >= 0 else np.hstack([np.repeat(draws.years[:, :1], -k0, axis=1), draws.years])
         occ = (sept,) if sept >= s0 else ()
         hm = np.exp(mult[rows[0]])
         prop = propagate(sub, state.iloc[rows].reset_index(drop=True), last_month=max(last_m, s0),
@@ -488,11 +489,13 @@ class PortfolioSimulator:
             pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
         self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates))
 
-        th = thresholds(self.targets)
+        th = self.thresholds = thresholds(self.targets)
+        self.ledger_events, self._row_seeds = ev, None
         S = self.n_draws = int(n_draws)
         self._which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
         self._ledger = np.zeros((S, 12, len(names)), dtype=np.int32)
         row_seeds, pro_seeds = s_rows.spawn(D), s_prospects.spawn(D)
+        self._row_seeds = row_seeds
         self._arrival_seeds = s_arrivals.spawn(D)
         for d in range(D):
             sims = np.flatnonzero(self._which == d)
@@ -564,27 +567,49 @@ def _zero_settled(ev: RowEvents, history: History, year: int, adj: Adjustments) 
         ev.provincial[:, gone] = 0.0
 
 
+def _uniform_chunks(R: int, n: int, rng: np.random.Generator):
+    """The uniforms ``U, V, W`` (year × row) of ``n`` simulated years, in memory-bounded chunks.
+
+    Every user of a draw's rows goes through here, so the same seed gives the same numbers.
+    """
+    per = max(1, _CHUNK_CELLS // max(R * 12, 1))
+    for lo in range(0, n, per):
+        m = min(per, n - lo)
+        yield lo, m, rng.random((m, R)), rng.random((m, R)), rng.random((m, R))
+
+
+def _tier_inside(V: np.ndarray, clears: np.ndarray, th: np.ndarray, tier) -> np.ndarray:
+    """Whether each row's amount at signing falls in the tier (``V`` against the clearing probabilities)."""
+    inside = V < clears[None, :, int(np.searchsorted(th, tier.min_bn))]
+    if tier.max_bn is not None:
+        inside &= V >= clears[None, :, int(np.searchsorted(th, tier.max_bn))]
+    return inside
+
+
+def row_indicators(ev: RowEvents, d: int, U: np.ndarray, V: np.ndarray, W: np.ndarray, th: np.ndarray,
+                   targets) -> np.ndarray:
+    """Per simulated year and row, whether the row counts toward each target: ``year × row × target``."""
+    out = np.zeros(U.shape + (len(targets.names),), dtype=bool)
+    out[:, :, 0] = ev.counted[None, :] & (U < ev.cum_ground[d][None, :, -1])
+    signed = U < ev.cum_signed[d][None, :, -1]
+    for j, t in enumerate(targets.tiers):
+        out[:, :, 1 + j] = signed & _tier_inside(V, ev.clears[d], th, t)
+    out[:, :, -1] = W < ev.provincial[d][None]
+    return out
+
+
 def _simulate_rows(ev: RowEvents, d: int, n: int, th: np.ndarray, targets, rng: np.random.Generator) -> np.ndarray:
     """``n`` simulated years of these rows under draw ``d``: ``year × month × target`` cumulative counts."""
     R = len(ev.ids)
     out = np.zeros((n, 12, len(targets.names)), dtype=np.int32)
     if R == 0:
         return out
-    per = max(1, _CHUNK_CELLS // max(R * 12, 1))
     cs, cg = ev.cum_signed[d], ev.cum_ground[d][ev.counted]
     clears, prov = ev.clears[d], ev.provincial[d]
-    tiers = targets.tiers
-    for lo in range(0, n, per):
-        m = min(per, n - lo)
-        U = rng.random((m, R))
-        V = rng.random((m, R))
-        W = rng.random((m, R))
+    for lo, m, U, V, W in _uniform_chunks(R, n, rng):
         out[lo:lo + m, :, 0] = _monthly_hits(U[:, ev.counted], cg, np.ones((m, int(ev.counted.sum())), bool))
-        for j, t in enumerate(tiers):
-            inside = V < clears[None, :, int(np.searchsorted(th, t.min_bn))]
-            if t.max_bn is not None:
-                inside &= V >= clears[None, :, int(np.searchsorted(th, t.max_bn))]
-            out[lo:lo + m, :, 1 + j] = _monthly_hits(U, cs, inside)
+        for j, t in enumerate(targets.tiers):
+            out[lo:lo + m, :, 1 + j] = _monthly_hits(U, cs, _tier_inside(V, clears, th, t))
         designated = (W < prov[None]).sum(axis=1)
         out[lo:lo + m, DESIGNATION_MONTH:, -1] = designated[:, None]
     return out
@@ -692,4 +717,4 @@ def compare(baseline: PortfolioSimulation, scenario: PortfolioSimulation) -> pd.
 
 
 __all__ = ["Adjustments", "PortfolioSimulation", "PortfolioSimulator", "simulate_portfolio", "compare", "draw_parameters",
-           "row_events", "RowEvents", "TARGET_COLUMNS"]
+           "row_events", "row_indicators", "RowEvents", "TARGET_COLUMNS"]
