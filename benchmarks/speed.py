@@ -35,7 +35,7 @@ t0 = time.perf_counter(); res = OutcomeModel(n_param_draws=60).fit(h); t_fit = t
 year = h.as_of_date.year
 t0 = time.perf_counter(); probs = res.project_probabilities(year); t_proj = time.perf_counter() - t0
 t0 = time.perf_counter(); sim = res.simulate(year, n_draws=20000, rng=0); t_sim = time.perf_counter() - t0
-print(json.dumps(dict(case=kind, projects=len(h.latest), open=int(probs["p_signed_lo"].notna().sum()),
+print(json.dumps(dict(case=kind, projects=len(h.latest), open=len(res.state),
                       load_s=round(t_load, 1), fit_s=round(t_fit, 2), project_probabilities_s=round(t_proj, 2),
                       simulate_20000_s=round(t_sim, 2),
                       peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))))

@@ -1,4 +1,4 @@
-"""The sub-commands beyond ``validate`` (CLI.md): forecast, backtest."""
+"""The sub-commands beyond ``validate`` (CLI.md): forecast, scenario, optimize, backtest, report."""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +60,107 @@ def _forecast(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    _forecast_args(p)
+    p.add_argument("--scenario", required=True, help="the what-if, a TOML file (see README)")
+
+
+@command("scenario", _scenario_args)
+def _scenario(args: argparse.Namespace) -> int:
+    """Forecast under a what-if, beside today's plans."""
+    from pathlib import Path
+
+    from .forecast import project_columns
+    from .outcomes import OutcomeModel
+    from .output import staged, write_csv
+    from .portfolio import PortfolioSimulator, compare
+    from .scenario import read_scenario
+
+    history = _as_of_history(args)
+    year = _year(history, args.year)
+    scenario = read_scenario(args.scenario, history.district, history.latest, as_of=history.as_of_date)
+    results = OutcomeModel().fit(history)
+    base = PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed)
+    what_if = PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed, adjustments=scenario.adjustments())
+    sim = what_if.run()
+    comparison = compare(base.run(), sim)
+    cols = project_columns(history.district.targets_for(year))
+    with staged(Path(args.out)) as tmp:
+        write_csv(what_if.project_probabilities()[cols], tmp / "projects.csv")
+        write_csv(sim.targets(), tmp / "targets.csv")
+        write_csv(comparison, tmp / "comparison.csv")
+    row = comparison.set_index("target").loc["all"]
+    print(f"scenario {scenario.name!r}, {year} as of {history.as_of}: P(all targets met) "
+          f"{row['baseline_p_meet']:.0%} today, {row['scenario_p_meet']:.0%} under the scenario. Written to {args.out}/")
+    return EXIT_OK
+
+
+def _optimize_args(p: argparse.ArgumentParser) -> None:
+    _forecast_args(p)
+    p.set_defaults(draws=4000)
+    p.add_argument("--staff-total", required=True, type=_positive_int, help="people to distribute across the units")
+    p.add_argument("--objective", choices=("this-year", "next-year"), default="this-year",
+                   help="the targets to make most likely: this --year's (default) or the year after's")
+    p.add_argument("--min", action="append", default=[], metavar="UNIT=N", help="a unit's minimum staff (repeatable)")
+    p.add_argument("--max", action="append", default=[], metavar="UNIT=N", help="a unit's maximum staff (repeatable)")
+    p.add_argument("--max-evals", type=_positive_int, default=400, help="budget of simulated allocations (default 400)")
+
+
+def _bounds(items: list[str], units: list[str], flag: str) -> dict[str, int]:
+    out = {}
+    for item in items:
+        unit, _, n = item.partition("=")
+        if unit not in units or not n.isdigit():
+            raise UsageError(f"{flag} {item!r}: expected UNIT=N with UNIT one of {', '.join(units)}")
+        out[unit] = int(n)
+    return out
+
+
+@command("optimize", _optimize_args)
+def _optimize(args: argparse.Namespace) -> int:
+    """Distribute a staff total across the units to make the targets most likely."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .allocate import allocate
+    from .outcomes import OutcomeModel
+    from .output import staged, write_csv
+    from .portfolio import PortfolioSimulator
+    from .whatif import StaffObjective
+
+    history = _as_of_history(args)
+    year = _year(history, args.year) + (1 if args.objective == "next-year" else 0)
+    if year not in history.district.targets:
+        raise UsageError(f"district.toml has no [targets.{year}] table for --objective {args.objective}")
+    units = history.district.unit_ids
+    minimum, maximum = _bounds(args.min, units, "--min"), _bounds(args.max, units, "--max")
+    results = OutcomeModel().fit(history)
+    objective = StaffObjective(PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed))
+    now = objective.current
+    # common random numbers: two allocations differ only where their simulated years do,
+    # so a move must win at least two simulated years outright to count
+    res = allocate(objective, now, args.staff_total, minimum=minimum or None, maximum=maximum or None,
+                   seen_range={u: results.inflow.staff_range(u) for u in units}, greedy_start=False,
+                   tol=2.0 / args.draws, max_evals=args.max_evals)
+    # against today's staffing as it is (when the total differs, the allocator's own
+    # never-worse guarantee is against today's rescaled to the total)
+    table = res.summary().rename(columns={"marginal": "marginal_p_meet_all"})
+    table["staff_now"] = [now[u] for u in table["unit"]]
+    table["change"] = table["staff_best"] - table["staff_now"]
+    before, after = objective.p_meet(now), objective.p_meet(res.best)
+    for target in after.index:
+        table[f"change_p_meet_{target}"] = float(after[target] - before[target])
+    with staged(Path(args.out)) as tmp:
+        write_csv(pd.DataFrame(table), tmp / "allocation.csv")
+    moved = ", ".join(f"{u} {c:+d}" for u, c in res.change.items() if c) or "no change"
+    print(f"optimize {year} targets as of {history.as_of} with {args.staff_total} staff: {moved}; "
+          f"P(all targets met) {res.current_value:.1%} -> {res.best_value:.1%}"
+          + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "")
+          + f". Written to {args.out}/")
+    return EXIT_OK
+
+
 def _backtest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=_data_dir, help="the data folder (DATA.md)")
     p.add_argument("--out", required=True, help="output folder")
@@ -109,13 +210,24 @@ def _report(args: argparse.Namespace) -> int:
     """Run the curated notebooks and write the meeting report."""
     from pathlib import Path
 
+    import time
+
+    from .cli import EXIT_INTERNAL
     from .datafolder import load_data
-    from .report import build_report
+    from .report import ReportError, build_report
 
     folder = load_data(args.data)  # invalid data stops here, before any notebook runs
     if args.as_of not in folder.snapshots:
         raise UsageError(f"there is no snapshot for {args.as_of} (snapshots run {folder.quarters[0]}–{folder.quarters[-1]})")
-    build_report(Path(args.data), args.as_of, Path(args.out), language=args.language, seed=args.seed,
-                 progress=not args.no_progress)
-    print(f"report for {args.as_of} written to {args.out}/ (open index.html)")
+    start = time.perf_counter()
+    try:
+        written = build_report(Path(args.data), args.as_of, Path(args.out), language=args.language, seed=args.seed,
+                               progress=not args.no_progress)
+    except ReportError as exc:
+        print(f"forecasting: {exc}. Nothing was written; run the notebook in Jupyter to see the whole error.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    n = (len(written) - 1) // 2
+    print(f"report for {args.as_of}: {n} notebook{'s' if n != 1 else ''} in {time.perf_counter() - start:.0f} s, "
+          f"written to {args.out}/ (open {Path(args.out) / 'index.html'})")
     return EXIT_OK

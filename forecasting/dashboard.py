@@ -149,4 +149,122 @@ def plot_distributions(counts: pd.DataFrame, goals: dict[str, int], *, year: int
     return fig
 
 
-__all__ = ["plot_dashboard", "plot_fan", "plot_distributions"]
+def plot_comparison(comparison: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """p_meet of each target, today's plans beside the scenario (``comparison.csv`` rows)."""
+    d = comparison.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=SLIDE)
+    x = np.arange(len(d))
+    w = 0.38
+    ax.bar(x - w / 2, d["baseline_p_meet"], w, color="#999999", label=_say("Today's plans", "现有安排"))
+    ax.bar(x + w / 2, d["scenario_p_meet"], w, color=FORECAST_COLOR, label=_say("Scenario", "情景"))
+    for i, r in d.iterrows():
+        ax.text(i + w / 2, r["scenario_p_meet"] + 0.02, f"{r['change_p_meet'] * 100:+.0f} pp", ha="center", fontsize=14)
+    ax.set_xticks(x, [t(n) if n != "all" else _say("All targets", "全部目标") for n in d["target"]], fontsize=14)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel(_say("Probability of meeting the goal", "完成目标的概率"))
+    ax.legend(loc="upper right")
+    ax.set_title(title or _say("The scenario against today's plans", "情景与现有安排对比"))
+    return fig
+
+
+def plot_response(curves: pd.DataFrame, *, target: str = "all", title: str | None = None) -> Figure:
+    """p_meet of one target as each unit's staff change, one panel per year
+    (:func:`~forecasting.whatif.response_curves`); hollow markers extrapolate."""
+    d = curves[curves["target"] == target]
+    years = sorted(d["year"].unique())
+    fig, axes = plt.subplots(1, len(years), figsize=SLIDE, squeeze=False, sharey=True)
+    units = list(pd.unique(d["unit"]))
+    from .style import PALETTE
+
+    for ax, year in zip(axes[0], years):
+        for i, unit in enumerate(units):
+            g = d[(d["year"] == year) & (d["unit"] == unit)].sort_values("change")
+            color = PALETTE[i % len(PALETTE)]
+            ax.plot(g["change"], g["p_meet"], color=color, lw=2, label=unit)
+            seen = ~g["extrapolated"].to_numpy()
+            ax.scatter(g["change"][seen], g["p_meet"][seen], color=color, s=40, zorder=3)
+            ax.scatter(g["change"][~seen], g["p_meet"][~seen], facecolors="white", edgecolors=color, s=40, zorder=3)
+        ax.axvline(0, color="#999999", lw=1)
+        ax.set_xlabel(_say("Change in staff (people)", "人员变化（人）"))
+        ax.set_title(str(year), fontsize=18)
+    axes[0, 0].set_ylabel(_say(f"P({t(target) if target != 'all' else 'all targets'} met)",
+                               f"{t(target) if target != 'all' else '全部目标'}完成概率"))
+    axes[0, -1].legend(fontsize=11, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle(title or _say("Staff added now mostly pay off next year (hollow: beyond past staffing)",
+                               "现在增加人员主要影响明年（空心点：超出历史人员范围）"),
+                 x=0.02, ha="left", fontsize=20, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_tornado(table: pd.DataFrame, *, target: str = "all", n: int = 10, title: str | None = None) -> Figure:
+    """Which levers move one target's p_meet most (:func:`~forecasting.whatif.tornado`)."""
+    d = table[table["target"] == target].nlargest(n, "swing").iloc[::-1]
+    fig, ax = plt.subplots(figsize=SLIDE)
+    base = float(d["base"].iloc[0]) if len(d) else 0.0
+    y = np.arange(len(d))
+    ax.barh(y, d["low"] - base, left=base, color="#999999", label=_say("Lever down", "减少/放慢"))
+    ax.barh(y, d["high"] - base, left=base, color=FORECAST_COLOR, label=_say("Lever up", "增加/加快"))
+    ax.axvline(base, color="#000000", lw=1)
+    ax.set_yticks(y, d["lever"], fontsize=12)
+    ax.set_xlabel(_say("Probability of meeting the goal", "完成目标的概率"))
+    ax.grid(axis="x", visible=True, alpha=0.3)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    name = t(target) if target != "all" else _say("all targets", "全部目标")
+    ax.set_title(title or _say(f"What moves P({name} met) most", f"影响{name}完成概率的主要因素"))
+    return fig
+
+
+def plot_leverage(table: pd.DataFrame, column: str = "gain_all", *, n: int = 10, title: str | None = None) -> Figure:
+    """The open projects whose being a quarter further along would lift a target's p_meet most."""
+    d = table.nlargest(n, column).iloc[::-1]
+    fig, ax = plt.subplots(figsize=SLIDE)
+    labels = [f"{r['project_id']} · {str(r['name'])[:38]} ({r['investment_bn']:.1f} bn, {t(r['stage'])})"
+              for _, r in d.iterrows()]
+    ax.barh(np.arange(len(d)), 100 * d[column], color=FORECAST_COLOR)
+    ax.set_yticks(np.arange(len(d)), labels, fontsize=12)
+    ax.set_xlabel(_say("Percentage points gained if a quarter sooner", "提前一个季度可提高的百分点"))
+    ax.grid(axis="x", visible=True, alpha=0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title or _say("Projects worth chasing", "值得重点推进的项目"))
+    return fig
+
+
+def plot_attribution(attribution: pd.DataFrame, *, prev: str, curr: str, targets: list[str] | None = None) -> Figure:
+    """Waterfalls: each target's p_meet last quarter, the steps that moved it, and now
+    (:func:`~forecasting.refresh.attribute_change`)."""
+    names = targets or list(pd.unique(attribution["target"]))
+    ncol = 2 if len(names) > 1 else 1
+    nrow = math.ceil(len(names) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=SLIDE, squeeze=False)
+    steps_zh = {"a quarter passed": "时间推移", "new projects": "新增项目", "progress": "项目进展",
+                "losses": "项目终止", "model refit": "模型更新"}
+    for ax, name in zip(axes.ravel(), names):
+        d = attribution[attribution["target"] == name].reset_index(drop=True)
+        start, end = float(d["start"].iloc[0]), float(d["end"].iloc[-1])
+        labels = [prev, *[steps_zh.get(s, s) if language() == "zh" else s for s in d["step"]], curr]
+        x = np.arange(len(labels))
+        ax.bar(x[0], 100 * start, color="#999999")
+        bottoms = 100 * np.minimum(d["start"], d["end"]).to_numpy()
+        heights = 100 * np.abs(d["delta"]).to_numpy()
+        colors = np.where(d["delta"] >= 0, FORECAST_COLOR, GOAL_COLOR)
+        ax.bar(x[1:-1], np.maximum(heights, 0.4), bottom=bottoms, color=colors)
+        ax.bar(x[-1], 100 * end, color="#000000")
+        for i, v in enumerate(d["delta"]):
+            ax.text(x[1 + i], 100 * max(d["start"][i], d["end"][i]) + 2, f"{100 * v:+.0f}", ha="center", fontsize=12)
+        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=11)
+        ax.set_ylim(0, 110)
+        ax.set_ylabel("%", fontsize=12)
+        title = t(name) if name != "all" else _say("All targets", "全部目标")
+        ax.set_title(f"{title}: {_pct(start)} → {_pct(end)}", fontsize=16)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(_say(f"Why the chances moved from {prev} to {curr} (percentage points)",
+                      f"{prev}至{curr}完成概率变化的原因（百分点）"), x=0.02, ha="left", fontsize=20, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["plot_attribution", "plot_dashboard", "plot_fan", "plot_distributions", "plot_comparison", "plot_response", "plot_tornado",
+           "plot_leverage"]

@@ -203,7 +203,7 @@ def _contributions(res: ProgressionResults, peers: pd.DataFrame, k: int) -> pd.D
     d = np.clip(m - peers["entry_month"].to_numpy(), 1, MAX_DURATION).astype(float)
     size = peers["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
     parts = {
-        "time in stage": p[f"{k}:logd"] * np.log(d) + p[f"{k}:d"] * d / 12,
+        "time in stage": res.duration_curve(k, d),
         "investment": p[f"{k}:logsize"] * size,
         "phase": p[f"{k}:phase2"] * peers["phase2"].to_numpy(),
         "sector": peers["sector"].map(lambda s: p.get(f"sector_{'pre' if k in _PRE else 'post'}:{s}", 0.0)).to_numpy(float),

@@ -488,6 +488,7 @@ class PortfolioSimulator:
             ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
             pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
         self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates))
+        self.prospect_events = pev
 
         th = self.thresholds = thresholds(self.targets)
         self.ledger_events, self._row_seeds = ev, None
@@ -496,7 +497,10 @@ class PortfolioSimulator:
         self._ledger = np.zeros((S, 12, len(names)), dtype=np.int32)
         row_seeds, pro_seeds = s_rows.spawn(D), s_prospects.spawn(D)
         self._row_seeds = row_seeds
-        self._arrival_seeds = s_arrivals.spawn(D)
+        if self.cells is not None:  # the new leads' uniforms, fixed for every rerun
+            a_rng = np.random.default_rng(s_arrivals)
+            self._arrival_u = a_rng.random((S, len(self.cells.cells), 2 + len(self.targets.tiers)))
+            self._month_seed = a_rng.integers(2**63)
         for d in range(D):
             sims = np.flatnonzero(self._which == d)
             if not sims.size:
@@ -506,6 +510,34 @@ class PortfolioSimulator:
                 part = part + _simulate_rows(pev, d, sims.size, th, self.targets, np.random.default_rng(pro_seeds[d]))
             self._ledger[sims] = part
         self.actual = _actual_monthly(h, year, names)
+
+    def project_probabilities(self) -> pd.DataFrame:
+        """``projects.csv`` rows under this simulation's scenario (exact, mean over draws),
+        scenario prospects appended as ``prospect:N`` rows."""
+        from .forecast import finish_projects
+
+        h = self.results.history
+        frames = []
+        for ev in (self.ledger_events, self.prospect_events):
+            if ev is None:
+                continue
+            f = pd.DataFrame({"project_id": ev.ids, "p_signed": ev.cum_signed[:, :, -1].mean(axis=0),
+                              "p_groundbreaking": ev.cum_ground[:, :, -1].mean(axis=0),
+                              "p_provincial": ev.provincial.mean(axis=0)})
+            signed = ev.cum_signed[:, :, -1]
+            for t in self.targets.tiers:
+                inside = _clears(ev.clears, self.thresholds, t.min_bn) - (
+                    _clears(ev.clears, self.thresholds, t.max_bn) if t.max_bn is not None else 0.0)
+                f[f"p_tier_{t.name}"] = (signed * np.clip(inside, 0, 1)).mean(axis=0)
+            frames.append(f)
+        out = finish_projects(h, self.year, frames[0])
+        lost = out["project_id"].isin(self.adjustments.lost)
+        out.loc[lost, [c for c in out.columns if c.startswith("p_")]] = 0.0
+        if len(frames) > 1:
+            pros = self.adjustments.prospects.reset_index(drop=True)
+            extra = frames[1].assign(stage=pros["stage"].to_numpy(), investment_bn=pros["investment_bn"].to_numpy(float))
+            out = pd.concat([out, extra[out.columns]], ignore_index=True)
+        return out
 
     def arrival_mean(self, effort: Mapping[str, Mapping[str, float]] | None = None) -> np.ndarray | None:
         """Expected arrivals per draw and cell under ``effort`` (unit -> changes; merged over
@@ -522,34 +554,36 @@ class PortfolioSimulator:
         cal_year = eff["quarter"].str[:4].astype(int).to_numpy()
         return mean * np.exp(self.draws.inflow_shock[:, cal_year - self.draws.first_year])
 
-    def run(self, effort: Mapping[str, Mapping[str, float]] | None = None) -> PortfolioSimulation:
-        """The simulated years, with the new leads' effort changed as given."""
+    def run(self, effort: Mapping[str, Mapping[str, float]] | None = None, *, monthly: bool = True
+            ) -> PortfolioSimulation:
+        """The simulated years, with the new leads' effort changed as given.
+
+        ``monthly=False`` skips spreading the new leads' events over the months: the
+        year-end counts are the same, the monthly paths are not filled for them (faster,
+        for the allocator).
+        """
         h, year, names = self.results.history, self.year, self.targets.names
-        monthly = self._ledger.copy()
+        monthly_counts = self._ledger.copy()
         new_total = np.zeros(len(names))
         if self.cells is not None:
-            cells = self.cells if effort is None else replace(self.cells, mean=self.arrival_mean(effort))
-            for d in range(self.n_param_draws):
-                sims = np.flatnonzero(self._which == d)
-                if not sims.size:
-                    continue
-                new = _simulate_arrivals(cells, d, sims.size, np.random.default_rng(self._arrival_seeds[d]),
-                                         len(self.targets.tiers))
-                new_total += new[:, -1, :].sum(axis=0)
-                monthly[sims] += new
+            mean = self.cells.mean if effort is None else self.arrival_mean(effort)
+            new = _simulate_arrivals(self.cells, mean, self._which, self._arrival_u, len(self.targets.tiers),
+                                     np.random.default_rng(self._month_seed) if monthly else None)
+            new_total = new[:, -1, :].sum(axis=0).astype(float)
+            monthly_counts += new
         ledger_total = self._ledger[:, -1, :].sum(axis=0)
         actual = self.actual
         as_of_m = h.as_of_date.month if h.as_of_date.year == year else (12 if h.as_of_date.year > year else 0)
         offset = actual.loc[as_of_m].to_numpy() if as_of_m else np.zeros(len(names))
         if as_of_m:
-            monthly[:, :as_of_m, :] = 0
-        monthly = monthly + (np.where(np.arange(1, 13)[:, None] <= as_of_m, actual.fillna(0).to_numpy(), offset)
-                             .astype(np.int32)[None])
-        counts = pd.DataFrame(monthly[:, -1, :], columns=names)
+            monthly_counts[:, :as_of_m, :] = 0
+        known = np.where(np.arange(1, 13)[:, None] <= as_of_m, actual.fillna(0).to_numpy(), offset)
+        monthly_counts = monthly_counts + known.astype(np.int32)[None]
+        counts = pd.DataFrame(monthly_counts[:, -1, :], columns=names)
         S = self.n_draws
         sources = pd.DataFrame({"so_far": so_far(h, year).reindex(names).to_numpy(float),
                                 "ledger": ledger_total / S, "new_leads": new_total / S}, index=names)
-        return PortfolioSimulation(h, year, counts, monthly, actual, sources, self.n_param_draws, seed=self.seed)
+        return PortfolioSimulation(h, year, counts, monthly_counts, actual, sources, self.n_param_draws, seed=self.seed)
 
 
 def _zero_settled(ev: RowEvents, history: History, year: int, adj: Adjustments) -> None:
@@ -631,51 +665,94 @@ def _monthly_hits(U: np.ndarray, cum: np.ndarray, eligible: np.ndarray) -> np.nd
     return np.cumsum(counts, axis=1)
 
 
-def _simulate_arrivals(cells: ArrivalCells, d: int, n: int, rng: np.random.Generator, n_tiers: int) -> np.ndarray:
-    """``n`` simulated years of new leads under draw ``d`` (inverse-CDF draws: common random numbers)."""
-    C = len(cells.cells)
-    mu = cells.mean[d]  # cell
-    U = rng.random((n, C, 2 + n_tiers + 2))
-    arrivals = _count_ppf(U[:, :, 0], mu, cells.alpha)
-    out = np.zeros((n, 12, 2 + n_tiers), dtype=np.int32)
-    ground = stats.binom.ppf(U[:, :, 1], arrivals, cells.p_ground[d][None]).astype(np.int64)
-    left = arrivals.copy()
+def _simulate_arrivals(cells: ArrivalCells, mean: np.ndarray, which: np.ndarray, U: np.ndarray,
+                       n_tiers: int, month_rng: np.random.Generator | None) -> np.ndarray:
+    """Simulated years of new leads: ``year × month × target`` cumulative counts.
+
+    ``mean`` is draw × cell expected arrivals, ``which`` each simulated year's draw, ``U``
+    fixed uniforms (year × cell × 2 + tiers). Counts are inverse-CDF draws, so more
+    expected arrivals can only add leads and events in the same simulated year (common
+    random numbers). Without ``month_rng`` only the year-end counts are filled (December).
+    """
+    mu = mean[which]  # year × cell
+    arrivals = _nb_ppf(U[:, :, 0], mu, cells.alpha)
+    ground = _binom_ppf(U[:, :, 1], arrivals, cells.p_ground[which])
+    left = arrivals
     tier_counts = []
     rest = np.ones_like(mu)
     for j in range(n_tiers):
-        p = np.clip(cells.p_tier[d][:, j] / np.maximum(rest, 1e-12), 0, 1)
-        k = stats.binom.ppf(U[:, :, 2 + j], left, p[None]).astype(np.int64)
+        pj = cells.p_tier[which][:, :, j]
+        k = _binom_ppf(U[:, :, 2 + j], left, np.clip(pj / np.maximum(rest, 1e-12), 0, 1))
         tier_counts.append(k)
         left = left - k
-        rest = rest - cells.p_tier[d][:, j]
+        rest = rest - pj
+    out = np.zeros((mu.shape[0], 12, 2 + n_tiers), dtype=np.int32)
+    if month_rng is None:
+        out[:, 11, 0] = ground.sum(axis=1)
+        for j, k in enumerate(tier_counts):
+            out[:, 11, 1 + j] = k.sum(axis=1)
+        return out
     # spread each cell's events over the months they happen in (for the monthly paths)
-    out[:, :, 0] = _by_month(ground, cells.month_ground[d], rng)
+    out[:, :, 0] = _by_month(ground, cells.month_ground[which], month_rng)
     for j, k in enumerate(tier_counts):
-        out[:, :, 1 + j] = _by_month(k, cells.month_signed[d], rng)
+        out[:, :, 1 + j] = _by_month(k, cells.month_signed[which], month_rng)
     return out
 
 
-def _count_ppf(u: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
-    """Negative binomial (NB2, mean ``mu`` per column) quantiles of uniforms ``u``
-    (``draws × cells``), by search in each cell's tabulated CDF: exact and fast."""
+def _nb_ppf(u: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
+    """Negative binomial (NB2: mean ``mu``, variance ``mu + alpha mu²``) quantile of ``u``,
+    elementwise: the smallest ``k`` with ``P(X <= k) >= u``, by the pmf's recursion
+    (exact, vectorised; Poisson when ``alpha`` is 0)."""
+    mu = np.broadcast_to(np.maximum(np.asarray(mu, float), 0.0), np.shape(u)).ravel()
     if alpha > 0:
-        size = 1.0 / alpha
-        dist = stats.nbinom(size, size / (size + mu))
+        r = 1.0 / alpha
+        q = mu / (r + mu)
+        p0 = np.exp(r * np.log1p(-q))  # P(X = 0)
+        k = _invert(np.ravel(u), p0, lambda j, i: (j + r) / (j + 1) * q[i])
     else:
-        dist = stats.poisson(mu)
-    top = int(np.nanmax(dist.ppf(1 - 1e-12))) + 2 if mu.size else 1
-    cdf = dist.cdf(np.arange(top)[:, None])  # count × cell
-    out = np.empty(u.shape, dtype=np.int64)
-    for c in range(u.shape[1]):
-        out[:, c] = np.searchsorted(cdf[:, c], u[:, c], side="left")
-    return out
+        k = _invert(np.ravel(u), np.exp(-mu), lambda j, i: mu[i] / (j + 1))
+    return k.reshape(np.shape(u))
+
+
+def _binom_ppf(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(``n``, ``p``) quantile of ``u``, elementwise, by the pmf's recursion."""
+    shape = np.shape(u)
+    p = np.broadcast_to(np.clip(np.asarray(p, float), 0.0, 1.0 - 1e-15), shape).ravel()
+    n = np.broadcast_to(np.asarray(n, np.int64), shape).ravel()
+    odds = p / (1.0 - p)
+    p0 = np.exp(n * np.log1p(-p))
+    k = _invert(np.ravel(u), p0, lambda j, i: (n[i] - j) / (j + 1) * odds[i], cap=n)
+    return k.reshape(shape)
+
+
+def _invert(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = None, tol: float = 1e-12) -> np.ndarray:
+    """Smallest ``k`` with cdf(k) >= u (flat arrays), where pmf(k + 1) = pmf(k) × step(k, rows),
+    never above ``cap``. Only the rows still climbing are carried from one ``k`` to the next."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    active = u > p0 + tol
+    if cap is not None:
+        active &= cap > 0
+    i = np.flatnonzero(active)
+    pk, cdf, ui = p0[i], p0[i].copy(), u[i]
+    j = 0
+    while i.size and j < 100_000:
+        pk = pk * step(j, i)
+        cdf = cdf + pk
+        j += 1
+        k[i] = j
+        go = ui > cdf + tol
+        if cap is not None:
+            go &= cap[i] > j
+        i, pk, cdf, ui = i[go], pk[go], cdf[go], ui[go]
+    return k
 
 
 def _by_month(k: np.ndarray, pmonth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Cumulative monthly counts from per-cell event counts ``k`` (year × cell)."""
+    """Cumulative monthly counts from per-cell event counts ``k`` (year × cell); ``pmonth``
+    (year × cell × month, or cell × month) says when a cell's events happen."""
     if not k.any():
         return np.zeros((k.shape[0], 12), dtype=np.int32)
-    split = rng.multinomial(k, np.broadcast_to(pmonth[None], k.shape + (12,)))
+    split = rng.multinomial(k, np.broadcast_to(pmonth, k.shape + (12,)))
     return np.cumsum(split.sum(axis=1), axis=-1).astype(np.int32)
 
 

@@ -8,19 +8,30 @@ In each month a project in stage ``s`` advances to the next stage, is lost, or s
     P(\\text{lost}) = \\frac{e^{\\eta_l}}{1 + e^{\\eta_a} + e^{\\eta_l}}
 
 with, for the advance hazard,
-``eta_a = const_s + a_s log d + b_s d + c_s log(size) + f_s [phase >= 2] + g_s pace``
+``eta_a = const_s + f_s(d) + c_s log(size) + p_s [phase >= 2] + g_s pace``
 ``        + sector + unit type + unit (before signing) + month of year + year``
-and for loss ``eta_l = const_s + a_s log d + c_s log(size) + g_s pace + sector``.
-``d`` is the months already spent in the stage, so durations are not memoryless;
-``pace`` is the project's mean log duration in its earlier stages, which carries what
-the covariates miss (some investors are simply faster). Categorical effects (sector, unit,
-unit type, month, year) have Gaussian (ridge) priors, so sparse categories borrow
-strength from the pooled estimate; the year effects' spread is estimated by empirical
-Bayes and is the common shock that moves every project of a year together.
+and for loss ``eta_l = const_s + a_s log d + b_s d + c_s log(size) + g_s pace + sector``.
 
-The multinomial logit is fitted as two binomial GLMs (statsmodels, ridge-penalised), each
-with the other's ``-log(1 + e^eta)`` as offset, alternating until they agree: the
-conditional-likelihood form of the same model.
+* ``d`` is the months already spent in the stage, so durations are not memoryless. The
+  advance hazard's duration curve ``f_s`` is, per stage, ``log d``, ``d`` and a restricted
+  cubic spline in ``log d`` (knots at quantiles of the stage's observed exits; linear in
+  ``log d`` and ``d`` beyond them). Projects differ beyond the covariates and the slow ones
+  stay longest, so the population hazard bends in ways no two-term curve follows.
+* ``pace`` is the log of the months the project spent per earlier stage: it carries what
+  the covariates miss (some investors are simply faster). It depends only on when the
+  project was first seen and when it entered the current stage, so it is exact even
+  though the ledger does not date the start of negotiation.
+* Categorical effects (sector, unit, unit type, month, year) have Gaussian (ridge) priors,
+  so sparse categories borrow strength from the pooled estimate. The spreads of the
+  year effects (the common shock that moves every project of a year together), of the
+  units within their type and of the sectors are estimated by empirical Bayes (Laplace
+  approximation, EM updates of each block's variance): a district whose units differ
+  little gets unit effects shrunk close to zero instead of fitted noise.
+
+The multinomial logit is fitted jointly (both hazards at once) by penalised
+Newton–Raphson on person-month rows, with the exact Hessian; the inverse penalised
+Hessian at the mode is the estimates' covariance (the Laplace approximation to their
+posterior), from which :meth:`ProgressionResults.sample` draws.
 """
 from __future__ import annotations
 
@@ -29,9 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+import scipy.sparse as sp
 from statsmodels.base._penalized import PenalizedMixin
-from statsmodels.base._penalties import L2
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from .episodes import MAX_DURATION, OPEN_STAGES, month_index, person_months, spells
@@ -43,27 +53,69 @@ N_STAGES = len(OPEN_STAGES)
 _PRE = (0, 1)  # lead, negotiating: before signing
 _GROUND = OPEN_STAGES.index("approved")  # the stage that ends with groundbreaking
 
-#: Prior standard deviations of the ridge-penalised blocks (log-odds scale).
-PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year": 0.2, "fixed": 3.0}
+#: Prior standard deviations of the ridge-penalised blocks (log-odds scale). Those of
+#: :data:`EB_BLOCKS` are only starting values: their spread is estimated.
+PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year": 0.2, "spline": 1.0,
+            "fixed": 3.0}
+#: Blocks whose prior spread is estimated by empirical Bayes (name prefix -> block).
+EB_BLOCKS = {"year:": "year", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
+             "lost:sector:": "sector_lost"}
+#: Smallest spread empirical Bayes may settle on (keeps the prior proper).
+MIN_SD = 0.03
+#: Quantiles of the observed exit durations (log months) where the duration spline has knots.
+KNOT_QUANTILES = (0.05, 0.35, 0.65, 0.95)
 
 
 class GLMPenalized(PenalizedMixin, GLM):
     """A statsmodels GLM maximising a penalised likelihood (here: a ridge prior)."""
 
 
+# ----------------------------------------------------------------------------- duration curve
+def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Nonlinear columns of a restricted (natural) cubic spline in ``x`` (Harrell's form):
+    ``len(knots) - 2`` columns, zero below the first knot, the curve linear beyond the last."""
+    x = np.asarray(x, float)
+    t = np.asarray(knots, float)
+    k = t.size
+    if k < 3:
+        return np.zeros((x.size, 0))
+    scale = (t[-1] - t[0]) ** 2
+    cube = lambda v: np.clip(v, 0.0, None) ** 3  # noqa: E731
+    cols = []
+    for j in range(k - 2):
+        cols.append((cube(x - t[j]) - cube(x - t[-2]) * (t[-1] - t[j]) / (t[-1] - t[-2])
+                     + cube(x - t[-1]) * (t[-2] - t[j]) / (t[-1] - t[-2])) / scale)
+    return np.column_stack(cols)
+
+
+def duration_basis(d: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Columns of a stage's duration curve at ``d`` months: ``log d``, ``d / 12``, spline."""
+    dd = np.clip(np.asarray(d, float), 1.0, MAX_DURATION)
+    logd = np.log(dd)
+    return np.column_stack([logd, dd / 12.0, rcs_basis(logd, knots)])
+
+
 @dataclass
 class Design:
-    """The columns of the hazard models and where each block sits."""
+    """The columns of the hazard models and where each block sits.
+
+    ``knots[k]`` are the duration spline's knots (log months) for stage ``k``.
+    """
 
     sectors: list[str]
     units: list[str]
     unit_types: list[str]
     years: list[int]
+    knots: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def duration_names(self, k: int) -> list[str]:
+        n_spline = max(len(self.knots.get(k, ())) - 2, 0)
+        return [f"{k}:logd", f"{k}:d"] + [f"{k}:rcs{j + 1}" for j in range(n_spline)]
 
     def advance_names(self) -> list[str]:
         names = []
         for k in range(N_STAGES):
-            names += [f"{k}:const", f"{k}:logd", f"{k}:d", f"{k}:logsize", f"{k}:phase2"]
+            names += [f"{k}:const", *self.duration_names(k), f"{k}:logsize", f"{k}:phase2"]
             if k > 0:
                 names.append(f"{k}:pace")
         names += [f"sector_pre:{s}" for s in self.sectors] + [f"sector_post:{s}" for s in self.sectors]
@@ -75,23 +127,42 @@ class Design:
     def lost_names(self) -> list[str]:
         names = []
         for k in range(N_STAGES):
-            names += [f"{k}:const", f"{k}:logd", f"{k}:logsize"]
+            names += [f"{k}:const", f"{k}:logd", f"{k}:d", f"{k}:logsize"]
             if k > 0:
                 names.append(f"{k}:pace")
         names += [f"sector:{s}" for s in self.sectors]
         return names
 
     @staticmethod
+    def prior_sd(names: list[str], sd_blocks: dict[str, float] | None = None, *, lost: bool = False) -> np.ndarray:
+        """Prior standard deviation of every coefficient (``sd_blocks`` overrides EB blocks)."""
+        sd_blocks = sd_blocks or {}
+        out = []
+        for n in names:
+            key = f"lost:{n}" if lost else n
+            block = next((b for p, b in EB_BLOCKS.items() if key.startswith(p)), None)
+            if block is not None and block in sd_blocks:
+                out.append(sd_blocks[block])
+            elif n.startswith("sector"):
+                out.append(PRIOR_SD["sector"])
+            elif n.startswith("unit_type"):
+                out.append(PRIOR_SD["unit_type"])
+            elif n.startswith("unit:"):
+                out.append(PRIOR_SD["unit"])
+            elif n.startswith("season"):
+                out.append(PRIOR_SD["season"])
+            elif n.startswith("year"):
+                out.append(PRIOR_SD["year"])
+            elif ":rcs" in n:
+                out.append(PRIOR_SD["spline"])
+            else:
+                out.append(PRIOR_SD["fixed"])
+        return np.array(out)
+
+    @staticmethod
     def weights(names: list[str], sd_year: float) -> np.ndarray:
-        sd = np.array([
-            PRIOR_SD["sector"] if n.startswith("sector")
-            else PRIOR_SD["unit_type"] if n.startswith("unit_type")
-            else PRIOR_SD["unit"] if n.startswith("unit:")
-            else PRIOR_SD["season"] if n.startswith("season")
-            else sd_year if n.startswith("year")
-            else PRIOR_SD["fixed"]
-            for n in names
-        ])
+        """Ridge weights ``1 / (2 sd^2)`` (the year block at ``sd_year``)."""
+        sd = Design.prior_sd(names, {"year": sd_year})
         return 1.0 / (2.0 * sd**2)
 
 
@@ -118,26 +189,27 @@ def _onehot(values: np.ndarray, levels: list) -> np.ndarray:
     return out
 
 
-def _duration_terms(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    dd = np.minimum(d, MAX_DURATION).astype(float)
-    return np.log(dd), dd / 12.0
-
-
-def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """Design matrices (advance, lost) for person-month ``rows`` joined with covariates."""
+def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Design matrices (advance, lost) for person-month ``rows`` joined with covariates
+    (sparse: each row touches its own stage's block only)."""
     n = len(rows)
     k = rows["stage_idx"].to_numpy()
-    logd, dyr = _duration_terms(rows["duration"].to_numpy())
+    d = rows["duration"].to_numpy()
     logsize = np.where(np.isin(k, _PRE), rows["logsize_pre"].to_numpy(), rows["logsize_post"].to_numpy())
+    phase2 = rows["phase2"].to_numpy()
+    pace = rows["pace"].to_numpy()
     stage_oh = _onehot(k, list(range(N_STAGES)))
     blocks_a, blocks_l = [], []
+    logd = np.log(np.clip(d, 1, MAX_DURATION).astype(float))
+    dyr = np.clip(d, 1, MAX_DURATION) / 12.0
     for s in range(N_STAGES):
         on = stage_oh[:, s]
-        cols_a = [on, on * logd, on * dyr, on * logsize, on * rows["phase2"].to_numpy()]
-        cols_l = [on, on * logd, on * logsize]
+        dur = duration_basis(d, design.knots.get(s, np.array([])))
+        cols_a = [on, *(on * dur.T), on * logsize, on * phase2]
+        cols_l = [on, on * logd, on * dyr, on * logsize]
         if s > 0:
-            cols_a.append(on * rows["pace"].to_numpy())
-            cols_l.append(on * rows["pace"].to_numpy())
+            cols_a.append(on * pace)
+            cols_l.append(on * pace)
         blocks_a.append(np.column_stack(cols_a))
         blocks_l.append(np.column_stack(cols_l))
     pre = np.isin(k, _PRE)[:, None].astype(float)
@@ -153,17 +225,25 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[np.ndarray, np.n
     ])
     Xl = np.hstack(blocks_l + [sector])
     assert Xa.shape == (n, len(design.advance_names()))
-    return Xa, Xl
+    assert Xl.shape == (n, len(design.lost_names()))
+    return sp.csr_matrix(Xa), sp.csr_matrix(Xl)
 
 
-def _fit_glm(y, X, offset, weights, start=None):
-    model = GLMPenalized(y, X, family=sm.families.Binomial(), offset=offset, penal=L2(weights=weights), pen_weight=1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(method="newton", start_params=start, maxiter=50, disp=0)
-    return res
+def duration_effect(params: pd.Series | np.ndarray, names: list[str], design: Design, k: int,
+                    d: np.ndarray) -> np.ndarray:
+    """Stage ``k``'s advance duration curve ``f_k(d)`` (log-odds) at ``d`` months.
+
+    ``params`` is one labelled vector or a ``draw × coefficient`` array; returns ``d``'s
+    shape, or ``draw × len(d)``.
+    """
+    ix = {n: i for i, n in enumerate(names)}
+    cols = [ix[n] for n in design.duration_names(k)]
+    B = duration_basis(np.atleast_1d(d), design.knots.get(k, np.array([])))
+    p = np.asarray(params, float)
+    return (p[..., cols] @ B.T) if p.ndim > 1 else B @ p[cols]
 
 
+# ----------------------------------------------------------------------------- the fit
 @dataclass
 class ProgressionResults:
     """A fitted progression model: estimates, their covariance, and what they were fitted on.
@@ -171,11 +251,14 @@ class ProgressionResults:
     Attributes
     ----------
     params_advance, params_lost : labelled estimates.
-    cov_advance, cov_lost : their covariance (from the penalised Hessian).
+    cov_advance, cov_lost : their covariance (the inverse penalised Hessian's blocks).
     sd_year : estimated spread of the yearly common shock (log-odds).
-    design : the categories seen in the history.
+    design : the categories seen in the history and the duration spline's knots.
     as_of_month : month index of the as-of date.
     n_rows : person-months fitted.
+    unseen : categories with no history (they get the pooled estimate).
+    sd_blocks : the empirical-Bayes spreads of the year, unit and sector effects.
+    cov_joint : covariance of both hazards' estimates together (advance first).
     """
 
     params_advance: pd.Series
@@ -187,6 +270,8 @@ class ProgressionResults:
     as_of_month: int
     n_rows: int
     unseen: dict[str, list[str]] = field(default_factory=dict)
+    sd_blocks: dict[str, float] = field(default_factory=dict)
+    cov_joint: np.ndarray | None = field(default=None, repr=False)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald intervals for every parameter of both hazards."""
@@ -205,9 +290,18 @@ class ProgressionResults:
         """The estimates with standard errors and 95 % intervals (renders as a table in Jupyter)."""
         return self.conf_int().set_index(["hazard", "param"])
 
+    def duration_curve(self, k: int, d: np.ndarray) -> np.ndarray:
+        """Stage ``k``'s fitted advance duration curve (log-odds) at ``d`` months."""
+        return duration_effect(self.params_advance, list(self.params_advance.index), self.design, k, d)
+
     def sample(self, n_draws: int, *, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
         """Parameter draws from the estimates' normal approximation (first draw = the estimate)."""
         rng = np.random.default_rng(rng)
+        na = len(self.params_advance)
+        if self.cov_joint is not None:
+            mean = np.concatenate([self.params_advance.to_numpy(), self.params_lost.to_numpy()])
+            both = _mvn(mean, self.cov_joint, n_draws, rng)
+            return both[:, :na], both[:, na:]
         a = _mvn(self.params_advance.to_numpy(), self.cov_advance.to_numpy(), n_draws, rng)
         l = _mvn(self.params_lost.to_numpy(), self.cov_lost.to_numpy(), n_draws, rng)
         return a, l
@@ -222,8 +316,80 @@ def _mvn(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) ->
     return np.vstack([mean, mean + z @ root.T])
 
 
-def fit_progression(history: History, *, n_rounds: int = 2) -> ProgressionResults:
+class _Multinomial:
+    """Penalised log-likelihood of the monthly multinomial (stay / advance / lost)."""
+
+    def __init__(self, Xa: sp.csr_matrix, Xl: sp.csr_matrix, ya: np.ndarray, yl: np.ndarray,
+                 off_a: np.ndarray, off_l: np.ndarray):
+        self.Xa, self.Xl = Xa.tocsr(), Xl.tocsr()
+        self.XaT, self.XlT = self.Xa.T.tocsr(), self.Xl.T.tocsr()
+        self.ya, self.yl, self.off_a, self.off_l = ya, yl, off_a, off_l
+        self.na = Xa.shape[1]
+        self._rows_a = np.repeat(np.arange(Xa.shape[0]), np.diff(self.Xa.indptr))
+        self._rows_l = np.repeat(np.arange(Xl.shape[0]), np.diff(self.Xl.indptr))
+
+    def _probs(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        ea = self.Xa @ theta[:self.na] + self.off_a
+        el = self.Xl @ theta[self.na:] + self.off_l
+        m = np.maximum(0.0, np.maximum(ea, el))
+        lse = m + np.log(np.exp(-m) + np.exp(ea - m) + np.exp(el - m))
+        ll = float(np.sum(self.ya * ea + self.yl * el - lse))
+        return np.exp(ea - lse), np.exp(el - lse), ll
+
+    def objective(self, theta: np.ndarray, prec: np.ndarray) -> float:
+        return self._probs(theta)[2] - 0.5 * float(np.sum(prec * theta**2))
+
+    def _scaled(self, X: sp.csr_matrix, rows: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+        out = X.copy()
+        out.data = out.data * w[rows]
+        return out
+
+    def derivatives(self, theta: np.ndarray, prec: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Gradient and negative Hessian of the penalised log-likelihood, and its value."""
+        pa, pl, ll = self._probs(theta)
+        grad = np.concatenate([self.XaT @ (self.ya - pa), self.XlT @ (self.yl - pl)]) - prec * theta
+        haa = (self.XaT @ self._scaled(self.Xa, self._rows_a, pa * (1 - pa))).toarray()
+        hll = (self.XlT @ self._scaled(self.Xl, self._rows_l, pl * (1 - pl))).toarray()
+        hal = -(self.XaT @ self._scaled(self.Xl, self._rows_l, pa * pl)).toarray()
+        H = np.block([[haa, hal], [hal.T, hll]]) + np.diag(prec)
+        return grad, H, ll - 0.5 * float(np.sum(prec * theta**2))
+
+    def newton_step(self, theta: np.ndarray, prec: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """One Newton–Raphson step (halved until the penalised likelihood does not drop);
+        returns the new point, the penalised Hessian at the old one and the step's size."""
+        grad, H, obj = self.derivatives(theta, prec)
+        step = np.linalg.solve(H, grad)
+        t = 1.0
+        while t > 1e-4:
+            new = theta + t * step
+            if self.objective(new, prec) >= obj - 1e-9:
+                break
+            t /= 2
+        return new, H, float(np.max(np.abs(t * step)))
+
+
+def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Per stage: knots (log months) at quantiles of the durations at which spells ended
+    by advancing; fewer (down to none: log d and d only) when a stage has few such exits."""
+    out = {}
+    k = rows["stage_idx"].to_numpy()
+    d = rows["duration"].to_numpy()
+    adv = rows["advance"].to_numpy() > 0
+    for s in range(N_STAGES):
+        x = np.log(np.clip(d[(k == s) & adv], 1, MAX_DURATION).astype(float))
+        if x.size < 40:
+            out[s] = np.array([])
+            continue
+        t = np.unique(np.round(np.quantile(x, KNOT_QUANTILES), 6))
+        out[s] = t if t.size >= 3 else np.array([])
+    return out
+
+
+def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 30) -> ProgressionResults:
     """Fit the competing-risks hazards on the person-months of an as-of history.
+
+    ``n_rounds`` is kept for compatibility (the fit is joint and runs to convergence);
+    ``max_eb_iter`` bounds the empirical-Bayes updates of the block spreads.
 
     Examples
     --------
@@ -232,9 +398,10 @@ def fit_progression(history: History, *, n_rounds: int = 2) -> ProgressionResult
     >>> float(res.sd_year) >= 0
     True
     """
+    _ = n_rounds
     P = history.projects
-    sp = spells(P, history.as_of_date)
-    rows = person_months(sp)
+    sp_table = spells(P, history.as_of_date)
+    rows = person_months(sp_table)
     # before the first snapshot the ledger cannot date negotiation or tell which early
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)
@@ -244,7 +411,8 @@ def fit_progression(history: History, *, n_rounds: int = 2) -> ProgressionResult
     rows = rows.join(cov, on="project_id")
     district = history.district
     years = sorted(int(y) for y in np.unique(rows["year"]))
-    design = Design(list(district.sectors), district.unit_ids, ["branch", "center", "campaign"], years)
+    design = Design(list(district.sectors), district.unit_ids, ["branch", "center", "campaign"], years,
+                    knots=_knots(rows))
     unseen = {
         "sector": [s for s in design.sectors if not (rows["sector"] == s).any()],
         "unit": [u for u in design.units if not (rows["unit"] == u).any()],
@@ -252,42 +420,63 @@ def fit_progression(history: History, *, n_rounds: int = 2) -> ProgressionResult
     Xa, Xl = build_matrices(rows, design)
     ya, yl = rows["advance"].to_numpy(), rows["lost"].to_numpy()
     names_a, names_l = design.advance_names(), design.lost_names()
-    sd_year = PRIOR_SD["year"]
     # intercepts are deviations from each stage's crude monthly rate, so the priors are
     # centred there and a stage with almost no events (loss after groundbreaking) stays sane
     k = rows["stage_idx"].to_numpy()
     crude_a = _crude_logit(ya, k)
     crude_l = _crude_logit(yl, k)
-    res_a = res_l = None
-    off_a = np.zeros(len(rows))
-    for _ in range(n_rounds):
-        res_l = _fit_glm(yl, Xl, off_a + crude_l[k], Design.weights(names_l, sd_year),
-                         None if res_l is None else res_l.params)
-        off_l = -np.log1p(np.exp(Xl @ res_l.params + crude_l[k]))
-        res_a = _fit_glm(ya, Xa, off_l + crude_a[k], Design.weights(names_a, sd_year),
-                         None if res_a is None else res_a.params)
-        off_a = -np.log1p(np.exp(Xa @ res_a.params + crude_a[k]))
-        # empirical Bayes: the year effects' variance, counting their own uncertainty
-        yi = [i for i, n in enumerate(names_a) if n.startswith("year:")]
-        if len(yi) >= 2:
-            u = res_a.params[yi]
-            v = np.diag(res_a.cov_params())[yi]
-            sd_year = float(np.sqrt(max(np.mean(u**2 + v), 0.02**2)))
-    params_a = pd.Series(res_a.params, index=names_a)
-    params_l = pd.Series(res_l.params, index=names_l)
+    model = _Multinomial(Xa, Xl, ya, yl, crude_a[k], crude_l[k])
+    keys = names_a + [f"lost:{n}" for n in names_l]
+    block_of = np.array([next((b for p, b in EB_BLOCKS.items() if n.startswith(p)), "") for n in keys])
+    blocks = [b for b in dict.fromkeys(EB_BLOCKS.values()) if (block_of == b).sum() >= 2]
+    sd_blocks = {b: (PRIOR_SD["year"] if b == "year" else PRIOR_SD["unit"] if b == "unit" else PRIOR_SD["sector"])
+                 for b in blocks}
+    theta = np.zeros(len(keys))
+    # Newton steps on the coefficients interleaved with empirical-Bayes updates of the
+    # block spreads (MacKay's fixed point for the Laplace-approximate marginal likelihood:
+    # sd^2 = sum(effect^2) / effective number of effects the data determine)
+    for it in range(max_eb_iter):
+        prec = 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
+                                     Design.prior_sd(names_l, sd_blocks, lost=True)]) ** 2
+        theta, H, size = model.newton_step(theta, prec)
+        if size > 0.05:
+            continue
+        var = np.diag(np.linalg.inv(H))
+        new = {}
+        for b in blocks:
+            i = block_of == b
+            gamma = max(float(np.sum(1.0 - prec[i] * var[i])), 1e-3)
+            new[b] = float(np.clip(np.sqrt(np.sum(theta[i] ** 2) / gamma), MIN_SD, 2.0))
+        change = max((abs(np.log(new[b] / sd_blocks[b])) for b in blocks), default=0.0)
+        sd_blocks = new
+        if change < 0.02 and size < 1e-4:
+            break
+    prec = 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
+                                 Design.prior_sd(names_l, sd_blocks, lost=True)]) ** 2
+    for _ in range(20):
+        theta, H, size = model.newton_step(theta, prec)
+        if size < 1e-6:
+            break
+    _, H, _ = model.derivatives(theta, prec)
+    cov_all = np.linalg.inv(H)
+    na = len(names_a)
+    params_a = pd.Series(theta[:na], index=names_a)
+    params_l = pd.Series(theta[na:], index=names_l)
     for s in range(N_STAGES):
         params_a[f"{s}:const"] += crude_a[s]
         params_l[f"{s}:const"] += crude_l[s]
     return ProgressionResults(
         params_advance=params_a,
         params_lost=params_l,
-        cov_advance=pd.DataFrame(res_a.cov_params(), index=names_a, columns=names_a),
-        cov_lost=pd.DataFrame(res_l.cov_params(), index=names_l, columns=names_l),
-        sd_year=sd_year,
+        cov_advance=pd.DataFrame(cov_all[:na, :na], index=names_a, columns=names_a),
+        cov_lost=pd.DataFrame(cov_all[na:, na:], index=names_l, columns=names_l),
+        sd_year=float(sd_blocks.get("year", PRIOR_SD["year"])),
         design=design,
         as_of_month=int(history.as_of_date.year * 12 + history.as_of_date.month - 1),
         n_rows=len(rows),
         unseen={k: v for k, v in unseen.items() if v},
+        sd_blocks=dict(sd_blocks),
+        cov_joint=cov_all,
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .episodes import MAX_DURATION, OPEN_STAGES, month_index
-from .progression import _GROUND, _PRE, N_STAGES, ProgressionResults, covariates
+from .progression import _GROUND, _PRE, N_STAGES, ProgressionResults, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
 
@@ -43,10 +43,8 @@ class Propagation:
 
 
 def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, which: str) -> np.ndarray:
-    """Per-project, per-stage part of the linear predictor: ``draw × project × stage``.
-
-    ``cov`` rows are projects; columns include ``pace_now``/``pace_next`` and ``stage_idx``.
-    """
+    """Per-project, per-stage part of the linear predictor: ``draw × project × stage``
+    (everything but time in stage, pace, month of year and year)."""
     ix = {n: i for i, n in enumerate(names)}
     D, P = params.shape[0], len(cov)
     out = np.zeros((D, P, N_STAGES))
@@ -64,13 +62,9 @@ def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, whi
         unit = block("unit", cov["unit"].to_numpy())
     else:
         sec = block("sector", cov["sector"].to_numpy())
-    k_now = cov["stage_idx"].to_numpy()
     for k in range(N_STAGES):
         logsize = cov["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
-        pace = np.where(k_now == k, cov["pace_now"].to_numpy(), cov["pace_next"].to_numpy())
         eta = params[:, [ix[f"{k}:const"]]] + params[:, [ix[f"{k}:logsize"]]] * logsize
-        if k > 0:
-            eta = eta + params[:, [ix[f"{k}:pace"]]] * pace
         if which == "advance":
             eta = eta + params[:, [ix[f"{k}:phase2"]]] * cov["phase2"].to_numpy()
             eta = eta + (sec_pre + utype + unit if k in _PRE else sec_post)
@@ -80,17 +74,48 @@ def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, whi
     return out
 
 
-def _duration_table(params: np.ndarray, names: list[str], which: str) -> np.ndarray:
+def _pace_coef(params: np.ndarray, names: list[str]) -> np.ndarray:
+    """``draw × stage``: each stage's pace coefficient (0 for leads)."""
+    ix = {n: i for i, n in enumerate(names)}
+    out = np.zeros((params.shape[0], N_STAGES))
+    for k in range(1, N_STAGES):
+        out[:, k] = params[:, ix[f"{k}:pace"]]
+    return out
+
+
+def _pace_table(state: pd.DataFrame, start: int, H: int) -> np.ndarray:
+    """``project × stage × slot``: the pace covariate of mass in each (stage, entry slot).
+
+    Pace is the log of the months per earlier stage, ``log(months from first seen to
+    entering stage k / k + 0.5)``; slot 0 holds the as-of stage (its own pace), slot ``j``
+    mass that entered its stage in month ``start + j``, so its pace follows from that entry
+    month and the project's earlier path (time in the as-of stage included).
+    """
+    k0 = state["stage_idx"].to_numpy()
+    entry0 = state["entry_month"].to_numpy().astype(float)
+    pace_now = state["pace_now"].to_numpy(float)
+    before = np.where(k0 > 0, k0 * (np.exp(pace_now) - 0.5), 0.0)  # months spent before the as-of stage
+    first = entry0 - np.maximum(before, 0.0)
+    out = np.zeros((len(state), N_STAGES, H + 1))
+    entries = start + np.arange(1, H + 1, dtype=float)
+    for k in range(1, N_STAGES):
+        months = np.maximum(entries[None, :] - first[:, None], k)
+        out[:, k, 1:] = np.log(months / k + 0.5)
+    out[np.arange(len(state)), k0, 0] = np.where(k0 > 0, pace_now, 0.0)
+    return out
+
+
+def _duration_table(params: np.ndarray, names: list[str], which: str, design=None) -> np.ndarray:
     """``draw × stage × duration`` (duration 0..MAX_DURATION; 0 unused)."""
     ix = {n: i for i, n in enumerate(names)}
     d = np.arange(MAX_DURATION + 1, dtype=float)
     d[0] = 1.0
-    logd, dyr = np.log(d), d / 12.0
     out = np.zeros((params.shape[0], N_STAGES, MAX_DURATION + 1))
     for k in range(N_STAGES):
-        out[:, k, :] = params[:, [ix[f"{k}:logd"]]] * logd
         if which == "advance":
-            out[:, k, :] += params[:, [ix[f"{k}:d"]]] * dyr
+            out[:, k, :] = duration_effect(params, names, design, k, d)
+        else:
+            out[:, k, :] = params[:, [ix[f"{k}:logd"]]] * np.log(d) + params[:, [ix[f"{k}:d"]]] * d / 12.0
     return out
 
 
@@ -166,8 +191,10 @@ def propagate(
     D, P = params_advance.shape[0], len(state)
     sa = _static(params_advance, names_a, state, results.design, "advance")
     sl = _static(params_lost, names_l, state, results.design, "lost")
-    da = _duration_table(params_advance, names_a, "advance")
+    da = _duration_table(params_advance, names_a, "advance", results.design)
     dl = _duration_table(params_lost, names_l, "lost")
+    ga, gl = _pace_coef(params_advance, names_a), _pace_coef(params_lost, names_l)
+    pace = _pace_table(state, start, H)
     season = _season_table(params_advance, names_a)
     if hazard_multiplier is not None:
         sa = sa + np.log(np.asarray(hazard_multiplier, float))[None, None, :]
@@ -191,11 +218,13 @@ def propagate(
         dur = np.clip(m - entry, 1, MAX_DURATION)  # project × slot
         y = years[:, m // 12 - first_year]  # draw
         cal = m % 12
+        pc = pace[None, :, :, :n_slots]
         eta_a = (sa[:, :, :, None] + np.take_along_axis(
             da[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1)
-            + season[:, None, :, cal, None] + y[:, None, None, None])
+            + season[:, None, :, cal, None] + y[:, None, None, None] + ga[:, None, :, None] * pc)
         eta_l = sl[:, :, :, None] + np.take_along_axis(
-            dl[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1)
+            dl[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1) \
+            + gl[:, None, :, None] * pc
         ea, el = np.exp(eta_a), np.exp(eta_l)
         denom = 1.0 + ea + el
         cur = mass[..., :n_slots]

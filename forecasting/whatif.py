@@ -64,7 +64,7 @@ class StaffObjective:
             with warnings.catch_warnings():
                 # the allocator reports extrapolation itself, per unit, once
                 warnings.simplefilter("ignore", ExtrapolationWarning)
-                sim = self.simulator.run({u: {"staff": float(v)} for u, v in allocation.items()})
+                sim = self.simulator.run({u: {"staff": float(v)} for u, v in allocation.items()}, monthly=False)
             self._cache[key] = sim.targets().set_index("target")["p_meet"]
         return self._cache[key]
 

@@ -37,3 +37,42 @@ def test_python_dash_m_and_no_traceback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "forecasting", "forecast", str(BUNDLED), "--as-of", "2030Q1",
                         "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert r.returncode == 2 and "no snapshot for 2030Q1" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_scenario_writes_outputs_and_a_null_scenario_changes_nothing(tmp_path, capsys):
+    null = tmp_path / "null.toml"
+    null.write_text('name = "Nothing changes"\n[approval]\nspeed = 1.0\n', encoding="utf-8")
+    out = tmp_path / "sc"
+    assert main(["scenario", str(BUNDLED), "--as-of", "2023Q2", "--scenario", str(null), "--out", str(out),
+                 "--draws", "500"]) == 0
+    comp = pd.read_csv(out / "comparison.csv")
+    assert list(comp["target"]) == ["groundbreakings", "tier_10bn", "tier_5bn", "provincial_major", "all"]
+    assert (comp["change_p_meet"] == 0).all()  # common random numbers: exactly zero
+    assert {"projects.csv", "targets.csv", "comparison.csv"} <= {p.name for p in out.iterdir()}
+
+    fast = tmp_path / "fast.toml"
+    fast.write_text('name = "Faster approvals"\n[approval]\nspeed = 2.0\n', encoding="utf-8")
+    assert main(["scenario", str(BUNDLED), "--as-of", "2023Q2", "--scenario", str(fast), "--out", str(tmp_path / "f"),
+                 "--draws", "500"]) == 0
+    comp = pd.read_csv(tmp_path / "f" / "comparison.csv").set_index("target")
+    assert comp.loc["groundbreakings", "scenario_mean"] > comp.loc["groundbreakings", "baseline_mean"]
+
+
+def test_a_bad_scenario_is_a_data_error_naming_file_and_key(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "Typo"\n[effort.brnch_4]\nstaff = 12\n', encoding="utf-8")
+    out = tmp_path / "sc"
+    assert main(["scenario", str(BUNDLED), "--as-of", "2023Q2", "--scenario", str(bad), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "brnch_4" in err and "branch_4" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_optimize_never_recommends_worse_than_today(tmp_path, capsys):
+    out = tmp_path / "op"
+    assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "64", "--objective", "next-year",
+                 "--out", str(out), "--draws", "400", "--max-evals", "25"]) == 0
+    alloc = pd.read_csv(out / "allocation.csv")
+    assert list(alloc.columns[:3]) == ["unit", "staff_now", "staff_best"]
+    assert alloc["staff_best"].sum() == 64
+    assert (alloc["change_p_meet_all"] >= -1e-12).all()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting.counts import poisson_binomial_pmf
 from forecasting.generator import default_params, simulate_district, with_params
@@ -130,3 +132,27 @@ def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(
     pd.testing.assert_frame_equal(more.counts, fresh.counts)
     assert (more.sources["new_leads"] >= base.sources["new_leads"]).all()
     assert (more.counts.to_numpy() >= base.counts.to_numpy()).all()  # common random numbers: monotone
+
+
+@settings(max_examples=60, deadline=None)
+@given(mu=st.floats(0.0, 40.0), alpha=st.sampled_from([0.0, 0.05, 0.3, 2.0]),
+       n=st.integers(0, 60), p=st.floats(0.0, 1.0), seed=st.integers(0, 10_000))
+def test_inverse_cdf_counts_match_scipy(mu, alpha, n, p, seed):
+    """The recursions behind the new leads' counts give scipy's quantiles exactly."""
+    from scipy import stats
+
+    from forecasting.portfolio import _binom_ppf, _nb_ppf
+
+    u = np.random.default_rng(seed).random(200)
+    ours = _nb_ppf(u, np.full(200, mu), alpha)
+    if alpha > 0:
+        r = 1 / alpha
+        ref = stats.nbinom.ppf(u, r, r / (r + mu))
+    else:
+        ref = stats.poisson.ppf(u, mu)
+    assert (np.abs(ours - np.nan_to_num(ref)) <= (1 if mu > 0 else 0)).all()
+    assert np.mean(ours == np.nan_to_num(ref)) > 0.97  # off by one only at cdf ties within rounding
+    mine = _binom_ppf(u, np.full(200, n), np.full(200, p))
+    theirs = stats.binom.ppf(u, n, p)
+    assert np.mean(mine == theirs) > 0.97 and (np.abs(mine - theirs) <= 1).all()
+    assert (mine <= n).all()

@@ -1,0 +1,180 @@
+"""The meeting report: notebooks run with papermill into HTML, PNG and SVG charts, an index.
+
+A tiny notebook is written in code (two charts, one table written into ``output_dir``) and
+run on the small hand-written data folder, so a report takes a few seconds rather than the
+curated notebooks' minutes. The browser test drives a real headless Chromium and is skipped
+when none is installed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from forecasting.report import ReportError, build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "scripts" / "screenshot.py"
+
+# the comment with quotes is there on purpose: papermill's own reader skips such a line
+PARAMETERS = '''data_dir = "../data"
+as_of = None        # a quarter such as "2024Q1"; None = the latest snapshot
+language = "en"
+seed = 0
+output_dir = None'''
+CELLS = [
+    ("markdown", "# Smoke test: what changed this quarter"),
+    ("code", PARAMETERS),
+    ("code", '''from forecasting import load_history, overview, charts, style
+from forecasting.changes import quarter_changes
+style.use_style(language)
+history = load_history(data_dir).upto(as_of)
+print(history.as_of, len(history.latest))'''),
+    ("code", "ax = charts.plot_funnel(overview.funnel(history))"),
+    ("code", "changes = quarter_changes(history, history.quarters[-2], history.as_of)\n"
+             "ax = charts.plot_changes(changes)"),
+    ("code", '''if output_dir:
+    from pathlib import Path
+    from forecasting.output import write_xlsx
+    write_xlsx({"changes": changes.events, "summary": changes.summary()}, Path(output_dir) / "changes.xlsx")'''),
+]
+
+
+def make_notebook(path: Path, *, fail: bool = False) -> Path:
+    nb = nbformat.v4.new_notebook()
+    for kind, source in CELLS:
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
+        nb.cells.append(cell)
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    if fail:  # early, so the test does not wait for the cells before it
+        nb.cells.insert(2, nbformat.v4.new_code_cell('raise ValueError("the ledger has no such unit")'))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    from conftest import make_valid_folder
+
+    base = tmp_path_factory.mktemp("report")
+    data = make_valid_folder(base / "data")
+    nb = make_notebook(base / "notebooks" / "01_smoke.ipynb")
+    out = base / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MPLBACKEND", "Agg")  # as scripts/main sets it: the kernels must still show figures
+        written = build_report(data, "2024Q1", out, notebooks=[nb], progress=False)
+        assert os.environ["MPLBACKEND"] == "Agg"  # and ours is as it was
+    assert written == [out / "01_smoke.ipynb", out / "01_smoke.html", out / "index.html"]
+    return out
+
+
+def test_report_writes_html_charts_tables_and_index(report):
+    names = sorted(p.relative_to(report).as_posix() for p in report.rglob("*") if p.is_file())
+    assert names == ["01_smoke.html", "01_smoke.ipynb", "charts/01_smoke_01.png", "charts/01_smoke_01.svg",
+                     "charts/01_smoke_02.png", "charts/01_smoke_02.svg", "index.html", "tables/changes.xlsx"]
+    page = (report / "01_smoke.html").read_text(encoding="utf-8")
+    assert "Smoke test" in page and "quarter_changes(" not in page  # no code in the page
+    assert len(re.findall(r'<img[^>]*src="data:image/png;base64', page)) == 2  # the charts, as PNG ...
+    assert "<svg" not in page  # ... not as SVG
+    for n in (1, 2):
+        assert (report / f"charts/01_smoke_0{n}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = (report / f"charts/01_smoke_0{n}.svg").read_text(encoding="utf-8")
+        assert "<svg" in svg and "<dc:date>" not in svg  # no creation date: reproducible files
+    index = (report / "index.html").read_text(encoding="utf-8")
+    for href in ["01_smoke.html", "01_smoke.ipynb", "charts/01_smoke_01.png", "charts/01_smoke_02.svg",
+                 "tables/changes.xlsx"]:
+        assert f"'{href}'" in index, href
+    assert "Smoke test: what changed this quarter" in index
+
+
+def test_report_notebook_got_its_parameters(report):
+    nb = nbformat.read(report / "01_smoke.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert 'as_of = "2024Q1"' in injected[0].source and "output_dir" in injected[0].source
+    stream = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "stream")
+    assert "2024Q1 9" in stream
+
+
+def test_report_table_round_trips(report):
+    sheets = pd.read_excel(report / "tables" / "changes.xlsx", sheet_name=None)
+    assert list(sheets) == ["changes", "summary"]
+    assert set(sheets["changes"]["kind"]) == {"new", "stage", "revision"}
+    assert sheets["summary"]["kind"].tolist() == ["new", "stage", "revision", "lost", "provincial"]
+
+
+def test_stored_notebook_style_keeps_png_only(monkeypatch):
+    """Outside a report run use_style leaves the figure formats alone (nothing to do without a kernel)."""
+    from forecasting import style
+
+    monkeypatch.delenv(style.FORMATS_ENV, raising=False)
+    style.use_style("en")
+    assert os.environ.get(style.FORMATS_ENV) is None
+
+
+def test_failing_notebook_leaves_nothing_behind(tmp_path, valid_folder):
+    nb = make_notebook(tmp_path / "nb" / "01_broken.ipynb", fail=True)
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match=r"01_broken\.ipynb failed in cell \d+: ValueError: the ledger has no such unit"):
+        build_report(valid_folder, "2024Q1", out, notebooks=[nb], progress=False)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "nb"]  # no staging folder left either
+    from forecasting.style import FORMATS_ENV
+
+    assert FORMATS_ENV not in os.environ
+
+
+def test_report_command_reports_a_failing_notebook_as_a_sentence(tmp_path, valid_folder, monkeypatch, capsys):
+    from forecasting import report as report_module
+    from forecasting.cli import main
+
+    nb = make_notebook(tmp_path / "nb" / "01_broken.ipynb", fail=True)
+    monkeypatch.setattr(report_module, "curated_notebooks", lambda folder=None: [nb])
+    rc = main(["report", str(valid_folder), "--as-of", "2024Q1", "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert "01_broken.ipynb failed" in err and "nothing was written" in err.lower() and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _chromium() -> str | None:
+    sys.path.insert(0, str(SCREENSHOT.parent))
+    try:
+        from screenshot import find_chromium
+    finally:
+        sys.path.pop(0)
+    return find_chromium()
+
+
+def test_report_in_browser(report, tmp_path):
+    pytest.importorskip("playwright", reason="playwright is not installed (pip install playwright)")
+    if _chromium() is None:
+        pytest.skip("no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM")
+    shot = tmp_path / "report.png"
+    run = subprocess.run([sys.executable, str(SCREENSHOT), str(report), str(shot)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "4 images loaded" in run.stdout  # 2 thumbnails on index.html, 2 charts on the notebook page
+
+
+def test_screenshot_fails_on_a_broken_image(report, tmp_path):
+    pytest.importorskip("playwright", reason="playwright is not installed (pip install playwright)")
+    if _chromium() is None:
+        pytest.skip("no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM")
+    broken = tmp_path / "broken"
+    shutil.copytree(report, broken)
+    (broken / "charts" / "01_smoke_02.png").unlink()
+    run = subprocess.run([sys.executable, str(SCREENSHOT), str(broken), str(tmp_path / "x.png")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "01_smoke_02.png" in run.stderr
