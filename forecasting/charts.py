@@ -135,7 +135,9 @@ def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None, title: str 
                      label: str | None = None, color: str | None = None) -> Axes:
     """Reliability diagram from :func:`scoring.reliability_table`, with the diagonal drawn."""
     ax = _axes(ax)
-    ax.plot([0, 1], [0, 1], ls="--", color="#999999", lw=1.5, label=t("perfectly_calibrated"))
+    if not any(line.get_gid() == "perfectly_calibrated" for line in ax.lines):  # once per axes
+        ax.plot([0, 1], [0, 1], ls="--", color="#999999", lw=1.5, label=t("perfectly_calibrated"),
+                gid="perfectly_calibrated")
     color = color or FORECAST_COLOR
     yerr = [np.clip(table["observed"] - table["obs_lo"], 0, None), np.clip(table["obs_hi"] - table["observed"], 0, None)]
     ax.errorbar(table["mean_p"], table["observed"], yerr=yerr, fmt="o-", color=color, lw=2, ms=7,

@@ -202,6 +202,12 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--language", choices=("en", "zh"), default="en", help="chart labels (default en)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=_positive_int, default=None,
+                   help="simulated years per forecast (default: each notebook's own, 2,000–20,000)")
+    p.add_argument("--previous", type=_quarter, default=None,
+                   help="the quarter to compare with in the what-changed notebook (default: the one before --as-of)")
+    p.add_argument("--notebooks", nargs="+", metavar="NAME", default=None,
+                   help="run only these curated notebooks (by number or name, e.g. 01 06)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -214,15 +220,25 @@ def _report(args: argparse.Namespace) -> int:
 
     from .cli import EXIT_INTERNAL
     from .datafolder import load_data
-    from .report import ReportError, build_report
+    from .report import ReportError, build_report, curated_notebooks
 
     folder = load_data(args.data)  # invalid data stops here, before any notebook runs
     if args.as_of not in folder.snapshots:
         raise UsageError(f"there is no snapshot for {args.as_of} (snapshots run {folder.quarters[0]}–{folder.quarters[-1]})")
+    if args.previous is not None and (args.previous not in folder.snapshots or args.previous >= args.as_of):
+        raise UsageError(f"--previous {args.previous} must be a snapshot before --as-of {args.as_of}")
+    notebooks = curated_notebooks()
+    if args.notebooks:
+        chosen = [nb for nb in notebooks if any(nb.stem == n or nb.stem.startswith(f"{n}_") for n in args.notebooks)]
+        unknown = [n for n in args.notebooks if not any(nb.stem == n or nb.stem.startswith(f"{n}_") for nb in notebooks)]
+        if unknown:
+            raise UsageError(f"no curated notebook {', '.join(unknown)} (there are {', '.join(nb.stem for nb in notebooks)})")
+        notebooks = chosen
+    extra = {k: v for k, v in (("draws", args.draws), ("previous", args.previous)) if v is not None}
     start = time.perf_counter()
     try:
         written = build_report(Path(args.data), args.as_of, Path(args.out), language=args.language, seed=args.seed,
-                               progress=not args.no_progress)
+                               progress=not args.no_progress, notebooks=notebooks, parameters=extra)
     except ReportError as exc:
         print(f"forecasting: {exc}. Nothing was written; run the notebook in Jupyter to see the whole error.",
               file=sys.stderr)

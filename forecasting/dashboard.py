@@ -232,37 +232,31 @@ def plot_leverage(table: pd.DataFrame, column: str = "gain_all", *, n: int = 10,
 
 
 def plot_attribution(attribution: pd.DataFrame, *, prev: str, curr: str, targets: list[str] | None = None) -> Figure:
-    """Waterfalls: each target's p_meet last quarter, the steps that moved it, and now
-    (:func:`~forecasting.refresh.attribute_change`)."""
-    names = targets or list(pd.unique(attribution["target"]))
+    """Waterfalls, one per target: its p_meet last quarter, the steps that moved it, and now
+    (:func:`~forecasting.refresh.attribute_change`; each panel is
+    :func:`~forecasting.charts.plot_waterfall`)."""
+    from .changes import Attribution
+    from .charts import plot_waterfall
+
+    parts = Attribution.split(attribution, by="target", before_label=prev, after_label=curr)
+    names = targets or list(parts)
     ncol = 2 if len(names) > 1 else 1
     nrow = math.ceil(len(names) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=SLIDE, squeeze=False)
-    steps_zh = {"a quarter passed": "时间推移", "new projects": "新增项目", "progress": "项目进展",
-                "losses": "项目终止", "model refit": "模型更新"}
+    fig, axes = plt.subplots(nrow, ncol, figsize=(SLIDE[0], max(SLIDE[1], 3.2 * nrow + 1)), squeeze=False,
+                             layout="constrained")
     for ax, name in zip(axes.ravel(), names):
-        d = attribution[attribution["target"] == name].reset_index(drop=True)
-        start, end = float(d["start"].iloc[0]), float(d["end"].iloc[-1])
-        labels = [prev, *[steps_zh.get(s, s) if language() == "zh" else s for s in d["step"]], curr]
-        x = np.arange(len(labels))
-        ax.bar(x[0], 100 * start, color="#999999")
-        bottoms = 100 * np.minimum(d["start"], d["end"]).to_numpy()
-        heights = 100 * np.abs(d["delta"]).to_numpy()
-        colors = np.where(d["delta"] >= 0, FORECAST_COLOR, GOAL_COLOR)
-        ax.bar(x[1:-1], np.maximum(heights, 0.4), bottom=bottoms, color=colors)
-        ax.bar(x[-1], 100 * end, color="#000000")
-        for i, v in enumerate(d["delta"]):
-            ax.text(x[1 + i], 100 * max(d["start"][i], d["end"][i]) + 2, f"{100 * v:+.0f}", ha="center", fontsize=12)
-        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=11)
-        ax.set_ylim(0, 110)
-        ax.set_ylabel("%", fontsize=12)
-        title = t(name) if name != "all" else _say("All targets", "全部目标")
-        ax.set_title(f"{title}: {_pct(start)} → {_pct(end)}", fontsize=16)
+        plot_waterfall(parts[name], ax=ax)
+        ax.set_ylabel("")
+        ax.title.set_fontsize(15)
+        ax.tick_params(axis="x", labelsize=11)
+        ax.tick_params(axis="y", labelsize=11)
+        for text in ax.texts:
+            text.set_fontsize(11)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
+    fig.supylabel(t("percent_axis"), fontsize=13)
     fig.suptitle(_say(f"Why the chances moved from {prev} to {curr} (percentage points)",
                       f"{prev}至{curr}完成概率变化的原因（百分点）"), x=0.02, ha="left", fontsize=20, fontweight="bold")
-    fig.tight_layout()
     return fig
 
 

@@ -107,4 +107,92 @@ def person_months(spell_table: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-__all__ = ["spells", "person_months", "month_index", "OPEN_STAGES", "ENTRY_COLUMN", "MAX_DURATION", "LOST"]
+def negotiation_windows(history) -> pd.DataFrame:
+    """When each project that reached negotiation can have entered it, as the snapshots allow.
+
+    The ledger has no negotiation date: the entry lies after the last snapshot showing the
+    project as a lead (or its ``first_seen``) and before the first snapshot showing it further
+    on, its signing and its loss. Returns ``project_id``, ``lo``, ``hi`` (month indices, the
+    first and last possible month; ``lo == hi`` when the month is known).
+    """
+    P = history.projects
+    long = history.long
+    reached = P["negotiating_date"].notna().to_numpy()
+    pid = P["project_id"]
+    as_lead = long[long["stage"] == "lead"].groupby("project_id", sort=False)["date"].max()
+    beyond = long[(long["rank"] >= 1) & (long["stage"] != LOST)].groupby("project_id", sort=False)["date"].min()
+    first = month_index(P["first_seen"])
+    lead_m = month_index(pid.map(as_lead))
+    lo = np.where(lead_m >= 0, np.maximum(lead_m + 1, first), first)
+    big = np.iinfo(np.int64).max
+    caps = [month_index(pid.map(beyond)), month_index(P["signed_date"]) - 1, month_index(P["lost_date"]) - 1,
+            np.full(len(P), month_index(pd.Series([history.as_of_date]))[0])]
+    hi = np.full(len(P), big)
+    for c in caps:
+        hi = np.where(c >= 0, np.minimum(hi, c), hi)
+    hi = np.maximum(hi, lo)
+    out = pd.DataFrame({"project_id": pid.to_numpy(), "lo": lo, "hi": hi})
+    return out[reached].reset_index(drop=True)
+
+
+def interval_person_months(spell_table: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`person_months` with the negotiation entry treated as interval-censored.
+
+    For a project whose entry into negotiation is only known to lie in months
+    ``lo..hi``, every month of the window is taken as equally likely (the snapshots say
+    nothing more): the lead spell's months in the window get an at-risk weight (the
+    share of candidate entries not yet passed) and a fractional advance, and the
+    negotiation spell is expanded into one weighted copy per candidate entry month (its
+    time in stage and the pace of the lead stage depend on it). Later spells are
+    unaffected (their entries are dated, and their pace depends only on the total time
+    since first seen). Adds a ``weight`` column (1 for ordinary rows).
+    """
+    s = spell_table
+    w = windows[windows["hi"] > windows["lo"]].set_index("project_id")
+    lead = s[(s["stage_idx"] == 0) & (s["outcome"] == "advance")].set_index("project_id")
+    neg = s[s["stage_idx"] == 1].set_index("project_id")
+    ids = w.index.intersection(lead.index).intersection(neg.index)
+    keep = ~(s["project_id"].isin(ids) & s["stage_idx"].isin([0, 1]))
+    base = person_months(s[keep].reset_index(drop=True))
+    base["weight"] = 1.0
+    if len(ids) == 0:
+        return base
+    lead, neg, w = lead.loc[ids], neg.loc[ids], w.loc[ids]
+    first = lead["entry_month"].to_numpy()
+    c_lo = np.maximum(w["lo"].to_numpy(), first + 1)
+    c_hi = np.maximum(w["hi"].to_numpy(), c_lo)
+    n_c = c_hi - c_lo + 1
+    # lead spells: months first+1 .. c_hi
+    n_lead = c_hi - first
+    li = np.repeat(np.arange(len(ids)), n_lead)
+    m = first[li] + (np.arange(li.size) - np.repeat(np.cumsum(n_lead) - n_lead, n_lead)) + 1
+    in_win = m >= c_lo[li]
+    at_risk = np.where(in_win, (c_hi[li] - m + 1) / n_c[li], 1.0)
+    adv = np.where(in_win, (1.0 / n_c[li]) / at_risk, 0.0)
+    lead_rows = pd.DataFrame({
+        "project_id": ids.to_numpy()[li], "stage": "lead", "stage_idx": 0, "entry_month": first[li],
+        "exit_month": c_hi[li], "outcome": "advance", "pace": 0.0, "n_prior": 0,
+        "duration": m - first[li], "month": m, "advance": adv, "lost": 0.0, "weight": at_risk,
+    })
+    # negotiation spells: one copy per candidate entry month
+    vi = np.repeat(np.arange(len(ids)), n_c)
+    c = c_lo[vi] + (np.arange(vi.size) - np.repeat(np.cumsum(n_c) - n_c, n_c))
+    copies = neg.iloc[vi].reset_index()
+    copies["entry_month"] = c
+    copies["pace"] = np.log(np.maximum(c - first[vi], 1) + 0.5)
+    neg_rows = person_months(copies)
+    neg_rows["weight"] = (1.0 / n_c[vi])[np.repeat(np.arange(len(copies)), _n_rows(copies))]
+    out = pd.concat([base, lead_rows, neg_rows], ignore_index=True)
+    out["cal_month"] = out["month"].to_numpy() % 12
+    out["year"] = out["month"].to_numpy() // 12
+    return out
+
+
+def _n_rows(s: pd.DataFrame) -> np.ndarray:
+    ended = s["outcome"].to_numpy() != "open"
+    span = (s["exit_month"] - s["entry_month"]).to_numpy()
+    return np.where(ended, np.maximum(span, 1), np.maximum(span, 0))
+
+
+__all__ = ["spells", "person_months", "interval_person_months", "negotiation_windows", "month_index",
+           "OPEN_STAGES", "ENTRY_COLUMN", "MAX_DURATION", "LOST"]

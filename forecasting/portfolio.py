@@ -34,6 +34,7 @@ sector's good or bad year.
 """
 from __future__ import annotations
 
+
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -305,8 +306,14 @@ def _future_quarters(as_of: str, year: int) -> list[str]:
 
 
 def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
-                  *, rng) -> ArrivalCells | None:
-    """The leads still to arrive before the year ends, by unit and quarter."""
+                  *, rng, cache_key: tuple | None = None) -> ArrivalCells | None:
+    """The leads still to arrive before the year ends, by unit and quarter.
+
+    The expensive part, the templates' paths through the year, does not depend on effort
+    (effort only scales how many leads arrive): with ``cache_key`` (which must identify the
+    parameter draws and the template seed) it is computed once per results object and
+    reused by every simulator with the same key and the same hazard shifts.
+    """
     inflow = results.inflow
     if inflow is None:
         return None
@@ -314,12 +321,34 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
     quarters = _future_quarters(h.as_of, year)
     if not quarters:
         return None
-    targets = h.district.targets_for(year)
     effort = inflow.future_effort(quarters, overrides=adj.effort or None).reset_index(drop=True)
     mean = inflow.expected(effort, params=draws.inflow)  # draw × cell
     cal_year = effort["quarter"].str[:4].astype(int).to_numpy()
     mean = mean * np.exp(draws.inflow_shock[:, cal_year - draws.first_year])
+    key = None if cache_key is None else (*cache_key, year, tuple(zip(effort["unit"], effort["quarter"])),
+                                          adj.approval_speed,
+                                          tuple(sorted(adj.sector_effect.items())))
+    cache = results.__dict__.setdefault("_arrival_cache", {})
+    if key is not None and key in cache:
+        return replace(cache[key], cells=effort, mean=mean)
+    cells = _arrival_paths(results, year, draws, adj, effort, quarters, rng)
+    cells = ArrivalCells(effort, mean, *cells)
+    if key is not None:
+        if len(cache) >= ARRIVAL_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = cells
+    return cells
 
+
+#: Template paths kept per results object (each a few MB).
+ARRIVAL_CACHE_SIZE = 8
+
+
+def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+                   effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
+    """Per cell: dispersion, P(tier), P(counted groundbreaking), and when those happen."""
+    inflow = results.inflow
+    targets = results.history.district.targets_for(year)
     # templates: K leads per unit from its mix, each placed in every arrival month
     units = list(pd.unique(effort["unit"]))
     tmpl = pd.concat([inflow.mix.sample(u, TEMPLATES_PER_UNIT, rng) for u in units], ignore_index=True)
@@ -363,8 +392,7 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
         return out / counts.reshape((1, -1) + (1,) * (a.ndim - 2))
 
     ms, mg = cell_mean(m_signed), cell_mean(m_ground)
-    return ArrivalCells(effort, mean, float(inflow.alpha), cell_mean(p_tier_row), cell_mean(p_ground_row),
-                        _normalise(ms), _normalise(mg))
+    return (float(inflow.alpha), cell_mean(p_tier_row), cell_mean(p_ground_row), _normalise(ms), _normalise(mg))
 
 
 def _normalise(a: np.ndarray) -> np.ndarray:
@@ -487,7 +515,9 @@ class PortfolioSimulator:
         if adj.prospects is not None and len(adj.prospects):
             ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
             pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
-        self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates))
+        key = (int(rng), D) if isinstance(rng, (int, np.integer)) else None
+        self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates),
+                                   cache_key=key)
         self.prospect_events = pev
 
         th = self.thresholds = thresholds(self.targets)

@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from statsmodels.base._penalized import PenalizedMixin
 from statsmodels.genmod.generalized_linear_model import GLM
 
-from .episodes import MAX_DURATION, OPEN_STAGES, month_index, person_months, spells
+from .episodes import MAX_DURATION, OPEN_STAGES, interval_person_months, month_index, negotiation_windows, spells
 from .errors import SparseDataWarning
 from .history import History
 from .quarters import parse_quarter
@@ -52,6 +52,7 @@ from .quarters import parse_quarter
 N_STAGES = len(OPEN_STAGES)
 _PRE = (0, 1)  # lead, negotiating: before signing
 _GROUND = OPEN_STAGES.index("approved")  # the stage that ends with groundbreaking
+_OPERATE = OPEN_STAGES.index("under_construction")  # the stage that ends with operation
 
 #: Prior standard deviations of the ridge-penalised blocks (log-odds scale). Those of
 #: :data:`EB_BLOCKS` are only starting values: their spread is estimated.
@@ -59,11 +60,19 @@ PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year"
             "fixed": 3.0}
 #: Blocks whose prior spread is estimated by empirical Bayes (name prefix -> block).
 EB_BLOCKS = {"year:": "year", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
-             "lost:sector:": "sector_lost"}
+             "lost:sector:": "sector_lost", "season:": "season", "season_ground:": "season_ground",
+             "season_operate:": "season_operate", "spline": "spline"}
 #: Smallest spread empirical Bayes may settle on (keeps the prior proper).
 MIN_SD = 0.03
 #: Quantiles of the observed exit durations (log months) where the duration spline has knots.
 KNOT_QUANTILES = (0.05, 0.35, 0.65, 0.95)
+
+
+def _block(name: str) -> str | None:
+    """The empirical-Bayes block a coefficient belongs to (lost-hazard names prefixed ``lost:``)."""
+    if ":rcs" in name:
+        return "spline"
+    return next((b for p, b in EB_BLOCKS.items() if name.startswith(p)), None)
 
 
 class GLMPenalized(PenalizedMixin, GLM):
@@ -121,6 +130,7 @@ class Design:
         names += [f"sector_pre:{s}" for s in self.sectors] + [f"sector_post:{s}" for s in self.sectors]
         names += [f"unit_type:{t}" for t in self.unit_types] + [f"unit:{u}" for u in self.units]
         names += [f"season:{m}" for m in range(12)] + [f"season_ground:{m}" for m in range(12)]
+        names += [f"season_operate:{m}" for m in range(12)]
         names += [f"year:{y}" for y in self.years]
         return names
 
@@ -140,7 +150,7 @@ class Design:
         out = []
         for n in names:
             key = f"lost:{n}" if lost else n
-            block = next((b for p, b in EB_BLOCKS.items() if key.startswith(p)), None)
+            block = _block(key)
             if block is not None and block in sd_blocks:
                 out.append(sd_blocks[block])
             elif n.startswith("sector"):
@@ -216,11 +226,12 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, s
     sector = _onehot(rows["sector"].to_numpy(), design.sectors)
     month = _onehot(rows["cal_month"].to_numpy(), list(range(12)))
     ground = (k == _GROUND)[:, None].astype(float)
+    operate = (k == _OPERATE)[:, None].astype(float)
     Xa = np.hstack(blocks_a + [
         sector * pre, sector * (1 - pre),
         _onehot(rows["unit_type"].to_numpy(), design.unit_types) * pre,
         _onehot(rows["unit"].to_numpy(), design.units) * pre,
-        month * (1 - ground), month * ground,
+        month * (1 - ground - operate), month * ground, month * operate,
         _onehot(rows["year"].to_numpy(), design.years),
     ])
     Xl = np.hstack(blocks_l + [sector])
@@ -255,7 +266,7 @@ class ProgressionResults:
     sd_year : estimated spread of the yearly common shock (log-odds).
     design : the categories seen in the history and the duration spline's knots.
     as_of_month : month index of the as-of date.
-    n_rows : person-months fitted.
+    n_rows : person-month rows fitted (negotiation spells counted once per candidate entry).
     unseen : categories with no history (they get the pooled estimate).
     sd_blocks : the empirical-Bayes spreads of the year, unit and sector effects.
     cov_joint : covariance of both hazards' estimates together (advance first).
@@ -320,8 +331,9 @@ class _Multinomial:
     """Penalised log-likelihood of the monthly multinomial (stay / advance / lost)."""
 
     def __init__(self, Xa: sp.csr_matrix, Xl: sp.csr_matrix, ya: np.ndarray, yl: np.ndarray,
-                 off_a: np.ndarray, off_l: np.ndarray):
+                 off_a: np.ndarray, off_l: np.ndarray, weight: np.ndarray | None = None):
         self.Xa, self.Xl = Xa.tocsr(), Xl.tocsr()
+        self.r = np.ones(Xa.shape[0]) if weight is None else np.asarray(weight, float)
         self.XaT, self.XlT = self.Xa.T.tocsr(), self.Xl.T.tocsr()
         self.ya, self.yl, self.off_a, self.off_l = ya, yl, off_a, off_l
         self.na = Xa.shape[1]
@@ -333,7 +345,7 @@ class _Multinomial:
         el = self.Xl @ theta[self.na:] + self.off_l
         m = np.maximum(0.0, np.maximum(ea, el))
         lse = m + np.log(np.exp(-m) + np.exp(ea - m) + np.exp(el - m))
-        ll = float(np.sum(self.ya * ea + self.yl * el - lse))
+        ll = float(np.sum(self.r * (self.ya * ea + self.yl * el - lse)))
         return np.exp(ea - lse), np.exp(el - lse), ll
 
     def objective(self, theta: np.ndarray, prec: np.ndarray) -> float:
@@ -347,10 +359,11 @@ class _Multinomial:
     def derivatives(self, theta: np.ndarray, prec: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """Gradient and negative Hessian of the penalised log-likelihood, and its value."""
         pa, pl, ll = self._probs(theta)
-        grad = np.concatenate([self.XaT @ (self.ya - pa), self.XlT @ (self.yl - pl)]) - prec * theta
-        haa = (self.XaT @ self._scaled(self.Xa, self._rows_a, pa * (1 - pa))).toarray()
-        hll = (self.XlT @ self._scaled(self.Xl, self._rows_l, pl * (1 - pl))).toarray()
-        hal = -(self.XaT @ self._scaled(self.Xl, self._rows_l, pa * pl)).toarray()
+        r = self.r
+        grad = np.concatenate([self.XaT @ (r * (self.ya - pa)), self.XlT @ (r * (self.yl - pl))]) - prec * theta
+        haa = (self.XaT @ self._scaled(self.Xa, self._rows_a, r * pa * (1 - pa))).toarray()
+        hll = (self.XlT @ self._scaled(self.Xl, self._rows_l, r * pl * (1 - pl))).toarray()
+        hal = -(self.XaT @ self._scaled(self.Xl, self._rows_l, r * pa * pl)).toarray()
         H = np.block([[haa, hal], [hal.T, hll]]) + np.diag(prec)
         return grad, H, ll - 0.5 * float(np.sum(prec * theta**2))
 
@@ -374,13 +387,16 @@ def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:
     out = {}
     k = rows["stage_idx"].to_numpy()
     d = rows["duration"].to_numpy()
-    adv = rows["advance"].to_numpy() > 0
+    wt = rows["advance"].to_numpy() * rows["weight"].to_numpy()
     for s in range(N_STAGES):
-        x = np.log(np.clip(d[(k == s) & adv], 1, MAX_DURATION).astype(float))
-        if x.size < 40:
+        sel = (k == s) & (wt > 0)
+        x = np.log(np.clip(d[sel], 1, MAX_DURATION).astype(float))
+        if wt[sel].sum() < 40:
             out[s] = np.array([])
             continue
-        t = np.unique(np.round(np.quantile(x, KNOT_QUANTILES), 6))
+        order = np.argsort(x)
+        cum = np.cumsum(wt[sel][order]) / wt[sel].sum()
+        t = np.unique(np.round(x[order][np.searchsorted(cum, KNOT_QUANTILES)], 6))
         out[s] = t if t.size >= 3 else np.array([])
     return out
 
@@ -401,7 +417,8 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     _ = n_rounds
     P = history.projects
     sp_table = spells(P, history.as_of_date)
-    rows = person_months(sp_table)
+    # the negotiation entry is interval-censored between snapshots: spread over its window
+    rows = interval_person_months(sp_table, negotiation_windows(history))
     # before the first snapshot the ledger cannot date negotiation or tell which early
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)
@@ -423,41 +440,15 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     # intercepts are deviations from each stage's crude monthly rate, so the priors are
     # centred there and a stage with almost no events (loss after groundbreaking) stays sane
     k = rows["stage_idx"].to_numpy()
-    crude_a = _crude_logit(ya, k)
-    crude_l = _crude_logit(yl, k)
-    model = _Multinomial(Xa, Xl, ya, yl, crude_a[k], crude_l[k])
+    wt = rows["weight"].to_numpy()
+    crude_a = _crude_logit(ya * wt, k, wt)
+    crude_l = _crude_logit(yl * wt, k, wt)
+    model = _Multinomial(Xa, Xl, ya, yl, crude_a[k], crude_l[k], wt)
     keys = names_a + [f"lost:{n}" for n in names_l]
-    block_of = np.array([next((b for p, b in EB_BLOCKS.items() if n.startswith(p)), "") for n in keys])
+    block_of = np.array([_block(n) or "" for n in keys])
     blocks = [b for b in dict.fromkeys(EB_BLOCKS.values()) if (block_of == b).sum() >= 2]
-    sd_blocks = {b: (PRIOR_SD["year"] if b == "year" else PRIOR_SD["unit"] if b == "unit" else PRIOR_SD["sector"])
-                 for b in blocks}
-    theta = np.zeros(len(keys))
-    # Newton steps on the coefficients interleaved with empirical-Bayes updates of the
-    # block spreads (MacKay's fixed point for the Laplace-approximate marginal likelihood:
-    # sd^2 = sum(effect^2) / effective number of effects the data determine)
-    for it in range(max_eb_iter):
-        prec = 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
-                                     Design.prior_sd(names_l, sd_blocks, lost=True)]) ** 2
-        theta, H, size = model.newton_step(theta, prec)
-        if size > 0.05:
-            continue
-        var = np.diag(np.linalg.inv(H))
-        new = {}
-        for b in blocks:
-            i = block_of == b
-            gamma = max(float(np.sum(1.0 - prec[i] * var[i])), 1e-3)
-            new[b] = float(np.clip(np.sqrt(np.sum(theta[i] ** 2) / gamma), MIN_SD, 2.0))
-        change = max((abs(np.log(new[b] / sd_blocks[b])) for b in blocks), default=0.0)
-        sd_blocks = new
-        if change < 0.02 and size < 1e-4:
-            break
-    prec = 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
-                                 Design.prior_sd(names_l, sd_blocks, lost=True)]) ** 2
-    for _ in range(20):
-        theta, H, size = model.newton_step(theta, prec)
-        if size < 1e-6:
-            break
-    _, H, _ = model.derivatives(theta, prec)
+    sd_blocks = {b: PRIOR_SD[b.split("_")[0]] for b in blocks}
+    theta, H, sd_blocks = _fit_eb(model, names_a, names_l, block_of, blocks, sd_blocks, max_eb_iter)
     cov_all = np.linalg.inv(H)
     na = len(names_a)
     params_a = pd.Series(theta[:na], index=names_a)
@@ -480,13 +471,57 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     )
 
 
+def _precisions(names_a: list[str], names_l: list[str], sd_blocks: dict[str, float]) -> np.ndarray:
+    return 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
+                                 Design.prior_sd(names_l, sd_blocks, lost=True)]) ** 2
+
+
+def _fit_eb(model: _Multinomial, names_a: list[str], names_l: list[str], block_of: np.ndarray,
+            blocks: list[str], sd_blocks: dict[str, float], max_iter: int,
+            theta: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Newton steps on the coefficients interleaved with empirical-Bayes updates of the block
+    spreads (MacKay's fixed point for the Laplace-approximate marginal likelihood:
+    ``sd^2 = sum(effect^2) / gamma``, ``gamma`` the effective number of effects the data
+    determine). Returns the mode, the penalised Hessian there and the spreads."""
+    theta = np.zeros(len(block_of)) if theta is None else theta
+    for _ in range(max_iter):
+        prec = _precisions(names_a, names_l, sd_blocks)
+        theta, H, size = model.newton_step(theta, prec)
+        if size > 0.05:
+            continue
+        var = np.diag(np.linalg.inv(H))
+        new = {}
+        for b in blocks:
+            i = block_of == b
+            gamma = max(float(np.sum(1.0 - prec[i] * var[i])), 1e-3)
+            new[b] = float(np.clip(np.sqrt(np.sum(theta[i] ** 2) / gamma), MIN_SD, 2.0))
+        change = max((abs(np.log(new[b] / sd_blocks[b])) for b in blocks), default=0.0)
+        sd_blocks = new
+        if change < 0.02 and size < 1e-4:
+            break
+    prec = _precisions(names_a, names_l, sd_blocks)
+    for _ in range(20):
+        theta, H, size = model.newton_step(theta, prec)
+        if size < 1e-6:
+            break
+    _, H, _ = model.derivatives(theta, prec)
+    return theta, H, sd_blocks
+
+
+def _log_evidence(model: _Multinomial, theta: np.ndarray, H: np.ndarray, prec: np.ndarray) -> float:
+    """Laplace approximation to the log marginal likelihood (up to a constant)."""
+    _, _, ll = model._probs(theta)
+    sign, logdet = np.linalg.slogdet(H)
+    return float(ll - 0.5 * np.sum(prec * theta**2) + 0.5 * np.sum(np.log(prec)) - 0.5 * logdet)
+
+
 def quarter_start(quarter: str) -> pd.Timestamp:
     return parse_quarter(quarter).start_time
 
 
-def _crude_logit(y: np.ndarray, stage: np.ndarray) -> np.ndarray:
+def _crude_logit(y: np.ndarray, stage: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
     events = np.bincount(stage, weights=y, minlength=N_STAGES)
-    n = np.bincount(stage, minlength=N_STAGES)
+    n = np.bincount(stage, weights=weight, minlength=N_STAGES)
     rate = (events + 0.5) / (n + 1.0)
     return np.log(rate / (1 - rate))
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .episodes import MAX_DURATION, OPEN_STAGES, month_index
-from .progression import _GROUND, _PRE, N_STAGES, ProgressionResults, covariates, duration_effect
+from .progression import _GROUND, _OPERATE, _PRE, N_STAGES, ProgressionResults, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
 
@@ -120,12 +120,16 @@ def _duration_table(params: np.ndarray, names: list[str], which: str, design=Non
 
 
 def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
-    """``draw × stage × calendar month`` for the advance hazard."""
+    """``draw × stage × calendar month`` for the advance hazard: the deal-making calendar
+    (lead, negotiating, signed), the groundbreaking calendar (approved) and the
+    commissioning calendar (under construction)."""
     ix = {n: i for i, n in enumerate(names)}
     gen = params[:, [ix[f"season:{m}"] for m in range(12)]]
     ground = params[:, [ix[f"season_ground:{m}"] for m in range(12)]]
     out = np.repeat(gen[:, None, :], N_STAGES, axis=1)
     out[:, _GROUND, :] = ground
+    if "season_operate:0" in ix:
+        out[:, _OPERATE, :] = params[:, [ix[f"season_operate:{m}"] for m in range(12)]]
     return out
 
 

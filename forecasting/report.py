@@ -75,7 +75,8 @@ def curated_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", seed: int = 0,
-                 progress: bool = True, notebooks: list[Path] | None = None) -> list[Path]:
+                 progress: bool = True, notebooks: list[Path] | None = None,
+                 parameters: dict | None = None) -> list[Path]:
     """Run the notebooks and write the report folder ``out/``.
 
     Parameters
@@ -87,6 +88,8 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
     seed : passed to the notebooks that take one.
     progress : show a progress bar (tqdm) over the notebooks.
     notebooks : the notebooks to run (default: :func:`curated_notebooks`).
+    parameters : further notebook parameters (e.g. ``{"draws": 5000, "previous": "2023Q3"}``),
+        each passed to the notebooks whose ``parameters`` cell declares it.
 
     Returns
     -------
@@ -104,7 +107,8 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
     notebooks = list(notebooks) if notebooks is not None else curated_notebooks()
     if not notebooks:
         raise ValueError("there are no notebooks to run")
-    params = {"data_dir": str(Path(data).resolve()), "as_of": as_of, "language": language, "seed": seed}
+    params = {**(parameters or {}), "data_dir": str(Path(data).resolve()), "as_of": as_of, "language": language,
+              "seed": seed}
     pages: list[NotebookPage] = []
     bar = None
     if progress:

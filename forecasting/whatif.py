@@ -152,14 +152,16 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
 
 
 def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed: tuple[float, float] = (0.8, 1.25),
-            n_projects: int = 3, n_draws: int = 4000, rng=0) -> pd.DataFrame:
+            n_projects: int = 3, n_draws: int = 4000, rng=0, n_param_draws: int | None = None) -> pd.DataFrame:
     """Sensitivity: how far each lever moves each target's p_meet, low and high.
 
     Levers: each unit's staff ∓ ``staff_step``; the approval process slower/faster
     (``speed``); each of the ``n_projects`` largest open projects lost / a quarter sooner.
     Returns one row per (lever, target) with ``low``, ``high`` (p_meet) and ``base``.
+    ``n_param_draws`` (default: the model's) trades the parameter uncertainty's resolution
+    for speed: every lever is run on the same draws, so the ranking is what matters.
     """
-    sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)
+    sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, n_param_draws=n_param_draws)
     base = sim.run().targets().set_index("target")["p_meet"]
     obj = StaffObjective(sim)
     now = obj.current
@@ -174,7 +176,8 @@ def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed:
             obj.p_meet({**now, unit: s + staff_step}))
 
     def scenario(adj: Adjustments) -> pd.Series:
-        return PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, adjustments=adj).run().targets() \
+        return PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, adjustments=adj,
+                                  n_param_draws=n_param_draws).run().targets() \
             .set_index("target")["p_meet"]
 
     add(f"approval speed ×{speed[0]:g} / ×{speed[1]:g}", scenario(Adjustments(approval_speed=speed[0])),
@@ -189,4 +192,30 @@ def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed:
     return out
 
 
-__all__ = ["StaffObjective", "response_curves", "project_leverage", "tornado"]
+def staffing_explorer(objective: StaffObjective, *, names: Mapping[str, str] | None = None):
+    """Sliders, one per unit, and a *Simulate* button: each target's p_meet under the
+    staffing chosen beside today's (for a live discussion in a meeting; needs a running
+    kernel). Returns the ipywidgets box to display."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    now = objective.current
+    names = names or {}
+    sliders = {u: w.IntSlider(value=s, min=0, max=2 * s + 4, description=names.get(u, u),
+                              style={"description_width": "initial"}) for u, s in now.items()}
+    button = w.Button(description="Simulate", button_style="primary")
+    out = w.Output()
+
+    def on_click(_) -> None:
+        chosen = {u: s.value for u, s in sliders.items()}
+        table = pd.DataFrame({"today": objective.p_meet(now), "chosen": objective.p_meet(chosen)})
+        table["change"] = table["chosen"] - table["today"]
+        with out:
+            out.clear_output()
+            display(table.style.format("{:.1%}"))
+
+    button.on_click(on_click)
+    return w.VBox([*sliders.values(), button, out])
+
+
+__all__ = ["StaffObjective", "response_curves", "project_leverage", "tornado", "staffing_explorer"]

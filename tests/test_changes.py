@@ -283,3 +283,12 @@ def test_write_xlsx_rejects_bad_sheet_names_and_leaves_nothing(tmp_path):
     with pytest.raises(ValueError, match="differ only in case"):
         write_xlsx({"Targets": df, "targets": df}, tmp_path / "x.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reliability_diagonal_drawn_once_per_axes():
+    style.use_style("en")
+    table = pd.DataFrame({"mean_p": [0.2, 0.6], "observed": [0.25, 0.5], "obs_lo": [0.1, 0.4], "obs_hi": [0.4, 0.6]})
+    ax = charts.plot_reliability(table, label="stage weighted")
+    charts.plot_reliability(table, ax=ax, label="outcome model")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend.count("perfectly calibrated") == 1 and len(legend) == 3

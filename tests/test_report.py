@@ -112,13 +112,15 @@ def test_report_table_round_trips(report):
     assert sheets["summary"]["kind"].tolist() == ["new", "stage", "revision", "lost", "provincial"]
 
 
-def test_stored_notebook_style_keeps_png_only(monkeypatch):
-    """Outside a report run use_style leaves the figure formats alone (nothing to do without a kernel)."""
-    from forecasting import style
+def test_stored_curated_notebooks_hold_png_only():
+    """SVG is made during report runs only (report.py's docstring says why): nbval compares
+    SVG text exactly, and a stored SVG would fail on another matplotlib or font."""
+    from forecasting.report import curated_notebooks
 
-    monkeypatch.delenv(style.FORMATS_ENV, raising=False)
-    style.use_style("en")
-    assert os.environ.get(style.FORMATS_ENV) is None
+    for path in curated_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        kinds = {k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})}
+        assert "image/svg+xml" not in kinds, path.name
 
 
 def test_failing_notebook_leaves_nothing_behind(tmp_path, valid_folder):
@@ -178,3 +180,49 @@ def test_screenshot_fails_on_a_broken_image(report, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "01_smoke_02.png" in run.stderr
+
+
+def test_a_new_quarter_arrives_and_the_report_explains_the_change(tmp_path):
+    """Issue 7: a district from the generator up to 2024Q1, then its 2024Q2 snapshot
+    arrives; the report for 2024Q2 (the what-changed notebook, through the command line)
+    holds the HTML page, the waterfall charts and the attribution, whose steps add up to
+    each target's total change."""
+    from forecasting.cli import main
+    from forecasting.generator import simulate_district
+
+    sim = simulate_district(rng=11, end="2024Q2")
+    data = sim.write(tmp_path / "data")
+    new_snapshot = data / "ledger" / "2024Q2.csv"
+    held_back = new_snapshot.read_bytes()
+    new_snapshot.unlink()  # last quarter's folder ...
+    assert main(["validate", str(data)]) == 0
+    new_snapshot.write_bytes(held_back)  # ... and the new quarter's file dropped into it
+    assert main(["validate", str(data)]) == 0
+
+    out = tmp_path / "report"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MPLBACKEND", "Agg")
+        rc = main(["report", str(data), "--as-of", "2024Q2", "--out", str(out), "--notebooks", "06",
+                   "--draws", "2000", "--no-progress"])
+    assert rc == 0
+    page = (out / "06_quarter_changes.html").read_text(encoding="utf-8")
+    assert "What changed since last quarter" in page and "2024Q1" in page and "2024Q2" in page
+    charts = sorted(p.name for p in (out / "charts").glob("06_quarter_changes_*.png"))
+    assert charts, "the waterfall chart is missing"
+    assert "06_quarter_changes.html" in (out / "index.html").read_text(encoding="utf-8")
+
+    sheets = pd.read_excel(out / "tables" / "changes_2024Q1_2024Q2.xlsx", sheet_name=None)
+    att = sheets["attribution"]
+    assert set(att["target"]) == {"groundbreakings", "tier_10bn", "tier_5bn", "provincial_major", "all"}
+    for target, g in att.groupby("target", sort=False):
+        assert g["delta"].sum() == pytest.approx(g["end"].iloc[-1] - g["start"].iloc[0], abs=1e-9), target
+        assert (g["start"].to_numpy()[1:] == pytest.approx(g["end"].to_numpy()[:-1], abs=1e-12))
+        assert g[["start", "end"]].stack().between(0, 1).all()
+    # the event list matches the two snapshots
+    old, new = sim.snapshot("2024Q1"), sim.snapshot("2024Q2")
+    n_new = len(set(new["project_id"]) - set(old["project_id"]))
+    summary = sheets["summary"].set_index("kind")
+    assert summary.loc["new", "n"] == n_new
+    before = old.set_index("project_id")["stage"]
+    after = new.set_index("project_id")["stage"].reindex(before.index)
+    assert summary.loc["lost", "n"] == int(((after == "lost") & (before != "lost")).sum())  # new and lost: "new"
