@@ -83,6 +83,8 @@ MIX_PSEUDO_COUNT = 30.0
 MIX_JITTER_SD = 0.1
 #: Smallest amount a ledger project holds (DATA.md).
 MIN_BN = 0.1
+#: How strongly :meth:`LeadMix.templates` over-represents big leads (amount^tilt).
+TEMPLATE_TILT = 0.75
 _ROUNDS = 4
 _ALPHA_BOUNDS = (1e-4, 10.0)
 EFFORT_COLUMNS = ("staff", "visits", "budget_m")
@@ -601,4 +603,48 @@ class LeadMix:
         out["unit_type"] = self.unit_types[unit]
         jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, n))
         out["investment_bn"] = np.maximum(out["investment_bn"].to_numpy() * jitter, MIN_BN)
+        return out
+
+    def probabilities(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
+        """The mix :meth:`sample` draws from, exactly: row indices of :attr:`leads` and
+        their probabilities (own leads with weight ``w``, the unit type's with ``1 - w``)."""
+        if unit not in self.unit_types:
+            raise ValueError(f"unknown unit {unit!r}; the district's units are {', '.join(self.unit_types)}")
+        own = np.flatnonzero(self.leads["unit"].to_numpy() == unit)
+        peers = np.flatnonzero(self.leads["unit_type"].to_numpy() == self.unit_types[unit])
+        if not len(peers):
+            peers = np.arange(len(self.leads))
+        if not len(peers):
+            raise ValueError("the history holds no leads to draw new ones from")
+        w = len(own) / (len(own) + MIX_PSEUDO_COUNT) if len(own) else 0.0
+        idx = np.concatenate([own, peers])
+        p = np.concatenate([np.full(len(own), w / max(len(own), 1)), np.full(len(peers), (1 - w) / len(peers))])
+        return idx, p
+
+    def templates(self, unit: str, n: int, rng: np.random.Generator | int | None = 0, *,
+                  tilt: float = TEMPLATE_TILT) -> pd.DataFrame:
+        """``n`` weighted leads of ``unit`` that stand for its whole mix (column ``weight``).
+
+        The big leads are rare but decide the size tiers, so plain resampling of a few
+        templates makes the tiers' forecast depend on the luck of the draw. Here the mix is
+        tilted towards big leads (probability ∝ p · amount^``tilt``), then sampled
+        *systematically* along the amounts (one template per ``1/n`` of the tilted mass, a
+        single random offset), and each template carries the weight ``p / q`` that undoes
+        the tilt. A weighted mean over the templates estimates the mix's mean of anything.
+        """
+        rng = np.random.default_rng(rng)
+        idx, p = self.probabilities(unit)
+        x = self.leads["investment_bn"].to_numpy(float)[idx]
+        order = np.argsort(x, kind="stable")
+        q = p * np.maximum(x, MIN_BN) ** tilt
+        q = q / q.sum()
+        cdf = np.cumsum(q[order])
+        pos = (np.arange(n) + rng.random()) / n
+        pick = order[np.minimum(np.searchsorted(cdf, pos * cdf[-1]), len(order) - 1)]
+        out = self.leads.iloc[idx[pick]].reset_index(drop=True)
+        out["unit"] = unit
+        out["unit_type"] = self.unit_types[unit]
+        jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, n))
+        out["investment_bn"] = np.maximum(out["investment_bn"].to_numpy() * jitter, MIN_BN)
+        out["weight"] = p[pick] / q[pick]
         return out

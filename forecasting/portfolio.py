@@ -351,7 +351,7 @@ def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, 
     targets = results.history.district.targets_for(year)
     # templates: K leads per unit from its mix, each placed in every arrival month
     units = list(pd.unique(effort["unit"]))
-    tmpl = pd.concat([inflow.mix.sample(u, TEMPLATES_PER_UNIT, rng) for u in units], ignore_index=True)
+    tmpl = pd.concat([inflow.mix.templates(u, TEMPLATES_PER_UNIT, rng) for u in units], ignore_index=True)
     tmpl["stage"], tmpl["provincial"] = "lead", "none"
     tmpl["investment_first"] = tmpl["investment_bn"]
     tmpl["investment_signed"] = np.nan
@@ -381,15 +381,17 @@ def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, 
     m_signed = np.diff(ev.cum_signed, axis=-1, prepend=0.0)
     m_ground = np.diff(ev.cum_ground, axis=-1, prepend=0.0) * ev.counted[None, :, None]
 
-    # average each cell over its templates and its three months
+    # average each cell over its templates (weighted: they stand for the unit's whole mix)
+    # and its three months
     cell_of_row = _cell_index(effort, frame)
     n_cells = len(effort)
-    counts = np.bincount(cell_of_row, minlength=n_cells).astype(float)
+    weight = frame["weight"].to_numpy(float)
+    total = np.bincount(cell_of_row, weights=weight, minlength=n_cells)
 
     def cell_mean(a: np.ndarray) -> np.ndarray:
         out = np.zeros((a.shape[0], n_cells) + a.shape[2:])
-        np.add.at(out, (slice(None), cell_of_row), a)
-        return out / counts.reshape((1, -1) + (1,) * (a.ndim - 2))
+        np.add.at(out, (slice(None), cell_of_row), a * weight.reshape((1, -1) + (1,) * (a.ndim - 2)))
+        return out / total.reshape((1, -1) + (1,) * (a.ndim - 2))
 
     ms, mg = cell_mean(m_signed), cell_mean(m_ground)
     return (float(inflow.alpha), cell_mean(p_tier_row), cell_mean(p_ground_row), _normalise(ms), _normalise(mg))

@@ -43,3 +43,52 @@ def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff
     # common random numbers: more staff can only add leads, so no target's chance falls
     assert (more.to_numpy() >= a.to_numpy() - 1e-12).all()
     assert 0.0 <= obj(now) <= 1.0
+
+
+@pytest.fixture(scope="module")
+def steep_and_flat():
+    """A district simulated with known unit elasticities: branch_1 and branch_4 respond
+    steeply to staff (1.5), branch_2 and branch_3 hardly at all (0.1); fitted as of 2023Q4."""
+    from forecasting.generator import default_params, simulate_district, with_params
+    from forecasting.history import History
+
+    p = default_params()
+    elasticity = {**p.inflow_elasticity, "branch_1": 1.5, "branch_4": 1.5, "branch_2": 0.1, "branch_3": 0.1}
+    sim = simulate_district(with_params(p, inflow_elasticity=elasticity), rng=31, end="2023Q4")
+    h = History(sim.district, sim.effort, sim.snapshots())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return OutcomeModel(n_param_draws=20).fit(h)
+
+
+def _recommend(results, seed: int):
+    from forecasting.allocate import allocate
+
+    objective = StaffObjective(PortfolioSimulator(results, 2024, n_draws=1500, rng=seed),
+                               weights={"groundbreakings": 1.0, "tier_5bn": 1.0, "tier_10bn": 1.0})
+    now = objective.current
+    free = ("branch_1", "branch_2", "branch_3", "branch_4")
+    # the other units stay as they are; each free unit may gain or lose up to three people
+    lo = {u: (max(0, s - 3) if u in free else s) for u, s in now.items()}
+    hi = {u: (s + 3 if u in free else s) for u, s in now.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = allocate(objective, now, sum(now.values()), minimum=lo, maximum=hi, greedy_start=False,
+                       tol=2.0 / 1500, max_evals=80)
+    return res, {u: res.best[u] - now[u] for u in free}
+
+
+def test_allocator_moves_staff_towards_the_units_whose_true_response_is_steeper(steep_and_flat):
+    e = steep_and_flat.inflow.elasticities()
+    assert e.loc[["branch_1", "branch_4"], "estimate"].min() > e.loc[["branch_2", "branch_3"], "estimate"].max()
+    res, change = _recommend(steep_and_flat, seed=0)
+    assert res.best_value >= res.current_value
+    assert change["branch_1"] + change["branch_4"] > 0
+    assert change["branch_2"] + change["branch_3"] < 0
+    assert change["branch_1"] + change["branch_4"] == -(change["branch_2"] + change["branch_3"])
+
+
+def test_allocator_recommendation_is_stable_across_seeds(steep_and_flat):
+    _, a = _recommend(steep_and_flat, seed=0)
+    _, b = _recommend(steep_and_flat, seed=1)
+    assert all(abs(a[u] - b[u]) <= 1 for u in a), (a, b)
