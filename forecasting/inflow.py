@@ -349,8 +349,22 @@ class InflowResults:
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """``n_draws × len(params)`` draws from the estimates' normal approximation
-        (the first draw is the estimate itself)."""
-        return _mvn(self.params.to_numpy(), self.cov.to_numpy(), n_draws, np.random.default_rng(rng))
+        (the first draw is the estimate itself).
+
+        A draw in which a unit's elasticity is negative (more staff, fewer leads: possible
+        in the normal approximation's tail for a unit whose staffing barely varied) has that
+        unit's deviation ``d_u`` raised so its elasticity is zero. So in every draw more
+        staff never brings fewer leads, and with common random numbers a simulated year
+        with more staff never has fewer leads than the same year without.
+        """
+        P = np.array(_mvn(self.params.to_numpy(), self.cov.to_numpy(), n_draws, np.random.default_rng(rng)))
+        names = list(self.params.index)
+        pooled = P[:, names.index("log_staff")]
+        for u in self.design.units:
+            if f"log_staff:{u}" in names:
+                j = names.index(f"log_staff:{u}")
+                P[:, j] -= np.minimum(pooled + P[:, j], 0.0)
+        return P
 
     def elasticities(self, *, alpha: float = 0.1) -> pd.DataFrame:
         """Each unit's elasticity of leads to staff with a ``1 - alpha`` interval.

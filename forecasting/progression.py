@@ -508,13 +508,6 @@ def _fit_eb(model: _Multinomial, names_a: list[str], names_l: list[str], block_o
     return theta, H, sd_blocks
 
 
-def _log_evidence(model: _Multinomial, theta: np.ndarray, H: np.ndarray, prec: np.ndarray) -> float:
-    """Laplace approximation to the log marginal likelihood (up to a constant)."""
-    _, _, ll = model._probs(theta)
-    sign, logdet = np.linalg.slogdet(H)
-    return float(ll - 0.5 * np.sum(prec * theta**2) + 0.5 * np.sum(np.log(prec)) - 0.5 * logdet)
-
-
 def quarter_start(quarter: str) -> pd.Timestamp:
     return parse_quarter(quarter).start_time
 

@@ -4,29 +4,52 @@ Announcements tend to shrink, with heavy tails, and signed amounts bunch just ab
 thresholds (a "5.1 bn" project is far commoner than a "4.9 bn" one). Rather than model the
 amount's density and then the bunching, we model directly what the tiers need: the
 probability that the signed amount reaches a round threshold ``t`` given the amount ``a``
-recorded before signing,
+recorded before signing. With :math:`x = \\log(a / t)`,
 
-.. math::  P(\\text{signed} \\ge t \\mid a, \\text{stage}) = \\operatorname{logit}^{-1}
-           (\\beta_{0,\\text{stage}} + \\beta_{1,\\text{stage}} \\log(a / t) + \\beta_2 [\\text{campaign}])
+.. math::  \\operatorname{logit} P(\\text{signed} \\ge t \\mid a, \\text{stage}) =
+           \\beta_{0,\\text{stage}} + \\beta_{1,\\text{stage}}\\, x + \\kappa\\, r(x)
+           + \\gamma\\, [x \\ge 0] + \\beta_2 [\\text{campaign}] + \\tau_t
 
-fitted (statsmodels GLM, binomial) on every historical signing against every round
-threshold within a factor of five of its earlier amount. An amount just under a threshold
-that tends to be pushed over it raises the curve there, so bunching is learnt from the
-data. The probability of a band ``[lo, hi)`` is ``P(≥ lo) − P(≥ hi)``.
+fitted (penalised binomial GLM, statsmodels) on every historical signing against every
+round threshold within a factor of five of its earlier amount. The curve is not a plain
+logistic. Many agreements keep the announced amount: a jump at :math:`x = 0` (term
+:math:`\\gamma`). An amount within 20 % below a threshold tends to be pushed over it, the
+more so the closer it is: the ramp :math:`r(x)` rises from 0 at :math:`a = 0.8\\,t` to 1
+at :math:`a = t` and stays there (term :math:`\\kappa`). With :math:`\\kappa, \\gamma \\ge
+0` the curve rises with the amount. Thresholds differ in how strongly amounts bunch at
+them: each has its own offset :math:`\\tau_t`, shrunk towards zero (sd 0.5), so a rarely
+reached threshold such as ``20`` bn borrows the shape of the common ones; a threshold
+that is not one of :data:`THRESHOLDS` gets no offset. The probability of a band
+``[lo, hi)`` is ``P(≥ lo) − P(≥ hi)``.
+
+On ten simulated districts the curve's mean absolute error against the generator's true
+signing process, at amounts from 0.6 to 1.8 times a threshold, is 0.057 (0.083 for a
+plain logistic in :math:`x`); ``tests/test_size.py`` checks the recovery.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from .history import History
 
 #: Round thresholds (billion CNY) the curve is fitted at.
 THRESHOLDS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0)
 _WINDOW = np.log(5.0)
+#: Where the ramp towards a threshold starts (share of the threshold).
+RAMP_FROM = 0.8
+NAMES = (["const_lead", "const_negotiating", "slope_lead", "slope_negotiating", "near_below", "at_or_above",
+          "campaign"] + [f"threshold_{t:g}" for t in THRESHOLDS])
+#: Prior precision of each coefficient (penalty ``w * b**2``, a normal prior of sd
+#: ``1 / sqrt(2 w)``): nearly flat for the curve (sd 7), sd 3 for the jump and the ramp
+#: (which a short history can separate perfectly), sd 1 for the campaign, offsets of each
+#: threshold shrunk towards zero (sd 0.5).
+_PENALTY = np.array([0.01] * 4 + [0.05] * 2 + [0.5] + [2.0] * len(THRESHOLDS))
 
 
 def presigning_amounts(history: History) -> pd.DataFrame:
@@ -46,18 +69,16 @@ def presigning_amounts(history: History) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _rows(amount: np.ndarray, stage: np.ndarray, campaign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Long rows (project × threshold) with design columns; returns X and the threshold index."""
-    t = np.array(THRESHOLDS)
-    x = np.log(amount[:, None] / t[None, :])
-    keep = np.abs(x) <= _WINDOW
-    i, j = np.nonzero(keep)
-    neg = (stage[i] == "negotiating").astype(float)
-    X = np.column_stack([1 - neg, neg, x[i, j] * (1 - neg), x[i, j] * neg, campaign[i]])
-    return X, np.column_stack([i, j])
-
-
-NAMES = ["const_lead", "const_negotiating", "slope_lead", "slope_negotiating", "campaign"]
+def design(amount, threshold, stage, campaign) -> np.ndarray:
+    """Design matrix (one row per broadcast element, columns as :data:`NAMES`)."""
+    amount, threshold, stage, campaign = (np.ravel(a) for a in np.broadcast_arrays(
+        np.asarray(amount, float), np.asarray(threshold, float), np.asarray(stage), np.asarray(campaign, float)))
+    x = np.log(amount / threshold)
+    neg = (stage == "negotiating").astype(float)
+    offsets = np.isclose(threshold[:, None], np.array(THRESHOLDS)[None, :], rtol=1e-9).astype(float)
+    ramp = np.clip((x - np.log(RAMP_FROM)) / -np.log(RAMP_FROM), 0.0, 1.0)
+    return np.column_stack([1 - neg, neg, x * (1 - neg), x * neg, ramp, (x >= -1e-12).astype(float), campaign,
+                            offsets])
 
 
 @dataclass
@@ -69,14 +90,12 @@ class SizeResults:
     n_signings: int
 
     def p_at_least(self, amount, threshold, stage, campaign, *, params: np.ndarray | None = None) -> np.ndarray:
-        """P(amount at signing ≥ ``threshold``); arrays broadcast; ``params`` is ``draw × 5``."""
+        """P(amount at signing ≥ ``threshold``): ``draw × (broadcast shape of the arguments)``;
+        ``params`` is ``draw × len(NAMES)`` (default: the estimate, one draw)."""
         b = self.params.to_numpy()[None, :] if params is None else np.atleast_2d(params)
-        amount, threshold = np.asarray(amount, float), np.asarray(threshold, float)
-        neg = (np.asarray(stage) == "negotiating").astype(float)
-        x = np.log(amount / threshold)
-        eta = (b[:, [0]] * (1 - neg) + b[:, [1]] * neg + (b[:, [2]] * (1 - neg) + b[:, [3]] * neg) * x
-               + b[:, [4]] * np.asarray(campaign, float))
-        return 1.0 / (1.0 + np.exp(-eta))
+        shape = np.broadcast_shapes(np.shape(amount), np.shape(threshold), np.shape(stage), np.shape(campaign))
+        eta = b @ design(amount, threshold, stage, campaign).T
+        return (1.0 / (1.0 + np.exp(-eta))).reshape((b.shape[0],) + shape)
 
     def p_band(self, amount, lo: float, hi: float | None, stage, campaign, *, params=None) -> np.ndarray:
         """P(``lo`` ≤ amount at signing < ``hi``): ``draw × project``."""
@@ -102,20 +121,25 @@ def fit_size(history: History) -> SizeResults:
     --------
     >>> from forecasting import load_history
     >>> res = fit_size(load_history("data"))
-    >>> float(res.p_at_least(5.2, 5.0, "negotiating", 0)[0, 0]) > 0.5
+    >>> float(res.p_at_least(5.2, 5.0, "negotiating", 0)[0]) > 0.5
     True
     """
-    d = presigning_amounts(history)
-    X, ij = _rows(d["amount"].to_numpy(float), d["stage"].to_numpy(), d["campaign"].to_numpy(float))
-    t = np.array(THRESHOLDS)
-    y = (d["signed"].to_numpy(float)[ij[:, 0]] >= t[ij[:, 1]]).astype(float)
-    # a weak prior keeps the campaign term finite when the campaign has signed little
     from statsmodels.base._penalties import L2
 
     from .progression import GLMPenalized
 
-    w = np.array([1e-4, 1e-4, 1e-4, 1e-4, 0.5])
-    res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
-        method="newton", maxiter=50, disp=0)
+    d = presigning_amounts(history)
+    t = np.array(THRESHOLDS)
+    x = np.log(d["amount"].to_numpy(float)[:, None] / t[None, :])
+    i, j = np.nonzero(np.abs(x) <= _WINDOW)
+    X = design(d["amount"].to_numpy(float)[i], t[j], d["stage"].to_numpy()[i], d["campaign"].to_numpy(float)[i])
+    y = (d["signed"].to_numpy(float)[i] >= t[j]).astype(float)
+    model = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=_PENALTY), pen_weight=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = model.fit(method="newton", maxiter=100, disp=0)
+        if not (np.isfinite(res.params).all() and np.isfinite(res.cov_params()).all()):
+            # Newton can overshoot on a short, nearly separable history; BFGS from zero cannot
+            res = model.fit(method="bfgs", start_params=np.zeros(X.shape[1]), maxiter=2000, disp=0)
     return SizeResults(pd.Series(res.params, index=NAMES),
                        pd.DataFrame(res.cov_params(), index=NAMES, columns=NAMES), len(d))

@@ -142,6 +142,32 @@ def test_sample_starts_at_the_estimate(fitted):
         res.expected(rows, params=draws[:, :-1])
 
 
+def test_no_draw_has_more_staff_bring_fewer_leads(bundled_history):
+    """The normal approximation's tail can give a weakly identified unit a negative
+    elasticity; those draws are truncated at zero, so more staff never lowers a draw's
+    expected arrivals (and the allocator never sees 'hire to get fewer leads')."""
+    res = fit_inflow(bundled_history.upto("2023Q2"))
+    draws = res.sample(2000, rng=5)
+    names = list(res.params.index)
+    pooled = draws[:, names.index("log_staff")]
+    for u in res.design.units:
+        assert (pooled + draws[:, names.index(f"log_staff:{u}")] >= -1e-12).all(), u
+    rows = res.future_effort(["2023Q3", "2023Q4"])
+    more = rows.assign(staff=rows["staff"] * 6, visits=rows["visits"] * 6)  # visits per person kept
+    assert (res.expected(more, params=draws) >= res.expected(rows, params=draws) - 1e-12).all()
+    # the truncation touches only the tail: the average elasticity moves by little
+    plain = _mvn_plain(res, 2000)
+    for u in res.design.units:
+        j = names.index(f"log_staff:{u}")
+        assert abs((pooled + draws[:, j]).mean() - (plain[:, names.index("log_staff")] + plain[:, j]).mean()) < 0.02
+
+
+def _mvn_plain(res, n):
+    from forecasting.progression import _mvn
+
+    return _mvn(res.params.to_numpy(), res.cov.to_numpy(), n, np.random.default_rng(5))
+
+
 def test_simulated_counts_match_exact_moments(fitted):
     """Under the normal approximation ``E[exp(x'b)] = exp(x'b̂ + x'Σx / 2)``; with the yearly
     shock and gamma mixing, ``E[N] = E[mu]`` and ``Var N = E[mu] + (1 + alpha) E[mu²] − E[mu]²``.
