@@ -62,6 +62,7 @@ def main(argv=None) -> int:
     cov.to_csv(args.out / "target_coverage.csv", index=False, float_format="%.3f")
     cal.to_csv(args.out / "p_meet_calibration.csv", index=False, float_format="%.4f")
     by_target.to_csv(args.out / "p_meet_by_target.csv", index=False, float_format="%.4f")
+    res.targets.to_csv(args.out / "target_forecasts.csv", index=False, float_format="%.4f")
     pd.set_option("display.width", 200)
     print(cov.round(3).to_string(index=False))
     print(cal.round(4).to_string(index=False))

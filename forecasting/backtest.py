@@ -166,12 +166,18 @@ class BacktestResult:
         return self.scores(by=("origin", "year", "forecaster", "event"), open_only=open_only)
 
     def coverage(self) -> pd.DataFrame:
-        """Per forecaster and target: share of origins whose count fell in [p10, p90]."""
+        """Per forecaster and target: share of origins whose count fell in [p10, p90]; the
+        same among the origins whose forecast was not a single value (``p10 < p90``: a
+        count already settled, such as the provincial list after January, is covered
+        whatever the forecaster); and the randomised-PIT coverage of the central 80 %."""
         t = self.targets[self.targets["target"] != "all"]
         rows = []
         for (name, target), g in t.groupby(["forecaster", "target"], sort=True):
+            open_ = g[g["p10"] < g["p90"]]
             rows.append({"forecaster": name, "target": target, "origins": len(g),
                          "coverage_p10_p90": interval_coverage(g["realised"], g["p10"], g["p90"]),
+                         "origins_uncertain": len(open_),
+                         "coverage_p10_p90_uncertain": interval_coverage(open_["realised"], open_["p10"], open_["p90"]),
                          "pit_coverage_80": central_pit_coverage(g["cdf_below"], g["cdf_at"])
                          if "cdf_below" in g else np.nan})
         return pd.DataFrame(rows)
