@@ -10,6 +10,8 @@ per event, per origin, open projects only — is a ``groupby`` away.
 """
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -17,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import SparseDataWarning
 from .forecast import Forecast, Forecaster, settled_probabilities
 from .history import History, target_counts, year_events
 from .scoring import (
@@ -242,9 +245,18 @@ def run_backtest(
 
         steps = tqdm(steps, desc="backtest", unit="forecast")
     settled_cache: dict[tuple[str, int], pd.DataFrame] = {}
+    seen: dict[str, tuple[type[Warning], list[str]]] = {}
     for origin, year, forecaster in steps:
         as_of = history.upto(origin)
-        fc = forecaster.fit(as_of).forecast(year, n_draws=n_draws, rng=rng)
+        # a sparse-data warning repeats at every early origin: collect it, say it once
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SparseDataWarning)
+            fc = forecaster.fit(as_of).forecast(year, n_draws=n_draws, rng=rng)
+        for w in caught:
+            if issubclass(w.category, SparseDataWarning):
+                seen.setdefault(str(w.message), (w.category, []))[1].append(origin)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         proj, tr = score_forecast(fc, history)
         key = (origin, year)
         if key not in settled_cache:
@@ -258,6 +270,10 @@ def run_backtest(
         meta = {"origin": origin, "year": year, "forecaster": forecaster.name}
         proj_rows.append(proj.assign(**meta))
         target_rows.append(tr.assign(**meta))
+    for message, (category, at) in seen.items():
+        at = list(dict.fromkeys(at))
+        when = at[0] if len(at) == 1 else f"{at[0]}–{at[-1]}"
+        warnings.warn(f"{message} (backtest origins {when})", category, stacklevel=1)
     projects = pd.concat(proj_rows, ignore_index=True)
     targets = pd.concat(target_rows, ignore_index=True)
     lead = ["origin", "year", "forecaster"]
