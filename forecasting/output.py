@@ -32,7 +32,9 @@ def staged(out_dir: Path | str) -> Iterator[Path]:
     >>> sorted(p.name for p in out.iterdir())
     ['a.csv']
     """
-    out_dir = Path(out_dir)
+    # absolute, so a path handed to a process with another working directory (a notebook
+    # kernel runs in the notebooks' folder) still points into the staging folder
+    out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:

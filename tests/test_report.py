@@ -68,13 +68,17 @@ def report(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("report")
     data = make_valid_folder(base / "data")
     nb = make_notebook(base / "notebooks" / "01_smoke.ipynb")
-    out = base / "out"
+    out = Path("out")  # relative, as `scripts/main` passes it: the kernels run elsewhere
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MPLBACKEND", "Agg")  # as scripts/main sets it: the kernels must still show figures
+        mp.chdir(base)
         written = build_report(data, "2024Q1", out, notebooks=[nb], progress=False)
         assert os.environ["MPLBACKEND"] == "Agg"  # and ours is as it was
     assert written == [out / "01_smoke.ipynb", out / "01_smoke.html", out / "index.html"]
-    return out
+    # nothing left beside the notebooks or the output (the staging folder is gone)
+    assert not [p for p in (base / "notebooks").iterdir() if p.name.startswith(".")]
+    assert not [p for p in base.iterdir() if p.name.startswith(".out.")]
+    return base / out
 
 
 def test_report_writes_html_charts_tables_and_index(report):
