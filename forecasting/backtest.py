@@ -11,7 +11,6 @@ per event, per origin, open projects only — is a ``groupby`` away.
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence

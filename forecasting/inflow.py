@@ -599,37 +599,40 @@ class LeadMix:
         >>> len(mix.sample("branch_1", 5, rng=0))
         5
         """
+        own, peers = self._members(unit)
+        rng = np.random.default_rng(rng)
+        pick = peers[rng.integers(0, len(peers), n)]
+        if len(own):
+            from_own = rng.random(n) < len(own) / (len(own) + MIX_PSEUDO_COUNT)
+            pick = np.where(from_own, own[rng.integers(0, len(own), n)], pick)
+        return self._as_leads_of(unit, pick, rng)
+
+    def _members(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices of :attr:`leads`: the unit's own, and its unit type's (all leads when
+        the type has none)."""
         if unit not in self.unit_types:
             raise ValueError(f"unknown unit {unit!r}; the district's units are {', '.join(self.unit_types)}")
-        rng = np.random.default_rng(rng)
         own = np.flatnonzero(self.leads["unit"].to_numpy() == unit)
         peers = np.flatnonzero(self.leads["unit_type"].to_numpy() == self.unit_types[unit])
         if not len(peers):
             peers = np.arange(len(self.leads))
         if not len(peers):
             raise ValueError("the history holds no leads to draw new ones from")
-        pick = peers[rng.integers(0, len(peers), n)]
-        if len(own):
-            from_own = rng.random(n) < len(own) / (len(own) + MIX_PSEUDO_COUNT)
-            pick = np.where(from_own, own[rng.integers(0, len(own), n)], pick)
-        out = self.leads.iloc[pick].reset_index(drop=True)
+        return own, peers
+
+    def _as_leads_of(self, unit: str, rows: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+        """Rows of :attr:`leads` as new leads of ``unit``, amounts jittered."""
+        out = self.leads.iloc[rows].reset_index(drop=True)
         out["unit"] = unit
         out["unit_type"] = self.unit_types[unit]
-        jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, n))
+        jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, len(rows)))
         out["investment_bn"] = np.maximum(out["investment_bn"].to_numpy() * jitter, MIN_BN)
         return out
 
     def probabilities(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
         """The mix :meth:`sample` draws from, exactly: row indices of :attr:`leads` and
         their probabilities (own leads with weight ``w``, the unit type's with ``1 - w``)."""
-        if unit not in self.unit_types:
-            raise ValueError(f"unknown unit {unit!r}; the district's units are {', '.join(self.unit_types)}")
-        own = np.flatnonzero(self.leads["unit"].to_numpy() == unit)
-        peers = np.flatnonzero(self.leads["unit_type"].to_numpy() == self.unit_types[unit])
-        if not len(peers):
-            peers = np.arange(len(self.leads))
-        if not len(peers):
-            raise ValueError("the history holds no leads to draw new ones from")
+        own, peers = self._members(unit)
         w = len(own) / (len(own) + MIX_PSEUDO_COUNT) if len(own) else 0.0
         idx = np.concatenate([own, peers])
         p = np.concatenate([np.full(len(own), w / max(len(own), 1)), np.full(len(peers), (1 - w) / len(peers))])
@@ -655,10 +658,6 @@ class LeadMix:
         cdf = np.cumsum(q[order])
         pos = (np.arange(n) + rng.random()) / n
         pick = order[np.minimum(np.searchsorted(cdf, pos * cdf[-1]), len(order) - 1)]
-        out = self.leads.iloc[idx[pick]].reset_index(drop=True)
-        out["unit"] = unit
-        out["unit_type"] = self.unit_types[unit]
-        jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, n))
-        out["investment_bn"] = np.maximum(out["investment_bn"].to_numpy() * jitter, MIN_BN)
+        out = self._as_leads_of(unit, idx[pick], rng)
         out["weight"] = p[pick] / q[pick]
         return out
