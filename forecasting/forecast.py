@@ -176,8 +176,14 @@ def independent_targets(
     return pd.concat([out, pd.DataFrame([all_row])], ignore_index=True)[TARGET_COLUMNS]
 
 
-def targets_from_draws(history: History, year: int, draws: pd.DataFrame) -> pd.DataFrame:
-    """``targets.csv`` from simulated whole-year counts (one column per target, so far included)."""
+def targets_from_draws(history: History, year: int, draws: pd.DataFrame,
+                       clusters: np.ndarray | None = None) -> pd.DataFrame:
+    """``targets.csv`` from simulated whole-year counts (one column per target, so far included).
+
+    With ``clusters`` (each simulated year's group of shared random draws, such as its
+    parameter draw) a column ``p_meet_mc_se`` gives the Monte Carlo standard error of each
+    p_meet (:func:`mc_se`).
+    """
     targets = history.district.targets_for(year)
     done = so_far(history, year)
     rows = []
@@ -185,12 +191,33 @@ def targets_from_draws(history: History, year: int, draws: pd.DataFrame) -> pd.D
     for name in targets.names:
         goal = targets.goals[name]
         counts = draws[name].to_numpy()
-        met &= counts >= goal
+        hit = counts >= goal
+        met &= hit
         rows.append({"target": name, "goal": goal, "so_far": int(done[name]),
-                     **_summary_cols(draws_summary(counts, goal=goal))})
+                     **_summary_cols(draws_summary(counts, goal=goal)), "p_meet_mc_se": mc_se(hit, clusters)})
     rows.append({"target": "all", "goal": np.nan, "so_far": np.nan, "mean": np.nan, "p10": np.nan,
-                 "p50": np.nan, "p90": np.nan, "p_meet": float(met.mean())})
-    return pd.DataFrame(rows)[TARGET_COLUMNS]
+                 "p50": np.nan, "p90": np.nan, "p_meet": float(met.mean()), "p_meet_mc_se": mc_se(met, clusters)})
+    out = pd.DataFrame(rows)
+    return out[TARGET_COLUMNS + (["p_meet_mc_se"] if clusters is not None else [])]
+
+
+def mc_se(hit: np.ndarray, clusters: np.ndarray | None) -> float:
+    """Monte Carlo standard error of ``hit.mean()`` when simulated years share draws in ``clusters``.
+
+    The years of one cluster are dependent (they share the parameters and conditions of
+    their draw), so the error comes from the spread of the cluster means:
+    ``sd(cluster means) / sqrt(n_clusters)`` (clusters of nearly equal size). Stratified or
+    antithetic draws across clusters make this conservative.
+    """
+    if clusters is None:
+        return float("nan")
+    hit = np.asarray(hit, float)
+    n = np.bincount(clusters)
+    ok = n > 0
+    means = np.bincount(clusters, weights=hit)[ok] / n[ok]
+    if means.size < 2:
+        return float("nan")
+    return float(np.std(means, ddof=1) / np.sqrt(means.size))
 
 
 def _summary_cols(summary: dict) -> dict:
@@ -226,5 +253,5 @@ def finish_projects(history: History, year: int, open_probs: pd.DataFrame) -> pd
 __all__ = [
     "Forecast", "Forecaster", "FittedForecaster", "project_columns", "tier_columns",
     "settled_probabilities", "so_far", "independent_targets", "targets_from_draws",
-    "finish_projects", "TARGET_COLUMNS", "count_summary", "poisson_binomial_pmf",
+    "finish_projects", "TARGET_COLUMNS", "mc_se", "count_summary", "poisson_binomial_pmf",
 ]

@@ -65,7 +65,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from .errors import ExtrapolationWarning, ForecastingWarning, SparseDataWarning
 from .history import History
-from .progression import GLMPenalized, _mvn
+from .progression import GLMPenalized, YearEvidence, _mvn, unshrink
 from .quarters import parse_quarter, quarter_range, shift
 
 #: Prior standard deviation of a unit's elasticity around the pooled one. Elasticities of
@@ -269,6 +269,8 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
     # stage 1: year effects free; their spread by the method of moments
     res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), FIXED_SD)], 0.1, start)
     year_sd = _year_sd(res.params[len(names):], res.cov_params()[len(names):, len(names):])
+    year_evidence = unshrink(np.asarray(res.params[len(names):]),
+                             np.asarray(res.cov_params()[len(names):, len(names):]), FIXED_SD, years)
     # stage 2: year effects as random effects of that spread (none when it is zero)
     if year_sd > 0:
         res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), year_sd)],
@@ -289,6 +291,7 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
         as_of=history.as_of,
         mix=LeadMix.from_history(history),
         design=design,
+        year_evidence=year_evidence,
     )
 
 
@@ -337,6 +340,7 @@ class InflowResults:
     as_of: str
     mix: "LeadMix"
     design: _Design
+    year_evidence: YearEvidence | None = None
 
     # ---------------------------------------------------------------- estimates
     def summary(self, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -349,7 +353,7 @@ class InflowResults:
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """``n_draws × len(params)`` draws from the estimates' normal approximation
-        (the first draw is the estimate itself).
+        (in antithetic pairs around the estimate; none is the estimate itself).
 
         A draw in which a unit's elasticity is negative (more staff, fewer leads: possible
         in the normal approximation's tail for a unit whose staffing barely varied) has that

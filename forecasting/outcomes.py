@@ -9,47 +9,21 @@ conditions, computed by exact propagation (:mod:`~forecasting.propagate`), and s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .forecast import Forecast, finish_projects
+from .forecast import Forecast
 from .history import History
 from .episodes import MAX_DURATION
-from .progression import _PRE, ProgressionResults, fit_progression, warn_unseen
-from .propagate import Propagation, project_state, propagate, year_effects
+from .progression import _PRE, ProgressionResults, fit_progression
+from .propagate import project_state
 from .provincial import ProvincialResults, fit_provincial
-from .schema import STAGES
 from .size import SizeResults, fit_size
-
-_SIGNED, _GROUNDBREAKING = STAGES.index("signed"), STAGES.index("under_construction")
-
-
-@dataclass
-class ProjectDraws:
-    """Per-project probabilities under each parameter draw (``draw × project``)."""
-
-    project_ids: np.ndarray
-    signed: np.ndarray
-    groundbreaking: np.ndarray
-    tiers: dict[str, np.ndarray]
-    provincial: np.ndarray
-    propagation: Propagation = field(repr=False)
-
-    def table(self, *, alpha: float = 0.1) -> pd.DataFrame:
-        """Mean probability and a ``1 - alpha`` interval per event."""
-        out = pd.DataFrame({"project_id": self.project_ids})
-        events = {"p_signed": self.signed, "p_groundbreaking": self.groundbreaking,
-                  **{f"p_tier_{k}": v for k, v in self.tiers.items()}, "p_provincial": self.provincial}
-        for col, arr in events.items():
-            out[col] = arr.mean(axis=0)
-        for col, arr in events.items():
-            out[f"{col}_lo"] = np.quantile(arr, alpha / 2, axis=0)
-            out[f"{col}_hi"] = np.quantile(arr, 1 - alpha / 2, axis=0)
-        return out
+from .yearshock import fit_year_shock
 
 
 class OutcomeModel:
@@ -73,21 +47,27 @@ class OutcomeModel:
 
     name = "outcome_model"
 
-    def __init__(self, *, n_param_draws: int = 60, new_leads: bool = True):
+    def __init__(self, *, n_param_draws: int = 150, new_leads: bool = True):
         self.n_param_draws = n_param_draws
         self.new_leads = new_leads
 
     def fit(self, history: History) -> "OutcomeResults":
         from .inflow import fit_inflow
 
+        progression = fit_progression(history)
+        inflow = fit_inflow(history) if self.new_leads else None
+        evidence = dict(progression.year_evidence)
+        if inflow is not None and inflow.year_evidence is not None:
+            evidence["inflow"] = inflow.year_evidence
         return OutcomeResults(
             history=history,
-            progression=fit_progression(history),
+            progression=progression,
             size=fit_size(history),
             provincial=fit_provincial(history),
             n_param_draws=self.n_param_draws,
             name=self.name,
-            inflow=fit_inflow(history) if self.new_leads else None,
+            inflow=inflow,
+            year_shock=fit_year_shock(evidence, history.as_of_date.year),
         )
 
 
@@ -99,80 +79,40 @@ class OutcomeResults:
     progression: ProgressionResults
     size: SizeResults
     provincial: ProvincialResults
-    n_param_draws: int = 60
+    n_param_draws: int = 150
     name: str = "outcome_model"
     inflow: Any = None  # a fitted inflow model (forecasting.inflow), or None: no new leads
+    year_shock: Any = None  # the year-to-year variation's posterior (forecasting.yearshock)
 
     @cached_property
     def state(self) -> pd.DataFrame:
         """Covariates and as-of state of every open project."""
         return project_state(self.history.projects, self.history.as_of_date)
 
-    def project_draws(self, year: int, *, rng: np.random.Generator | int | None = 0,
-                      hazard_multiplier: np.ndarray | None = None,
-                      state: pd.DataFrame | None = None) -> ProjectDraws:
-        """Probabilities of every open project's events in ``year``, per parameter draw."""
-        rng = np.random.default_rng(rng)
-        h = self.history
-        state = self.state if state is None else state
-        warn_unseen(self.progression, state)
-        D = self.n_param_draws
-        pa, pl = self.progression.sample(D, rng=rng)
-        first_m, last_m = year * 12, year * 12 + 11
-        start_year = self.progression.as_of_month // 12
-        years = year_effects(self.progression, pa, list(range(start_year, year + 1)), rng)
-        sept = (year - 1) * 12 + 8
-        occ = (sept,) if sept >= self.progression.as_of_month else ()
-        prop = propagate(self.progression, state, last_month=max(last_m, self.progression.as_of_month),
-                         params_advance=pa, params_lost=pl, years=years, occupancy_months=occ,
-                         hazard_multiplier=hazard_multiplier)
-        p_signed = prop.p_enter(_SIGNED, first_m, last_m)
-        p_ground = prop.p_enter(_GROUNDBREAKING, first_m, last_m)
+    def simulator(self, year: int, *, n_draws: int = 20_000, rng=0, adjustments=None, new_leads: bool = True):
+        """The portfolio simulation of ``year`` set up for reruns
+        (:class:`~forecasting.portfolio.PortfolioSimulator`)."""
+        from .portfolio import PortfolioSimulator
 
-        # tiers: signed in the year, amount at signing in the band (independent of timing)
-        targets = h.district.targets_for(year)
-        size_draws = self.size.sample(D, rng)
-        P = h.projects.set_index("project_id").loc[state["project_id"]]
-        amount = P["investment_bn"].to_numpy(float)
-        stage = P["stage"].to_numpy()
-        campaign = (P["unit_type"] == "campaign").to_numpy(float)
-        pre = np.isin(stage, ["lead", "negotiating"])
-        tiers = {}
-        for tier in targets.tiers:
-            band = self.size.p_band(amount, tier.min_bn, tier.max_bn, stage, campaign, params=size_draws)
-            tiers[tier.name] = np.where(pre[None, :], p_signed * band, 0.0)
+        return PortfolioSimulator(self, year, n_draws=n_draws, rng=rng, adjustments=adjustments, new_leads=new_leads)
 
-        # provincial: nominated in October of the year before, designated in January
-        frame = P.reset_index()
-        nom_d, des_d = self.provincial.sample(D, rng)
-        p_des = self.provincial.p_designate(frame, des_d)
-        as_of = h.as_of_date
-        if as_of >= pd.Timestamp(f"{year - 1}-12-31"):
-            prov = np.where((P["provincial"] == "candidate").to_numpy()[None, :], p_des, 0.0)
-        elif occ:
-            eligible = prop.occupancy_at[sept][:, :, _SIGNED:].sum(axis=-1)
-            prov = eligible * self.provincial.p_nominate(frame, nom_d) * p_des
-        else:  # October already passed without a nomination showing
-            prov = np.where((P["provincial"] == "candidate").to_numpy()[None, :], p_des, 0.0)
-        return ProjectDraws(state["project_id"].to_numpy(), p_signed, p_ground, tiers, prov, prop)
-
-    def project_probabilities(self, year: int, *, rng=0, alpha: float = 0.1) -> pd.DataFrame:
-        """``projects.csv`` rows for ``year`` with ``_lo``/``_hi`` interval columns."""
-        draws = self.project_draws(year, rng=rng)
-        return finish_projects(self.history, year, draws.table(alpha=alpha))
+    def project_probabilities(self, year: int, *, rng=0, alpha: float = 0.1, n_draws: int = 20_000) -> pd.DataFrame:
+        """``projects.csv`` rows for ``year`` with ``_lo``/``_hi`` interval columns: the same
+        numbers as :meth:`forecast` gives with the same seed (one code path)."""
+        return self.simulator(year, n_draws=n_draws, rng=rng, new_leads=False).project_probabilities(alpha=alpha)
 
     def simulate(self, year: int, *, n_draws: int = 20_000, rng=0, adjustments=None):
         """Simulated years of the whole portfolio, new leads included
         (:func:`~forecasting.portfolio.simulate_portfolio`)."""
-        from .portfolio import simulate_portfolio
-
-        return simulate_portfolio(self, year, n_draws=n_draws, rng=rng, adjustments=adjustments)
+        return self.simulator(year, n_draws=n_draws, rng=rng, adjustments=adjustments).run()
 
     def forecast(self, year: int, *, n_draws: int = 20_000, rng=0) -> Forecast:
-        """Per-project probabilities (exact) and target counts (the portfolio simulation)."""
-        projects = self.project_probabilities(year, rng=rng)
-        sim = self.simulate(year, n_draws=n_draws, rng=rng)
-        return Forecast(self.history.as_of, year, projects, sim.targets(), forecaster=self.name, draws=sim.counts)
+        """Per-project probabilities and target counts from one simulation: the projects'
+        probabilities are those the simulation draws their events from."""
+        sim = self.simulator(year, n_draws=n_draws, rng=rng)
+        counts = sim.run()
+        return Forecast(self.history.as_of, year, sim.project_probabilities(), counts.targets(),
+                        forecaster=self.name, draws=counts.counts)
 
     # ---------------------------------------------------------------- explanations
     def explain(self, project_id: str) -> pd.DataFrame:

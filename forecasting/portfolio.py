@@ -46,7 +46,7 @@ from .episodes import month_index
 from .forecast import TARGET_COLUMNS, settled_probabilities, so_far, targets_from_draws
 from .history import History, year_events
 from .progression import N_STAGES, covariates, warn_unseen
-from .propagate import project_state, propagate, year_effects
+from .propagate import project_state, propagate
 from .schema import STAGES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,41 +97,62 @@ class Adjustments:
 
 @dataclass(frozen=True)
 class ParameterDraws:
-    """One set of ``D`` draws of everything uncertain but shared by all projects."""
+    """One set of ``D`` draws of everything uncertain but shared by all projects.
+
+    ``years``, ``years_lost`` and ``inflow_shock`` are ``draw × calendar year`` (from
+    ``first_year``) shifts of the advance log-odds, the loss log-odds and the log inflow:
+    one year's conditions (:mod:`~forecasting.yearshock`).
+    """
 
     advance: np.ndarray
     lost: np.ndarray
-    years: np.ndarray  # draw × calendar year, from ``first_year``
+    years: np.ndarray
     first_year: int
     size: np.ndarray
     nominate: np.ndarray
     designate: np.ndarray
     inflow: np.ndarray | None
-    inflow_shock: np.ndarray | None  # draw × calendar year, from ``first_year``
+    inflow_shock: np.ndarray | None
+    years_lost: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         return self.advance.shape[0]
 
+    def take(self, idx: np.ndarray) -> "ParameterDraws":
+        """The draws ``idx`` only."""
+        def sub(a):
+            return None if a is None else a[idx]
+
+        return ParameterDraws(self.advance[idx], self.lost[idx], self.years[idx], self.first_year, self.size[idx],
+                              self.nominate[idx], self.designate[idx], sub(self.inflow), sub(self.inflow_shock),
+                              sub(self.years_lost))
+
 
 def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> ParameterDraws:
-    """``n_draws`` joint draws of the estimates and of the unseen years' shocks.
+    """``n_draws`` joint draws of the estimates and of each horizon year's conditions.
 
-    Draw 0 is the point estimate with no shock (the "central" year).
+    Every draw is a draw: the estimates come in antithetic pairs around the fit (no draw is
+    the mode), and each year's conditions are drawn from the posterior of the year-to-year
+    variation (its spread and loadings uncertain, the as-of year's conditioned on its
+    months so far), the target year's stratified over its quantiles so that ``n_draws``
+    resolve it evenly.
     """
     rng = np.random.default_rng(rng)
     pa, pl = results.progression.sample(n_draws, rng=rng)
     first_year = results.progression.as_of_month // 12
     yrs = list(range(first_year, year + 1))
-    years = year_effects(results.progression, pa, yrs, rng)
+    shocks = results.year_shock
+    adv, los, inf = (np.zeros((n_draws, len(yrs))) for _ in range(3))
+    for j, y in enumerate(yrs):
+        s = shocks.sample(n_draws, kind="current" if y == shocks.current_year else "future", rng=rng,
+                          stratify=y == year)
+        adv[:, j], los[:, j], inf[:, j] = s["advance"], s["loss"], s["inflow"]
     size = results.size.sample(n_draws, rng)
     nom, des = results.provincial.sample(n_draws, rng)
-    inflow = shock = None
-    if results.inflow is not None:
-        inflow = results.inflow.sample(n_draws, rng=rng)
-        shock = rng.normal(0.0, results.inflow.year_sd, (n_draws, len(yrs)))
-        shock[0] = 0.0
-    return ParameterDraws(pa, pl, years, first_year, size, nom, des, inflow, shock)
+    inflow = results.inflow.sample(n_draws, rng=rng) if results.inflow is not None else None
+    return ParameterDraws(pa, pl, adv, first_year, size, nom, des, inflow,
+                          inf if results.inflow is not None else None, years_lost=los)
 
 
 # --------------------------------------------------------------------------- row events
@@ -196,11 +217,12 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
         s0 = int(start[rows[0]])
         sub = replace(prog, as_of_month=s0)
         k0 = s0 // 12 - draws.first_year  # a row moved earlier than the as-of year keeps its first year's shock
-        yrs = draws.years[:, k0:] if k0 >= 0 else np.hstack([np.repeat(draws.years[:, :1], -k0, axis=1), draws.years])
+        yrs, yrs_lost = (None if a is None else (a[:, k0:] if k0 >= 0 else np.hstack([np.repeat(a[:, :1], -k0, axis=1), a]))
+                         for a in (draws.years, draws.years_lost))
         occ = (sept,) if sept >= s0 else ()
         hm = np.exp(mult[rows[0]])
         prop = propagate(sub, state.iloc[rows].reset_index(drop=True), last_month=max(last_m, s0),
-                         params_advance=draws.advance, params_lost=draws.lost, years=yrs,
+                         params_advance=draws.advance, params_lost=draws.lost, years=yrs, years_lost=yrs_lost,
                          occupancy_months=occ, hazard_multiplier=None if np.allclose(hm, 1) else hm)
         sel = (prop.months >= first_m) & (prop.months <= last_m)
         offset = int(prop.months[sel][0] - first_m) if sel.any() else 12
@@ -291,7 +313,7 @@ class ArrivalCells:
     cells: pd.DataFrame  # unit, quarter, effort columns
     mean: np.ndarray  # draw × cell: expected arrivals (shock included)
     alpha: float  # negative binomial dispersion
-    p_tier: np.ndarray  # draw × cell × tier: P(arrival signs in the year inside the tier)
+    p_bin: np.ndarray  # draw × cell × band: P(arrival signs in the year with an amount in the band)
     p_ground: np.ndarray  # draw × cell: P(arrival breaks ground in the year and counts)
     month_signed: np.ndarray  # draw × cell × 12: when those signings happen (sums to 1)
     month_ground: np.ndarray  # draw × cell × 12
@@ -344,9 +366,37 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
 ARRIVAL_CACHE_SIZE = 8
 
 
+#: Independent sets of arrival templates, each serving its share of the draws.
+TEMPLATE_SETS = 8
+
+
 def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
                    effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
-    """Per cell: dispersion, P(tier), P(counted groundbreaking), and when those happen."""
+    """Per cell: dispersion, P(band), P(counted groundbreaking), and when those happen.
+
+    The draws are split into :data:`TEMPLATE_SETS` groups (an antithetic pair stays
+    together), each with its own templates: the luck of which leads stand for a unit's mix
+    then varies between draws, so it is averaged over and counted in the Monte Carlo error
+    like the rest, at no extra cost (each template is propagated under its own draws only).
+    """
+    pair = np.arange(draws.n) // 2
+    n_sets = int(min(TEMPLATE_SETS, pair.max() + 1))
+    group = pair % n_sets
+    seeds = np.random.SeedSequence(int(np.random.default_rng(rng).integers(2**63))).spawn(n_sets)
+    parts = [_arrival_paths_for(results, year, draws.take(np.flatnonzero(group == g)), adj, effort, quarters,
+                                np.random.default_rng(seeds[g])) for g in range(n_sets)]
+    out = []
+    for j in range(1, 5):
+        full = np.zeros((draws.n,) + parts[0][j].shape[1:])
+        for g in range(n_sets):
+            full[group == g] = parts[g][j]
+        out.append(full)
+    return (parts[0][0], *out)
+
+
+def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+                       effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
+    """:func:`_arrival_paths` for one set of templates and the draws it serves."""
     inflow = results.inflow
     targets = results.history.district.targets_for(year)
     # templates: K leads per unit from its mix, each placed in every arrival month
@@ -371,12 +421,11 @@ def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, 
     ev = row_events(results, state, frame, year, draws, start=frame["arrival_month"].to_numpy(), log_multiplier=mult)
     ev.provincial[:] = 0.0  # the list for the year is decided in January, before they sign
 
-    tiers = targets.tiers
-    th = thresholds(targets)
+    # disjoint bands between consecutive tier bounds: cumulative and banded tiers are sums
+    # of bands, so their counts stay consistent (a 10 bn signing counts in "5 bn and above")
     p_signed_year = ev.cum_signed[:, :, -1]
-    in_tier = np.stack([_clears(ev.clears, th, t.min_bn) - (_clears(ev.clears, th, t.max_bn) if t.max_bn else 0.0)
-                        for t in tiers], axis=-1)  # draw × row × tier
-    p_tier_row = p_signed_year[:, :, None] * np.clip(in_tier, 0, 1)
+    upper = np.concatenate([ev.clears[..., 1:], np.zeros(ev.clears.shape[:-1] + (1,))], axis=-1)
+    p_tier_row = p_signed_year[:, :, None] * np.clip(ev.clears - upper, 0, 1)  # draw × row × band
     p_ground_row = ev.cum_ground[:, :, -1] * ev.counted[None, :]
     m_signed = np.diff(ev.cum_signed, axis=-1, prepend=0.0)
     m_ground = np.diff(ev.cum_ground, axis=-1, prepend=0.0) * ev.counted[None, :, None]
@@ -435,6 +484,7 @@ class PortfolioSimulation:
     sources: pd.DataFrame
     n_param_draws: int
     seed: Any = None
+    clusters: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -442,7 +492,7 @@ class PortfolioSimulation:
 
     def targets(self) -> pd.DataFrame:
         """``targets.csv`` (CLI.md): goal, so far, mean, p10/p50/p90 and p_meet, plus ``all``."""
-        return targets_from_draws(self.history, self.year, self.counts)
+        return targets_from_draws(self.history, self.year, self.counts, self.clusters)
 
     def p_meet(self, target: str = "all") -> float:
         t = self.targets().set_index("target")
@@ -497,7 +547,8 @@ class PortfolioSimulator:
     """
 
     def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
-                 adjustments: Adjustments | None = None, n_param_draws: int | None = None):
+                 adjustments: Adjustments | None = None, n_param_draws: int | None = None,
+                 new_leads: bool = True):
         adj = adjustments or Adjustments()
         h = results.history
         self.results, self.year, self.adjustments, self.seed = results, year, adj, rng
@@ -518,8 +569,10 @@ class PortfolioSimulator:
             ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
             pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
         key = (int(rng), D) if isinstance(rng, (int, np.integer)) else None
+        # each part draws from its own stream, so leaving the new leads out (for the per-project
+        # probabilities alone) changes nothing else
         self.cells = arrival_cells(results, year, self.draws, adj, rng=np.random.default_rng(s_templates),
-                                   cache_key=key)
+                                   cache_key=key) if new_leads else None
         self.prospect_events = pev
 
         th = self.thresholds = thresholds(self.targets)
@@ -531,7 +584,7 @@ class PortfolioSimulator:
         self._row_seeds = row_seeds
         if self.cells is not None:  # the new leads' uniforms, fixed for every rerun
             a_rng = np.random.default_rng(s_arrivals)
-            self._arrival_u = a_rng.random((S, len(self.cells.cells), 2 + len(self.targets.tiers)))
+            self._arrival_u = a_rng.random((S, len(self.cells.cells), 2 + len(th)))
             self._month_seed = a_rng.integers(2**63)
         for d in range(D):
             sims = np.flatnonzero(self._which == d)
@@ -543,26 +596,37 @@ class PortfolioSimulator:
             self._ledger[sims] = part
         self.actual = _actual_monthly(h, year, names)
 
-    def project_probabilities(self) -> pd.DataFrame:
-        """``projects.csv`` rows under this simulation's scenario (exact, mean over draws),
-        scenario prospects appended as ``prospect:N`` rows."""
+    def project_probabilities(self, *, alpha: float = 0.1) -> pd.DataFrame:
+        """``projects.csv`` rows under this simulation's scenario, scenario prospects appended
+        as ``prospect:N`` rows.
+
+        Each probability is the mean over the simulated years of the probability the
+        simulation draws that project's events from (exact, the same numbers: the ledger's
+        expected contribution to every count is the sum of this table's column), and
+        ``_lo``/``_hi`` the ``alpha / 2`` and ``1 - alpha / 2`` quantiles over the draws of
+        the estimates and the year's conditions.
+        """
         from .forecast import finish_projects
 
-        h = self.results.history
+        weight = np.bincount(self._which, minlength=self.n_param_draws) / self.n_draws  # draw -> share of years
         frames = []
         for ev in (self.ledger_events, self.prospect_events):
             if ev is None:
                 continue
-            f = pd.DataFrame({"project_id": ev.ids, "p_signed": ev.cum_signed[:, :, -1].mean(axis=0),
-                              "p_groundbreaking": ev.cum_ground[:, :, -1].mean(axis=0),
-                              "p_provincial": ev.provincial.mean(axis=0)})
-            signed = ev.cum_signed[:, :, -1]
+            events = {"p_signed": ev.cum_signed[:, :, -1], "p_groundbreaking": ev.cum_ground[:, :, -1]}
             for t in self.targets.tiers:
                 inside = _clears(ev.clears, self.thresholds, t.min_bn) - (
                     _clears(ev.clears, self.thresholds, t.max_bn) if t.max_bn is not None else 0.0)
-                f[f"p_tier_{t.name}"] = (signed * np.clip(inside, 0, 1)).mean(axis=0)
+                events[f"p_tier_{t.name}"] = ev.cum_signed[:, :, -1] * np.clip(inside, 0, 1)
+            events["p_provincial"] = ev.provincial
+            f = pd.DataFrame({"project_id": ev.ids})
+            for col, arr in events.items():
+                f[col] = weight @ arr
+            for col, arr in events.items():
+                lo, hi = _weighted_quantiles(arr, weight, (alpha / 2, 1 - alpha / 2))
+                f[f"{col}_lo"], f[f"{col}_hi"] = lo, hi
             frames.append(f)
-        out = finish_projects(h, self.year, frames[0])
+        out = finish_projects(self.results.history, self.year, frames[0])
         lost = out["project_id"].isin(self.adjustments.lost)
         out.loc[lost, [c for c in out.columns if c.startswith("p_")]] = 0.0
         if len(frames) > 1:
@@ -599,7 +663,7 @@ class PortfolioSimulator:
         new_total = np.zeros(len(names))
         if self.cells is not None:
             mean = self.cells.mean if effort is None else self.arrival_mean(effort)
-            new = _simulate_arrivals(self.cells, mean, self._which, self._arrival_u, len(self.targets.tiers),
+            new = _simulate_arrivals(self.cells, mean, self._which, self._arrival_u, tier_bands(self.targets),
                                      np.random.default_rng(self._month_seed) if monthly else None)
             new_total = new[:, -1, :].sum(axis=0).astype(float)
             monthly_counts += new
@@ -615,7 +679,21 @@ class PortfolioSimulator:
         S = self.n_draws
         sources = pd.DataFrame({"so_far": so_far(h, year).reindex(names).to_numpy(float),
                                 "ledger": ledger_total / S, "new_leads": new_total / S}, index=names)
-        return PortfolioSimulation(h, year, counts, monthly_counts, actual, sources, self.n_param_draws, seed=self.seed)
+        return PortfolioSimulation(h, year, counts, monthly_counts, actual, sources, self.n_param_draws,
+                                   seed=self.seed, clusters=self._which // 2)
+
+
+def _weighted_quantiles(arr: np.ndarray, weight: np.ndarray, levels: tuple[float, ...]) -> list[np.ndarray]:
+    """Per column of ``arr`` (draw × row), the quantiles of its values weighted by ``weight``
+    (the lowest value whose cumulative weight reaches the level)."""
+    order = np.argsort(arr, axis=0, kind="stable")
+    cum = np.cumsum(weight[order], axis=0)
+    sorted_ = np.take_along_axis(arr, order, axis=0)
+    out = []
+    for lv in levels:
+        k = np.minimum((cum < lv * cum[-1] - 1e-12).sum(axis=0), arr.shape[0] - 1)
+        out.append(sorted_[k, np.arange(arr.shape[1])])
+    return out
 
 
 def _zero_settled(ev: RowEvents, history: History, year: int, adj: Adjustments) -> None:
@@ -697,37 +775,49 @@ def _monthly_hits(U: np.ndarray, cum: np.ndarray, eligible: np.ndarray) -> np.nd
     return np.cumsum(counts, axis=1)
 
 
+def tier_bands(targets) -> list[np.ndarray]:
+    """Per tier, the bands (between consecutive :func:`thresholds`) it is made of."""
+    th = thresholds(targets)
+    return [np.flatnonzero((th >= t.min_bn - 1e-12) & ((th < t.max_bn - 1e-12) if t.max_bn is not None else True))
+            for t in targets.tiers]
+
+
 def _simulate_arrivals(cells: ArrivalCells, mean: np.ndarray, which: np.ndarray, U: np.ndarray,
-                       n_tiers: int, month_rng: np.random.Generator | None) -> np.ndarray:
+                       bands: list[np.ndarray], month_rng: np.random.Generator | None) -> np.ndarray:
     """Simulated years of new leads: ``year × month × target`` cumulative counts.
 
     ``mean`` is draw × cell expected arrivals, ``which`` each simulated year's draw, ``U``
-    fixed uniforms (year × cell × 2 + tiers). Counts are inverse-CDF draws, so more
-    expected arrivals can only add leads and events in the same simulated year (common
-    random numbers). Without ``month_rng`` only the year-end counts are filled (December).
+    fixed uniforms (year × cell × 2 + bands), ``bands`` each tier's bands
+    (:func:`tier_bands`). The leads of a cell are split over the disjoint amount bands by
+    sequential binomials (an exact multinomial) and each tier counts its bands, so a
+    cumulative tier never counts fewer than a tier inside it. Counts are inverse-CDF
+    draws, so more expected arrivals can only add leads and events in the same simulated
+    year (common random numbers). Without ``month_rng`` only the year-end counts are
+    filled (December).
     """
     mu = mean[which]  # year × cell
     arrivals = _nb_ppf(U[:, :, 0], mu, cells.alpha)
     ground = _binom_ppf(U[:, :, 1], arrivals, cells.p_ground[which])
     left = arrivals
-    tier_counts = []
+    band_counts = []
     rest = np.ones_like(mu)
-    for j in range(n_tiers):
-        pj = cells.p_tier[which][:, :, j]
+    for j in range(cells.p_bin.shape[-1]):
+        pj = cells.p_bin[which][:, :, j]
         k = _binom_ppf(U[:, :, 2 + j], left, np.clip(pj / np.maximum(rest, 1e-12), 0, 1))
-        tier_counts.append(k)
+        band_counts.append(k)
         left = left - k
         rest = rest - pj
-    out = np.zeros((mu.shape[0], 12, 2 + n_tiers), dtype=np.int32)
+    out = np.zeros((mu.shape[0], 12, 2 + len(bands)), dtype=np.int32)
     if month_rng is None:
         out[:, 11, 0] = ground.sum(axis=1)
-        for j, k in enumerate(tier_counts):
-            out[:, 11, 1 + j] = k.sum(axis=1)
+        for j, b in enumerate(bands):
+            out[:, 11, 1 + j] = sum((band_counts[i].sum(axis=1) for i in b), np.zeros(mu.shape[0], np.int64))
         return out
     # spread each cell's events over the months they happen in (for the monthly paths)
     out[:, :, 0] = _by_month(ground, cells.month_ground[which], month_rng)
-    for j, k in enumerate(tier_counts):
-        out[:, :, 1 + j] = _by_month(k, cells.month_signed[which], month_rng)
+    monthly = [_by_month(k, cells.month_signed[which], month_rng) for k in band_counts]
+    for j, b in enumerate(bands):
+        out[:, :, 1 + j] = sum((monthly[i] for i in b), np.zeros((mu.shape[0], 12), np.int32))
     return out
 
 
@@ -826,4 +916,4 @@ def compare(baseline: PortfolioSimulation, scenario: PortfolioSimulation) -> pd.
 
 
 __all__ = ["Adjustments", "PortfolioSimulation", "PortfolioSimulator", "simulate_portfolio", "compare", "draw_parameters",
-           "row_events", "row_indicators", "RowEvents", "TARGET_COLUMNS"]
+           "row_events", "row_indicators", "RowEvents", "TARGET_COLUMNS", "tier_bands"]

@@ -64,7 +64,7 @@ PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year"
 #: spread estimated from all twelve shrinks away (February's deal-making dip came out at
 #: a third of its true depth, and forecasts made in Q1 ran 5 % low on groundbreakings);
 #: they keep the fixed prior of :data:`PRIOR_SD` (sd 0.5).
-EB_BLOCKS = {"year:": "year", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
+EB_BLOCKS = {"year:": "year", "lost:year:": "year_lost", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
              "lost:sector:": "sector_lost", "spline": "spline"}
 #: Smallest spread empirical Bayes may settle on (keeps the prior proper).
 MIN_SD = 0.03
@@ -145,6 +145,7 @@ class Design:
             if k > 0:
                 names.append(f"{k}:pace")
         names += [f"sector:{s}" for s in self.sectors]
+        names += [f"year:{y}" for y in self.years]  # the year's conditions reach losses too
         return names
 
     @staticmethod
@@ -238,7 +239,7 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, s
         month * (1 - ground - operate), month * ground, month * operate,
         _onehot(rows["year"].to_numpy(), design.years),
     ])
-    Xl = np.hstack(blocks_l + [sector])
+    Xl = np.hstack(blocks_l + [sector, _onehot(rows["year"].to_numpy(), design.years)])
     assert Xa.shape == (n, len(design.advance_names()))
     assert Xl.shape == (n, len(design.lost_names()))
     return sp.csr_matrix(Xa), sp.csr_matrix(Xl)
@@ -287,6 +288,7 @@ class ProgressionResults:
     unseen: dict[str, list[str]] = field(default_factory=dict)
     sd_blocks: dict[str, float] = field(default_factory=dict)
     cov_joint: np.ndarray | None = field(default=None, repr=False)
+    year_evidence: dict = field(default_factory=dict, repr=False)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald intervals for every parameter of both hazards."""
@@ -310,7 +312,7 @@ class ProgressionResults:
         return duration_effect(self.params_advance, list(self.params_advance.index), self.design, k, d)
 
     def sample(self, n_draws: int, *, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Parameter draws from the estimates' normal approximation (first draw = the estimate)."""
+        """Parameter draws from the estimates' normal approximation (antithetic pairs, no mode draw)."""
         rng = np.random.default_rng(rng)
         na = len(self.params_advance)
         if self.cov_joint is not None:
@@ -323,12 +325,17 @@ class ProgressionResults:
 
 
 def _mvn(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` draws from ``N(mean, cov)`` in antithetic pairs (``mean ± z``): every draw is a
+    draw (none is the mode), and the pairs cancel the first-order Monte Carlo error of
+    anything smooth in the parameters. ``n <= 1`` gives the mean itself."""
     if n <= 1:
         return mean[None, :]
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
     root = vecs * np.sqrt(np.clip(vals, 0, None))
-    z = rng.standard_normal((n - 1, len(mean)))
-    return np.vstack([mean, mean + z @ root.T])
+    z = rng.standard_normal(((n + 1) // 2, len(mean))) @ root.T
+    both = np.empty((2 * z.shape[0], len(mean)))
+    both[0::2], both[1::2] = mean + z, mean - z
+    return both[:n]
 
 
 class _Multinomial:
@@ -472,7 +479,71 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
         unseen={k: v for k, v in unseen.items() if v},
         sd_blocks=dict(sd_blocks),
         cov_joint=cov_all,
+        year_evidence=_unshrunk_years(theta, cov_all, keys, sd_blocks, years),
     )
+
+
+@dataclass(frozen=True)
+class YearEvidence:
+    """What the data alone say about each past year's common conditions, for one component.
+
+    ``estimate[j]`` is year ``years[j]``'s effect relative to the average year (centred:
+    the levels absorb the average), ``cov`` their covariance (singular: the centred
+    effects sum to zero).
+    """
+
+    years: tuple[int, ...]
+    estimate: np.ndarray
+    cov: np.ndarray
+
+
+def helmert(k: int) -> np.ndarray:
+    """``(k - 1) × k`` orthonormal contrasts (rows orthogonal to the constant)."""
+    out = np.zeros((max(k - 1, 0), k))
+    for i in range(1, k):
+        out[i - 1, :i] = 1.0
+        out[i - 1, i] = -i
+        out[i - 1] /= np.sqrt(i * (i + 1))
+    return out
+
+
+def unshrink(mean: np.ndarray, cov: np.ndarray, prior_sd: float, years: list[int]) -> YearEvidence | None:
+    """Year effects as the data alone estimate them, from a fit that shrank them.
+
+    The fit's posterior for the effects (mean ``m``, covariance ``C``, the other estimates
+    integrated out) combines the data with a ``N(0, prior_sd²)`` prior. Only contrasts
+    between years are identified apart from the levels, so it works on orthonormal
+    contrasts ``T``: ``S = (T C Tᵀ)⁻¹`` is their total information, ``I = S − I/prior_sd²``
+    the data's share, and the data-only estimate is ``I⁻¹ S T m`` with covariance ``I⁻¹``,
+    mapped back to centred year effects.
+    """
+    k = len(years)
+    if k < 2:
+        return None
+    T = helmert(k)
+    S = np.linalg.inv(T @ cov @ T.T)
+    info = S - np.eye(k - 1) / prior_sd**2
+    vals, vecs = np.linalg.eigh((info + info.T) / 2)
+    if vals.min() <= 1e-9 * max(vals.max(), 1e-300):
+        return None  # the data cannot tell some years apart: no evidence worth using
+    V = (vecs / vals) @ vecs.T
+    est_c = V @ (S @ (T @ mean))
+    return YearEvidence(tuple(int(y) for y in years), T.T @ est_c, T.T @ V @ T)
+
+
+def _unshrunk_years(theta: np.ndarray, cov: np.ndarray, keys: list[str], sd_blocks: dict[str, float],
+                    years: list[int]) -> dict[str, YearEvidence]:
+    """The advance and loss hazards' year effects as the data alone estimate them
+    (:func:`unshrink`), for :mod:`~forecasting.yearshock`."""
+    out = {}
+    for component, prefix, block in (("advance", "year:", "year"), ("loss", "lost:year:", "year_lost")):
+        present = [y for y in years if f"{prefix}{y}" in keys]
+        idx = [keys.index(f"{prefix}{y}") for y in present]
+        ev = unshrink(theta[idx], cov[np.ix_(idx, idx)], sd_blocks.get(block, PRIOR_SD["year"]), present) \
+            if idx else None
+        if ev is not None:
+            out[component] = ev
+    return out
 
 
 def _precisions(names_a: list[str], names_l: list[str], sd_blocks: dict[str, float]) -> np.ndarray:

@@ -133,25 +133,6 @@ def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
     return out
 
 
-def year_effects(results: ProgressionResults, params: np.ndarray, years: list[int],
-                 rng: np.random.Generator) -> np.ndarray:
-    """``draw × year``: fitted effects where the history has them, new draws of the common
-    shock (spread ``sd_year``) for years not yet seen. Draw 0 keeps the estimate / zero."""
-    names = list(results.params_advance.index)
-    ix = {n: i for i, n in enumerate(names)}
-    D = params.shape[0]
-    out = np.zeros((D, len(years)))
-    for j, y in enumerate(years):
-        key = f"year:{y}"
-        if key in ix:
-            out[:, j] = params[:, ix[key]]
-        else:
-            shock = rng.normal(0.0, results.sd_year, D)
-            shock[0] = 0.0
-            out[:, j] = shock
-    return out
-
-
 def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.DataFrame:
     """Covariates plus the as-of state of every open project (stage, entry month, pace)."""
     from .episodes import spells
@@ -179,14 +160,20 @@ def propagate(
     params_advance: np.ndarray,
     params_lost: np.ndarray,
     years: np.ndarray,
+    years_lost: np.ndarray | None = None,
     occupancy_months: tuple[int, ...] = (),
     hazard_multiplier: np.ndarray | None = None,
 ) -> Propagation:
     """Push every open project forward from the as-of month to ``last_month`` (month index).
 
-    ``years`` is ``draw × (calendar years of the horizon)`` year effects from
-    :func:`year_effects` for the years ``first_year .. ``. ``hazard_multiplier`` (``stage``),
-    when given, scales each stage's advance odds (a faster approval process, say).
+    ``years`` is ``draw × (calendar years of the horizon)`` shifts of the advance log-odds
+    (the year's common conditions) for the years ``first_year ..``; ``years_lost`` the same
+    for the loss log-odds (``None``: no shift). ``hazard_multiplier`` (``stage``), when
+    given, scales each stage's advance odds (a faster approval process, say).
+
+    Everything that does not change from month to month (the project's covariates and its
+    pace in each entry slot) is exponentiated once; each month then only multiplies in the
+    duration, calendar and year factors, so many draws cost little more than a few.
     """
     start = results.as_of_month
     H = max(last_month - start, 0)
@@ -195,49 +182,52 @@ def propagate(
     D, P = params_advance.shape[0], len(state)
     sa = _static(params_advance, names_a, state, results.design, "advance")
     sl = _static(params_lost, names_l, state, results.design, "lost")
-    da = _duration_table(params_advance, names_a, "advance", results.design)
-    dl = _duration_table(params_lost, names_l, "lost")
-    ga, gl = _pace_coef(params_advance, names_a), _pace_coef(params_lost, names_l)
-    pace = _pace_table(state, start, H)
-    season = _season_table(params_advance, names_a)
     if hazard_multiplier is not None:
         sa = sa + np.log(np.asarray(hazard_multiplier, float))[None, None, :]
+    ga, gl = _pace_coef(params_advance, names_a), _pace_coef(params_lost, names_l)
+    pace = _pace_table(state, start, H)  # project × stage × slot
+    # exp of the static part and the pace term, once: draw × project × stage × slot
+    # single precision: probabilities to ~1e-7, half the memory traffic of the monthly loop
+    f4 = np.float32
+    EA = np.exp(sa[..., None] + ga[:, None, :, None] * pace[None]).astype(f4)
+    EL = np.exp(sl[..., None] + gl[:, None, :, None] * pace[None]).astype(f4)
+    EDa = np.exp(_duration_table(params_advance, names_a, "advance", results.design)).astype(f4)
+    EDl = np.exp(_duration_table(params_lost, names_l, "lost")).astype(f4)
+    ES = np.exp(_season_table(params_advance, names_a)).astype(f4)  # draw × stage × calendar month
+    EY = np.exp(np.asarray(years, float)).astype(f4)  # draw × year
+    EYl = None if years_lost is None else np.exp(np.asarray(years_lost, float)).astype(f4)
     first_year = start // 12
 
     # mass[d, p, k, slot]: slot 0 = entered at the project's own entry month, slot j = month start + j
-    mass = np.zeros((D, P, N_STAGES, H + 1))
+    mass = np.zeros((D, P, N_STAGES, H + 1), dtype=f4)
     k0 = state["stage_idx"].to_numpy()
     mass[:, np.arange(P), k0, 0] = 1.0
     entry0 = state["entry_month"].to_numpy()
     enter = np.zeros((D, P, N_STAGES + 1, H))
     occupancy: dict[int, np.ndarray] = {}
     if start in occupancy_months:
-        occupancy[start] = mass.sum(axis=-1)
-    slot_entry = np.concatenate([[0], start + np.arange(1, H + 1)])
+        occupancy[start] = mass.sum(axis=-1, dtype=float)
     for h in range(1, H + 1):
         m = start + h
-        n_slots = h  # slots 0..h-1 can hold mass
-        entry = np.broadcast_to(slot_entry[None, :n_slots], (P, n_slots)).copy()
-        entry[:, 0] = entry0
-        dur = np.clip(m - entry, 1, MAX_DURATION)  # project × slot
-        y = years[:, m // 12 - first_year]  # draw
-        cal = m % 12
-        pc = pace[None, :, :, :n_slots]
-        eta_a = (sa[:, :, :, None] + np.take_along_axis(
-            da[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1)
-            + season[:, None, :, cal, None] + y[:, None, None, None] + ga[:, None, :, None] * pc)
-        eta_l = sl[:, :, :, None] + np.take_along_axis(
-            dl[:, None, :, :], np.broadcast_to(dur[None, :, None, :], (1, P, N_STAGES, n_slots)), axis=-1) \
-            + gl[:, None, :, None] * pc
-        ea, el = np.exp(eta_a), np.exp(eta_l)
-        denom = 1.0 + ea + el
-        cur = mass[..., :n_slots]
-        adv = cur * (ea / denom)
-        lost = cur * (el / denom)
-        mass[..., :n_slots] = cur - adv - lost
-        flow = adv.sum(axis=-1)  # draw × project × stage: advancing out of each stage
+        n = h  # slots 0..h-1 can hold mass
+        dur0 = np.clip(m - entry0, 1, MAX_DURATION)  # the as-of slot: each project's own duration
+        durj = np.clip(h - np.arange(1, n), 1, MAX_DURATION)  # slot j entered in month start + j
+        fa = ES[:, :, m % 12] * EY[:, m // 12 - first_year, None]  # draw × stage
+        fl = np.ones_like(fa) if EYl is None else np.broadcast_to(EYl[:, m // 12 - first_year, None], fa.shape)
+        ea = np.empty((D, P, N_STAGES, n), dtype=f4)
+        el = np.empty((D, P, N_STAGES, n), dtype=f4)
+        ea[..., 0] = EA[..., 0] * np.moveaxis(EDa[:, :, dur0], 2, 1) * fa[:, None, :]
+        el[..., 0] = EL[..., 0] * np.moveaxis(EDl[:, :, dur0], 2, 1) * fl[:, None, :]
+        if n > 1:
+            ea[..., 1:] = EA[..., 1:n] * (EDa[:, :, durj] * fa[:, :, None])[:, None]
+            el[..., 1:] = EL[..., 1:n] * (EDl[:, :, durj] * fl[:, :, None])[:, None]
+        cur = mass[..., :n]
+        share = cur / (1.0 + ea + el)
+        adv = share * ea
+        mass[..., :n] = cur - adv - share * el
+        flow = adv.sum(axis=-1, dtype=float)  # draw × project × stage: advancing out of each stage
         enter[:, :, 1:, h - 1] = flow
         mass[:, :, 1:, h] += flow[:, :, :-1]
         if m in occupancy_months:
-            occupancy[m] = mass.sum(axis=-1)
+            occupancy[m] = mass.sum(axis=-1, dtype=float)
     return Propagation(state["project_id"].to_numpy(), start + np.arange(1, H + 1), enter, occupancy)

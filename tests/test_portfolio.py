@@ -11,7 +11,8 @@ from forecasting.counts import poisson_binomial_pmf
 from forecasting.generator import default_params, simulate_district, with_params
 from forecasting.history import History
 from forecasting.outcomes import OutcomeModel
-from forecasting.portfolio import Adjustments, draw_parameters, row_events, simulate_portfolio
+from forecasting.portfolio import (Adjustments, PortfolioSimulator, draw_parameters, row_events,
+                                   simulate_portfolio)
 from forecasting.progression import fit_progression
 
 AS_OF, YEAR = "2023Q2", 2023
@@ -35,12 +36,13 @@ def _ledger_events(res, n_param_draws):
 
 
 def test_independent_case_matches_the_exact_poisson_binomial(fitted):
-    """One parameter draw, no common shock, no new leads: counts are sums of independent
-    Bernoullis, so the simulated distribution must match the exact Poisson–binomial."""
+    """One draw of the parameters and the year's conditions, no new leads: counts are sums
+    of independent Bernoullis, so the simulated distribution must match the exact
+    Poisson–binomial of the probabilities the simulation drew them from."""
     res = OutcomeModel(n_param_draws=1).fit(fitted.history)
     res.inflow = None
-    sim = simulate_portfolio(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
-    ev = _ledger_events(res, 1)
+    simulator = PortfolioSimulator(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
+    sim, ev = simulator.run(), simulator.ledger_events
     from forecasting.forecast import settled_probabilities
 
     settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
