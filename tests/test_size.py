@@ -77,3 +77,16 @@ def test_bands_are_probabilities_that_add_up(bundled_size, amount, campaign, sta
 @pytest.fixture(scope="module")
 def bundled_size(bundled_history):
     return fit_size(bundled_history)
+
+
+def test_curve_rises_with_the_amount_in_every_parameter_draw(bundled_size):
+    """Monotone by construction (positive slopes, jump and ramp), not only at the estimate."""
+    draws = bundled_size.sample(1_000, np.random.default_rng(7))
+    for t in THRESHOLDS:
+        amounts = t * np.exp(np.linspace(np.log(0.2), np.log(5.0), 200))
+        for stage in ("lead", "negotiating"):
+            for campaign in (0.0, 1.0):
+                p = bundled_size.p_at_least(amounts, t, np.full(amounts.size, stage), np.full(amounts.size, campaign),
+                                            params=draws)
+                falls = np.diff(p, axis=1) < -1e-12
+                assert not falls.any(), (t, stage, campaign, falls.any(axis=1).mean())
