@@ -17,13 +17,16 @@ snapshots.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.base._penalties import L2
+from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
 
+from .errors import ConvergenceWarning, SparseDataWarning
 from .history import History
 from .progression import GLMPenalized
 
@@ -45,12 +48,27 @@ def _weights(sectors: list[str]) -> np.ndarray:
     return np.array([1e-3, 0.05, 0.5, *[2.0] * len(sectors)])
 
 
-def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50
+         ) -> tuple[np.ndarray, np.ndarray]:
     if len(y) == 0:
+        warnings.warn(
+            f"no history to fit P({what}) on (no Q4 snapshot with such projects, or none followed by a "
+            f"Q1 decision): it is assumed to be {1 / (1 + np.exp(6.0)):.2%} for every project, whatever "
+            "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
+            SparseDataWarning, stacklevel=3)
         return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
-    res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
-        method="newton", maxiter=50, disp=0)
-    return np.asarray(res.params), np.asarray(res.cov_params())
+    with warnings.catch_warnings():
+        # statsmodels' own warning is replaced by the check of its record below
+        warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
+        res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
+            method="newton", maxiter=max_iter, disp=0)
+    params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    if not (bool(res.mle_retvals.get("converged", True)) and np.isfinite(params).all() and np.isfinite(cov).all()):
+        warnings.warn(
+            f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
+            "probabilities are the last iterate's and may be off, and so may the provincial-list forecast",
+            ConvergenceWarning, stacklevel=3)
+    return params, cov
 
 
 @dataclass
@@ -85,8 +103,12 @@ class ProvincialResults:
         return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
 
 
-def fit_provincial(history: History) -> ProvincialResults:
+def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:
     """Fit both steps on the history's Q4 snapshots and the Q1 decisions that followed.
+
+    ``max_iter`` bounds each fit's Newton steps; a fit that stops there warns
+    (:class:`~forecasting.errors.ConvergenceWarning`), and a step with no history to fit on
+    falls back to a small fixed probability and says so (:class:`~forecasting.errors.SparseDataWarning`).
 
     Examples
     --------
@@ -114,8 +136,10 @@ def fit_provincial(history: History) -> ProvincialResults:
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
     w = _weights(sectors)
-    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors) if len(elig) else np.zeros((0, len(w))), w)
-    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors) if len(cand) else np.zeros((0, len(w))), w)
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors) if len(elig) else np.zeros((0, len(w))), w,
+                  "nominate | eligible", max_iter=max_iter)
+    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors) if len(cand) else np.zeros((0, len(w))), w,
+                  "designate | candidate", max_iter=max_iter)
     names = _names(sectors)
     return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0)

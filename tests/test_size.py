@@ -90,3 +90,20 @@ def test_curve_rises_with_the_amount_in_every_parameter_draw(bundled_size):
                                             params=draws)
                 falls = np.diff(p, axis=1) < -1e-12
                 assert not falls.any(), (t, stage, campaign, falls.any(axis=1).mean())
+
+
+def test_optimiser_stopping_early_warns(bundled_history):
+    from forecasting.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="size-at-signing"):
+        fit_size(bundled_history.upto("2023Q4"), max_iter=1)
+
+
+def test_no_convergence_warning_on_the_bundled_data(bundled_history):
+    import warnings
+
+    from forecasting.errors import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit_size(bundled_history.upto("2023Q4"))
