@@ -48,6 +48,7 @@ from .episodes import MAX_DURATION, OPEN_STAGES, interval_person_months, month_i
 from .errors import ConvergenceWarning, SparseDataWarning
 from .history import History
 from .quarters import parse_quarter
+from .schema import UNIT_TYPES
 
 N_STAGES = len(OPEN_STAGES)
 _PRE = (0, 1)  # lead, negotiating: before signing
@@ -437,7 +438,7 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     rows = rows.join(cov, on="project_id")
     district = history.district
     years = sorted(int(y) for y in np.unique(rows["year"]))
-    design = Design(list(district.sectors), district.unit_ids, ["branch", "center", "campaign"], years,
+    design = Design(list(district.sectors), district.unit_ids, list(UNIT_TYPES), years,
                     knots=_knots(rows))
     unseen = {
         "sector": [s for s in design.sectors if not (rows["sector"] == s).any()],

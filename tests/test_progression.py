@@ -130,3 +130,15 @@ def test_newton_accepting_a_failed_line_search_warns():
     model.objective = lambda theta, prec: -np.inf
     with pytest.warns(ConvergenceWarning, match="line search"):
         model.newton_step(np.zeros(4), np.ones(4))
+
+
+def test_unit_types_come_from_the_schema_not_a_copied_list():
+    import inspect
+
+    import forecasting.progression as progression
+    from forecasting.schema import UNIT_TYPES
+
+    assert '"branch", "center", "campaign"' not in inspect.getsource(progression)
+    h = History(*(lambda s: (s.district, s.effort, s.snapshots()))(simulate_district(rng=2, start="2021Q1",
+                                                                                     end="2022Q4")))
+    assert fit_progression(h).design.unit_types == list(UNIT_TYPES)
