@@ -3,9 +3,14 @@
 A *spell* is the time a project spends in one stage; it ends by advancing to the next
 stage, by being lost, or is still open at the as-of date. A spell becomes one row per
 calendar month at risk (lifelines' ``to_episodic_format`` does the same for continuous
-time). Months are whole calendar months: a spell entered in month ``E`` is at risk from
-``E + 1``; ``duration`` counts months since entry (1, 2, …). An exit recorded in the entry
-month is counted in the first month at risk.
+time). Months are whole calendar months: a spell entered in month ``E`` is at risk in the
+months ``E + 1, E + 2, …`` at ``duration`` = months since entry (1, 2, …); an exit recorded
+in the entry month itself is counted *in the entry month*, at duration 1 (the first
+month's hazard covers an exit in the entry month or the next). Every row therefore sits in
+the month its event happened, and no row lies after the as-of month: an open spell
+entered in the as-of month has no row yet. The forecast (:mod:`.propagate`) indexes
+duration the same way: mass that entered in month ``m`` is at duration ``m' - m`` (at
+least 1) in month ``m'``, its first step being ``m + 1``.
 """
 from __future__ import annotations
 
@@ -97,7 +102,9 @@ def person_months(spell_table: pd.DataFrame) -> pd.DataFrame:
     start = np.cumsum(n_rows) - n_rows
     within = np.arange(len(idx)) - np.repeat(start, n_rows)
     rows["duration"] = within + 1
-    rows["month"] = rows["entry_month"].to_numpy() + rows["duration"].to_numpy()
+    # an exit in the entry month stays in that month (at duration 1), not in the next
+    same = np.repeat(ended & (span <= 0), n_rows)
+    rows["month"] = rows["entry_month"].to_numpy() + rows["duration"].to_numpy() - same
     last = within == np.repeat(n_rows - 1, n_rows)
     outcome = rows["outcome"].to_numpy()
     rows["advance"] = (last & (outcome == "advance")).astype(float)

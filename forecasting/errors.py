@@ -57,6 +57,11 @@ class SparseDataWarning(ForecastingWarning):
     """A category has too little history; its estimate borrows from the pooled one."""
 
 
+class ConvergenceWarning(ForecastingWarning):
+    """A fit or a numerical search stopped before meeting its tolerance; its numbers are the
+    last iterate's, not a converged estimate."""
+
+
 class ExtrapolationWarning(ForecastingWarning):
     """A result relies on inputs outside the range seen in the history."""
 

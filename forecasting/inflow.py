@@ -61,9 +61,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 from statsmodels.base._penalties import L2
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
 
-from .errors import ExtrapolationWarning, ForecastingWarning, SparseDataWarning
+from .errors import ConvergenceWarning, ExtrapolationWarning, ForecastingWarning, SparseDataWarning
 from .history import History
 from .progression import GLMPenalized, YearEvidence, _mvn, unshrink
 from .quarters import parse_quarter, quarter_range, shift
@@ -90,7 +90,7 @@ _ALPHA_BOUNDS = (1e-4, 10.0)
 EFFORT_COLUMNS = ("staff", "visits", "budget_m")
 
 
-class InflowFitWarning(ForecastingWarning):
+class InflowFitWarning(ConvergenceWarning):
     """The inflow model's optimiser did not converge; its estimates may be unreliable."""
 
 
@@ -173,7 +173,7 @@ def _glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.n
     def fit(method: str, p0: np.ndarray, maxiter: int):
         with warnings.catch_warnings():
             # statsmodels' warning is replaced by the check of its own record below
-            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
             res = model.fit(method=method, start_params=p0, maxiter=maxiter, disp=0)
         return res, bool(res.mle_retvals.get("converged", True)) and np.isfinite(res.params).all()
 
@@ -195,7 +195,13 @@ def _ml_alpha(y: np.ndarray, mu: np.ndarray) -> float:
         return -sm.families.NegativeBinomial(alpha=float(np.exp(log_a))).loglike(y, mu)
 
     lo, hi = np.log(_ALPHA_BOUNDS)
-    return float(np.exp(optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded").x))
+    res = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded")
+    if not (res.success and np.isfinite(res.x)):
+        warnings.warn(
+            "the inflow model's dispersion search did not converge: the spread of quarterly lead counts "
+            "is the search's last value and may be off", InflowFitWarning, stacklevel=4,
+        )
+    return float(np.exp(res.x))
 
 
 def _fit_alternating(y, X, sd, alpha, start):
@@ -209,6 +215,12 @@ def _fit_alternating(y, X, sd, alpha, start):
         alpha = new
         if done:
             break
+    else:
+        warnings.warn(
+            f"the inflow model's dispersion did not settle in {_ROUNDS} rounds of alternating fits: the "
+            "spread of quarterly lead counts, and so the width of their intervals, is the last round's",
+            InflowFitWarning, stacklevel=3,
+        )
     return res, alpha
 
 

@@ -847,7 +847,8 @@ def _binom_ppf(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return k.reshape(shape)
 
 
-def _invert(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = None, tol: float = 1e-12) -> np.ndarray:
+def _invert(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = None, tol: float = 1e-12,
+            max_iter: int = 100_000) -> np.ndarray:
     """Smallest ``k`` with cdf(k) >= u (flat arrays), where pmf(k + 1) = pmf(k) × step(k, rows),
     never above ``cap``. Only the rows still climbing are carried from one ``k`` to the next."""
     k = np.zeros(u.shape, dtype=np.int64)
@@ -857,7 +858,7 @@ def _invert(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = None, 
     i = np.flatnonzero(active)
     pk, cdf, ui = p0[i], p0[i].copy(), u[i]
     j = 0
-    while i.size and j < 100_000:
+    while i.size and j < max_iter:
         pk = pk * step(j, i)
         cdf = cdf + pk
         j += 1
@@ -866,6 +867,15 @@ def _invert(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = None, 
         if cap is not None:
             go &= cap[i] > j
         i, pk, cdf, ui = i[go], pk[go], cdf[go], ui[go]
+    if i.size:
+        import warnings
+
+        from .errors import ConvergenceWarning
+
+        warnings.warn(
+            f"the inverse-CDF search stopped at {max_iter} for {i.size} draw(s) whose cumulative probability "
+            "had not reached its uniform: those simulated counts are capped there and too low",
+            ConvergenceWarning, stacklevel=2)
     return k
 
 

@@ -45,9 +45,10 @@ from statsmodels.base._penalized import PenalizedMixin
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from .episodes import MAX_DURATION, OPEN_STAGES, interval_person_months, month_index, negotiation_windows, spells
-from .errors import SparseDataWarning
+from .errors import ConvergenceWarning, SparseDataWarning
 from .history import History
 from .quarters import parse_quarter
+from .schema import UNIT_TYPES
 
 N_STAGES = len(OPEN_STAGES)
 _PRE = (0, 1)  # lead, negotiating: before signing
@@ -389,6 +390,11 @@ class _Multinomial:
             if self.objective(new, prec) >= obj - 1e-9:
                 break
             t /= 2
+        else:
+            warnings.warn(
+                "the progression fit's Newton step found no step that improves the penalised likelihood "
+                "(line search halved to 1e-4): it continues from a worse point, so the hazards and their "
+                "uncertainty may not be the fit's optimum", ConvergenceWarning, stacklevel=3)
         return new, H, float(np.max(np.abs(t * step)))
 
 
@@ -439,7 +445,7 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     rows = rows.join(cov, on="project_id")
     district = history.district
     years = sorted(int(y) for y in np.unique(rows["year"]))
-    design = Design(list(district.sectors), district.unit_ids, ["branch", "center", "campaign"], years,
+    design = Design(list(district.sectors), district.unit_ids, list(UNIT_TYPES), years,
                     knots=_knots(rows))
     unseen = {
         "sector": [s for s in design.sectors if not (rows["sector"] == s).any()],
@@ -574,11 +580,20 @@ def _fit_eb(model: _Multinomial, names_a: list[str], names_l: list[str], block_o
         sd_blocks = new
         if change < 0.02 and size < 1e-4:
             break
+    else:
+        warnings.warn(
+            f"the progression fit's empirical-Bayes spreads (year, unit, sector effects) did not settle in "
+            f"{max_iter} iterations: the spread of good and bad years, and so the width of the forecast "
+            "intervals, is that of the last iterate; raise max_eb_iter", ConvergenceWarning, stacklevel=3)
     prec = _precisions(names_a, names_l, sd_blocks)
     for _ in range(20):
         theta, H, size = model.newton_step(theta, prec)
         if size < 1e-6:
             break
+    else:
+        warnings.warn(
+            "the progression fit's final Newton steps did not converge (last step above 1e-6): the hazards "
+            "are those of the last iterate and may be off", ConvergenceWarning, stacklevel=3)
     _, H, _ = model.derivatives(theta, prec)
     return theta, H, sd_blocks
 

@@ -13,49 +13,70 @@ by the Q1 snapshot). So for a target year ``Y``:
 
 Both conditional probabilities are logistic in log investment, sector and stage, with
 ridge priors (designations are a handful a year), fitted on the history's Q4 and Q1
-snapshots.
+snapshots. Log investment is centred on the median amount of the projects the step is
+fitted on (the eligible projects for nomination), a statistic of the data rather than a
+fixed reference size, so the intercept is the log-odds of a typical eligible project.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.base._penalties import L2
+from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
 
+from .errors import ConvergenceWarning, SparseDataWarning
 from .history import History
 from .progression import GLMPenalized
 
 _ELIGIBLE = ("signed", "approved", "under_construction")
 
 
-def _design(frame: pd.DataFrame, sectors: list[str]) -> np.ndarray:
-    logsize = np.log(frame["investment_bn"].to_numpy(float) / 2.0)
+def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float) -> np.ndarray:
+    logsize = np.log(frame["investment_bn"].to_numpy(float) / centre_bn)
     built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
     sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
     return np.column_stack([np.ones(len(frame)), logsize, built, sec])
 
 
 def _names(sectors: list[str]) -> list[str]:
-    return ["const", "log_size_over_2bn", "approved_or_building", *[f"sector:{s}" for s in sectors]]
+    return ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
 
 
 def _weights(sectors: list[str]) -> np.ndarray:
     return np.array([1e-3, 0.05, 0.5, *[2.0] * len(sectors)])
 
 
-def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50
+         ) -> tuple[np.ndarray, np.ndarray]:
     if len(y) == 0:
+        warnings.warn(
+            f"no history to fit P({what}) on (no Q4 snapshot with such projects, or none followed by a "
+            f"Q1 decision): it is assumed to be {1 / (1 + np.exp(6.0)):.2%} for every project, whatever "
+            "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
+            SparseDataWarning, stacklevel=3)
         return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
-    res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
-        method="newton", maxiter=50, disp=0)
-    return np.asarray(res.params), np.asarray(res.cov_params())
+    with warnings.catch_warnings():
+        # statsmodels' own warning is replaced by the check of its record below
+        warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
+        res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
+            method="newton", maxiter=max_iter, disp=0)
+    params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    if not (bool(res.mle_retvals.get("converged", True)) and np.isfinite(params).all() and np.isfinite(cov).all()):
+        warnings.warn(
+            f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
+            "probabilities are the last iterate's and may be off, and so may the provincial-list forecast",
+            ConvergenceWarning, stacklevel=3)
+    return params, cov
 
 
 @dataclass
 class ProvincialResults:
-    """Fitted nomination and designation curves."""
+    """Fitted nomination and designation curves; ``size_centre_bn`` is the amount log size is
+    centred on (the median of the eligible projects the nomination step was fitted on)."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -64,16 +85,17 @@ class ProvincialResults:
     designate_cov: np.ndarray
     n_nominated: int
     n_designated: int
+    size_centre_bn: float
 
     def p_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """P(nominated in October | eligible then): ``draw × project``."""
         b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
-        return 1 / (1 + np.exp(-(_design(frame, self.sectors) @ b.T).T))
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
     def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """P(designated in January | candidate): ``draw × project``."""
         b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
-        return 1 / (1 + np.exp(-(_design(frame, self.sectors) @ b.T).T))
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         from .progression import _mvn
@@ -85,8 +107,12 @@ class ProvincialResults:
         return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
 
 
-def fit_provincial(history: History) -> ProvincialResults:
+def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:
     """Fit both steps on the history's Q4 snapshots and the Q1 decisions that followed.
+
+    ``max_iter`` bounds each fit's Newton steps; a fit that stops there warns
+    (:class:`~forecasting.errors.ConvergenceWarning`), and a step with no history to fit on
+    falls back to a small fixed probability and says so (:class:`~forecasting.errors.SparseDataWarning`).
 
     Examples
     --------
@@ -114,8 +140,25 @@ def fit_provincial(history: History) -> ProvincialResults:
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
     w = _weights(sectors)
-    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors) if len(elig) else np.zeros((0, len(w))), w)
-    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors) if len(cand) else np.zeros((0, len(w))), w)
+    centre = _size_centre(elig, P)
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "nominate | eligible", max_iter=max_iter)
+    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors, centre) if len(cand) else np.zeros((0, len(w))),
+                  w, "designate | candidate", max_iter=max_iter)
     names = _names(sectors)
     return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd,
-                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0)
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0,
+                             centre)
+
+
+def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
+    """Median amount (bn) of the eligible project-years; with none, of the signed projects; else 1 bn
+    (the provincial list's usual floor, DOMAIN.md: "usually at least 1 bn")."""
+    for amounts in (elig.get("investment_bn"), projects["investment_signed"] if "investment_signed" in projects
+                    else None):
+        if amounts is not None:
+            a = pd.to_numeric(amounts, errors="coerce").to_numpy(float)
+            a = a[np.isfinite(a) & (a > 0)]
+            if a.size:
+                return float(np.median(a))
+    return 1.0

@@ -344,3 +344,34 @@ def test_weighted_templates_stand_for_the_whole_mix_with_far_less_luck(bundled_h
         assert est.mean(axis=0) == pytest.approx(exact, rel=0.15, abs=0.005)
         assert est[:, 0].std() < 0.5 * plain[:, 0].std()
         assert est[:, 1].std() < 0.75 * plain[:, 1].std()
+
+
+# ------------------------------------------------------------------ non-convergence is never silent
+def test_no_convergence_warning_on_the_bundled_data(bundled_history):
+    from forecasting.errors import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit_inflow(bundled_history.upto("2023Q4"))
+
+
+def test_dispersion_not_settling_warns(bundled_history, monkeypatch):
+    import forecasting.inflow as inflow
+    from forecasting.errors import ConvergenceWarning
+
+    monkeypatch.setattr(inflow, "_ROUNDS", 1)
+    with pytest.warns(ConvergenceWarning, match="dispersion"):
+        fit_inflow(bundled_history.upto("2023Q4"))
+
+
+def test_glm_failing_with_its_fallback_warns():
+    from forecasting.errors import ConvergenceWarning
+    from forecasting.inflow import _glm
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(20), rng.normal(size=20)])
+    y = np.r_[rng.poisson(3.0, 19), np.nan].astype(float)  # a count no optimiser can fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match="did not converge"):
+            _glm(y, X, np.ones(2), 0.1, np.zeros(2))

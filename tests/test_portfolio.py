@@ -158,3 +158,19 @@ def test_inverse_cdf_counts_match_scipy(mu, alpha, n, p, seed):
     theirs = stats.binom.ppf(u, n, p)
     assert np.mean(mine == theirs) > 0.97 and (np.abs(mine - theirs) <= 1).all()
     assert (mine <= n).all()
+
+
+
+def test_inverse_cdf_search_stopping_warns():
+    import warnings
+
+    from forecasting.errors import ConvergenceWarning
+    from forecasting.portfolio import _binom_ppf, _invert
+
+    # a pmf too flat to reach u = 0.5 within the 100,000 steps the search allows
+    with pytest.warns(ConvergenceWarning, match="inverse-CDF"):
+        k = _invert(np.array([0.5]), np.array([1e-300]), lambda j, i: np.ones(i.size))
+    assert k[0] == 100_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert _binom_ppf(np.array([0.5]), np.array([10]), np.array([0.5]))[0] == 5

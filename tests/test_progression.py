@@ -88,3 +88,57 @@ def test_unseen_unit_gets_the_pooled_estimate_and_a_warning():
     assert f.projects["p_signed"].between(0, 1).all()
     if "center_beijing" in res2.progression.unseen.get("unit", []):
         assert any(issubclass(w.category, SparseDataWarning) for w in caught)
+
+
+# ------------------------------------------------------------------ non-convergence is never silent
+@pytest.fixture(scope="module")
+def bundled_2023q4():
+    from forecasting import load_history
+
+    return load_history(ROOT_DATA).upto("2023Q4")
+
+
+ROOT_DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "data"
+
+
+def test_no_convergence_warning_on_the_bundled_data(bundled_2023q4):
+    from forecasting.errors import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit_progression(bundled_2023q4)
+
+
+def test_empirical_bayes_stopping_at_max_iter_warns(bundled_2023q4):
+    from forecasting.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="empirical-Bayes"):
+        fit_progression(bundled_2023q4, max_eb_iter=1)
+
+
+def test_newton_accepting_a_failed_line_search_warns():
+    import scipy.sparse as sparse
+
+    from forecasting.errors import ConvergenceWarning
+    from forecasting.progression import _Multinomial
+
+    rng = np.random.default_rng(0)
+    X = sparse.csr_matrix(rng.normal(size=(50, 2)))
+    y = (rng.random(50) < 0.3).astype(float)
+    model = _Multinomial(X, X, y, np.zeros(50), np.zeros(50), np.full(50, -3.0), np.ones(50))
+    # an objective that every step makes worse: the halving runs down to 1e-4
+    model.objective = lambda theta, prec: -np.inf
+    with pytest.warns(ConvergenceWarning, match="line search"):
+        model.newton_step(np.zeros(4), np.ones(4))
+
+
+def test_unit_types_come_from_the_schema_not_a_copied_list():
+    import inspect
+
+    import forecasting.progression as progression
+    from forecasting.schema import UNIT_TYPES
+
+    assert '"branch", "center", "campaign"' not in inspect.getsource(progression)
+    h = History(*(lambda s: (s.district, s.effort, s.snapshots()))(simulate_district(rng=2, start="2021Q1",
+                                                                                     end="2022Q4")))
+    assert fit_progression(h).design.unit_types == list(UNIT_TYPES)

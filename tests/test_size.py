@@ -77,3 +77,60 @@ def test_bands_are_probabilities_that_add_up(bundled_size, amount, campaign, sta
 @pytest.fixture(scope="module")
 def bundled_size(bundled_history):
     return fit_size(bundled_history)
+
+
+def test_curve_rises_with_the_amount_in_every_parameter_draw(bundled_size):
+    """Monotone by construction (positive slopes, jump and ramp), not only at the estimate."""
+    draws = bundled_size.sample(1_000, np.random.default_rng(7))
+    for t in sorted(set(THRESHOLDS) | set(bundled_size.thresholds) | {0.2, 20.0}):
+        amounts = t * np.exp(np.linspace(np.log(0.2), np.log(5.0), 200))
+        for stage in ("lead", "negotiating"):
+            for campaign in (0.0, 1.0):
+                p = bundled_size.p_at_least(amounts, t, np.full(amounts.size, stage), np.full(amounts.size, campaign),
+                                            params=draws)
+                falls = np.diff(p, axis=1) < -1e-12
+                assert not falls.any(), (t, stage, campaign, falls.any(axis=1).mean())
+
+
+def test_optimiser_stopping_early_warns(bundled_history):
+    from forecasting.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="size-at-signing"):
+        fit_size(bundled_history.upto("2023Q4"), max_iter=1)
+
+
+def test_no_convergence_warning_on_the_bundled_data(bundled_history):
+    import warnings
+
+    from forecasting.errors import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit_size(bundled_history.upto("2023Q4"))
+
+
+# ------------------------------------------------------------------ no constant shared with the generator
+def test_thresholds_come_from_the_district_and_the_data_not_the_generator(bundled_history):
+    from dataclasses import replace
+
+    from forecasting.district import Tier
+    from forecasting.size import REPORTED_THRESHOLDS, bunching_thresholds, thresholds_for
+
+    gen = tuple(default_params().bunching_thresholds)
+    assert tuple(THRESHOLDS) != gen and tuple(REPORTED_THRESHOLDS) != gen
+    h = bundled_history.upto("2023Q4")
+    res = fit_size(h)
+    d = presigning_amounts(h)
+    expected = thresholds_for(h.district, d["signed"].to_numpy(float))
+    assert res.thresholds == expected
+    # every tier bound of the district's targets is a threshold
+    bounds = {b for t in h.district.targets.values() for tier in t.tiers for b in (tier.min_bn, tier.max_bn) if b}
+    assert bounds <= set(res.thresholds)
+    # a new tier bound becomes a threshold; bunching is read off the data
+    year = max(h.district.targets)
+    t = h.district.targets[year]
+    district = replace(h.district, targets={**h.district.targets,
+                                            year: replace(t, tiers=t.tiers + (Tier("7bn", 7.0, 0),))})
+    assert 7.0 in thresholds_for(district)
+    signed = np.r_[np.full(20, 4.1), np.full(2, 3.8)]
+    assert 4.0 in bunching_thresholds(signed) and 3.0 not in bunching_thresholds(signed)
