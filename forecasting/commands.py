@@ -123,6 +123,8 @@ def _optimize(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from dataclasses import replace
+
     from .allocate import allocate
     from .outcomes import OutcomeModel
     from .output import staged, write_csv
@@ -143,6 +145,15 @@ def _optimize(args: argparse.Namespace) -> int:
     res = allocate(objective, now, args.staff_total, minimum=minimum or None, maximum=maximum or None,
                    seen_range={u: results.inflow.staff_range(u) for u in units}, greedy_start=False,
                    tol=2.0 / args.draws, max_evals=args.max_evals)
+    # a recommendation must beat today's by more than twice its Monte Carlo error
+    # (the paired difference on the same simulated years)
+    noise = ""
+    if res.best != res.current:
+        gain, se = objective.gain(res.best, res.current)
+        if not gain > 2 * se:
+            noise = (f" (the best move found gains {gain:+.1%} ± {se:.1%} Monte Carlo error: within the "
+                     "noise, so today's staffing stands)")
+            res = replace(res, best=dict(res.current), best_value=res.current_value, extrapolated=[])
     # against today's staffing as it is (when the total differs, the allocator's own
     # never-worse guarantee is against today's rescaled to the total)
     table = res.summary().rename(columns={"marginal": "marginal_p_meet_all"})
@@ -156,7 +167,7 @@ def _optimize(args: argparse.Namespace) -> int:
     moved = ", ".join(f"{u} {c:+d}" for u, c in res.change.items() if c) or "no change"
     print(f"optimize {year} targets as of {history.as_of} with {args.staff_total} staff: {moved}; "
           f"P(all targets met) {res.current_value:.1%} -> {res.best_value:.1%}"
-          + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "")
+          + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "") + noise
           + f". Written to {args.out}/")
     return EXIT_OK
 

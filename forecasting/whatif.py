@@ -68,6 +68,21 @@ class StaffObjective:
             self._cache[key] = sim.targets().set_index("target")["p_meet"]
         return self._cache[key]
 
+    def gain(self, allocation: Mapping[str, int], reference: Mapping[str, int], target: str = "all"
+             ) -> tuple[float, float]:
+        """The change in ``target``'s p_meet from ``reference`` to ``allocation`` and its Monte
+        Carlo standard error. Both run on the same simulated years (common random numbers),
+        so the error is that of the paired difference, clustered by parameter draw."""
+        from .forecast import mc_se
+
+        runs = []
+        for alloc in (allocation, reference):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExtrapolationWarning)
+                runs.append(self.simulator.run({u: {"staff": float(v)} for u, v in alloc.items()}, monthly=False))
+        diff = runs[0].met()[target].to_numpy(float) - runs[1].met()[target].to_numpy(float)
+        return float(diff.mean()), mc_se(diff, runs[0].clusters)
+
     def __call__(self, allocation: Mapping[str, int]) -> float:
         p = self.p_meet(allocation)
         if not self.weights:

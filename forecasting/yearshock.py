@@ -178,7 +178,8 @@ class _Likelihood:
         self.noise = np.zeros((n, n))
         offs = np.cumsum([0] + [b[1].shape[0] for b in blocks])
         for i, nz in enumerate(noise):
-            self.noise[offs[i]:offs[i + 1], offs[i]:offs[i + 1]] = nz
+            vals, vecs = np.linalg.eigh((nz + nz.T) / 2)  # a covariance: no negative rounding
+            self.noise[offs[i]:offs[i + 1], offs[i]:offs[i + 1]] = (vecs * np.clip(vals, 0, None)) @ vecs.T
         # M[(c, c')]: contrasts of c against contrasts of c' where their years match
         self.M = {}
         for i, (c, Ti, yi) in enumerate(blocks):
@@ -192,6 +193,15 @@ class _Likelihood:
     def __call__(self, theta: np.ndarray) -> np.ndarray:
         if self.x.size == 0:
             return np.zeros(len(theta))
+        # far outside anything the prior allows: no likelihood worth computing
+        sane = (np.abs(theta[:, [1, 3]]) < 8).all(axis=1) & (theta[:, [0, 2, 4]] < 2.0).all(axis=1) \
+            & (theta[:, [0, 2, 4]] > -12).all(axis=1)
+        out = np.full(len(theta), -np.inf)
+        if sane.any():
+            out[sane] = self._loglik(theta[sane])
+        return out
+
+    def _loglik(self, theta: np.ndarray) -> np.ndarray:
         tau, ll, sl, lv, sv = np.exp(theta[:, 0]), theta[:, 1], np.exp(theta[:, 2]), theta[:, 3], np.exp(theta[:, 4])
         lam = np.column_stack([np.ones(len(theta)), ll, lv])
         S = (tau**2)[:, None, None] * lam[:, :, None] * lam[:, None, :]
@@ -200,7 +210,7 @@ class _Likelihood:
         K = np.broadcast_to(self.noise, (len(theta),) + self.noise.shape).copy()
         for (a, b), M in self.M.items():
             K += S[:, a, b][:, None, None] * M
-        L = np.linalg.cholesky(K + 1e-10 * np.eye(K.shape[1]))
+        L = np.linalg.cholesky(K + 1e-9 * np.eye(K.shape[1]))
         z = np.linalg.solve(L, np.broadcast_to(self.x, (len(theta), self.x.size))[..., None])[..., 0]
         logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
         return -0.5 * (logdet + (z**2).sum(axis=1) + self.x.size * np.log(2 * np.pi))
@@ -208,7 +218,8 @@ class _Likelihood:
 
 def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=0,
                    n_importance: int = N_IMPORTANCE) -> YearShockPosterior:
-    """The posterior of the year-to-year variation from the years' evidence.
+    """The posterior of the year-to-year variation from the years' evidence (adaptive
+    importance sampling: the prior, then up to six rounds of a multivariate-t proposal).
 
     Parameters
     ----------
@@ -225,21 +236,21 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
     """
     rng = np.random.default_rng(rng)
     lik = _Likelihood(evidence)
-    th1 = _prior_draws(n_importance, rng)
-    lw1 = lik(th1)
-    w1 = _normalise(lw1)
+    theta = _prior_draws(n_importance, rng)
+    w = _normalise(lik(theta))
     if lik.x.size:
-        # second round: a widened normal around the first round's posterior, mixed with the prior
-        mu = w1 @ th1
-        cov = np.cov(th1.T, aweights=w1) * 4.0 + 1e-6 * np.eye(5)
-        n_prop = int(n_importance * 0.8)
-        th2 = np.vstack([rng.multivariate_normal(mu, cov, n_prop), _prior_draws(n_importance - n_prop, rng)])
-        log_q = np.logaddexp(np.log(0.8) + stats.multivariate_normal(mu, cov).logpdf(th2),
-                             np.log(0.2) + _log_prior(th2))
-        theta = th2
-        w = _normalise(lik(th2) + _log_prior(th2) - log_q)
-    else:
-        theta, w = th1, w1
+        # adaptive rounds: a multivariate t fitted to the last round's weighted draws, mixed
+        # with the prior (so the tails stay covered), until the weights are even enough
+        for _ in range(6):
+            mu = w @ theta
+            cov = np.cov(theta.T, aweights=w + 1e-300) * 1.5**2 + 1e-6 * np.eye(5)
+            proposal = stats.multivariate_t(mu, cov, df=5)
+            n_prop = int(n_importance * 0.9)
+            theta = np.vstack([proposal.rvs(n_prop, random_state=rng), _prior_draws(n_importance - n_prop, rng)])
+            log_q = np.logaddexp(np.log(0.9) + proposal.logpdf(theta), np.log(0.1) + _log_prior(theta))
+            w = _normalise(lik(theta) + _log_prior(theta) - log_q)
+            if 1.0 / np.sum(w**2) > n_importance / 4:
+                break
     ess = float(1.0 / np.sum(w**2))
     if ess < MIN_ESS:
         warnings.warn(f"the posterior of the year-to-year variation rests on an effective {ess:.0f} "

@@ -129,15 +129,18 @@ def test_zero_staff_brings_no_leads(fitted):
     assert curve.loc[0, ["mean", "lo", "hi"]].tolist() == [0.0, 0.0, 0.0]
 
 
-def test_sample_starts_at_the_estimate(fitted):
+def test_sample_draws_antithetic_pairs_around_the_estimate(fitted):
+    """No draw is the estimate itself (a mixture must not hold a fixed mode); the pairs
+    mirror each other about it (the levels are never truncated)."""
     _, _, res = fitted
     draws = res.sample(30, rng=2)
     assert draws.shape == (30, len(res.params))
-    np.testing.assert_array_equal(draws[0], res.params.to_numpy())
+    est = res.params.to_numpy()
+    assert not (draws == est).all(axis=1).any()
+    levels = [i for i, n in enumerate(res.params.index) if n.startswith("unit:")]
+    np.testing.assert_allclose((draws[0::2, levels] + draws[1::2, levels]) / 2, np.tile(est[levels], (15, 1)))
     rows = res.future_effort(FUTURE)
-    mu = res.expected(rows, params=draws)
-    assert mu.shape == (30, len(rows))
-    np.testing.assert_allclose(mu[0], res.expected(rows))
+    assert res.expected(rows, params=draws).shape == (30, len(rows))
     with pytest.raises(ValueError, match="columns"):
         res.expected(rows, params=draws[:, :-1])
 

@@ -174,3 +174,72 @@ def test_inverse_cdf_search_stopping_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert _binom_ppf(np.array([0.5]), np.array([10]), np.array([0.5]))[0] == 5
+
+
+def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_history):
+    """With "5 bn and above" and "10 bn and above" both cumulative, no simulated year may
+    have more 10 bn signings than 5 bn ones: ledger projects and new leads alike (the new
+    leads' tiers were once drawn as if disjoint: 5 % of years broke this)."""
+    from dataclasses import replace as dc_replace
+
+    from forecasting.district import Tier
+
+    h = bundled_history.upto("2023Q4")
+    t = h.district.targets_for(2024)
+    cumulative = dc_replace(t, tiers=(Tier("10bn", 10.0, 1), Tier("5bn", 5.0, 2)))
+    district = dc_replace(h.district, targets={**h.district.targets, 2024: cumulative})
+    h2 = History(district, h.effort, dict(h.snapshots))
+    res = OutcomeModel(n_param_draws=20).fit(h2)
+    sim = simulate_portfolio(res, 2024, n_draws=8000, rng=1)
+    assert sim.sources.loc["tier_10bn", "new_leads"] > 0.05  # the new leads do sign big projects
+    assert (sim.counts["tier_10bn"] <= sim.counts["tier_5bn"]).all()
+    assert (sim.monthly[:, :, 1] <= sim.monthly[:, :, 2]).all()
+
+
+def test_projects_table_is_the_simulations_own_probabilities(fitted):
+    """One code path: the forecast's projects.csv, the per-project call and the ledger part
+    of the simulation agree (the ledger's expected count is the column's sum)."""
+    fc = fitted.forecast(YEAR, n_draws=6000, rng=4)
+    alone = fitted.project_probabilities(YEAR, n_draws=6000, rng=4)
+    pd.testing.assert_frame_equal(fc.projects, alone)
+    simulator = fitted.simulator(YEAR, n_draws=6000, rng=4)
+    sim = simulator.run()
+    from forecasting.forecast import settled_probabilities
+
+    settled = settled_probabilities(fitted.history, YEAR).set_index("project_id").reindex(fc.projects["project_id"])
+    big = fc.projects["investment_bn"].to_numpy() >= fitted.history.district.targets_for(YEAR).groundbreakings_min_bn
+    open_ = settled["p_groundbreaking"].isna().to_numpy() & big
+    expected = fc.projects.loc[open_, "p_groundbreaking"].sum()
+    ev = simulator.ledger_events
+    weight = np.bincount(simulator._which, minlength=simulator.n_param_draws) / simulator.n_draws
+    assert expected == pytest.approx(float(weight @ ev.cum_ground[:, ev.counted, -1].sum(axis=1)), rel=1e-9)
+    # the realised Bernoulli draws scatter around it by their Monte Carlo error only
+    assert sim.sources.loc["groundbreakings", "ledger"] == pytest.approx(expected, abs=4 * np.sqrt(expected / 6000) + 0.05)
+    assert (fc.projects["p_groundbreaking_lo"] <= fc.projects["p_groundbreaking"] + 1e-12).all()
+    assert (fc.projects["p_groundbreaking"] <= fc.projects["p_groundbreaking_hi"] + 1e-12).all()
+
+
+def test_every_draw_is_a_draw(fitted):
+    """No draw is the mode and no year's conditions are fixed at zero."""
+    d = draw_parameters(fitted, YEAR + 1, 40, np.random.default_rng(0))
+    est = fitted.progression.params_advance.to_numpy()
+    assert not np.isclose(d.advance, est[None, :]).all(axis=1).any()
+    np.testing.assert_allclose(d.advance.mean(axis=0), est, atol=1e-9)  # antithetic pairs
+    assert (d.years != 0).all() and (d.years_lost != 0).all() and (d.inflow_shock != 0).all()
+    assert len(np.unique(d.years[:, -1])) == 40
+
+
+def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
+    res = OutcomeModel(n_param_draws=40).fit(fitted.history)
+    runs = [simulate_portfolio(res, YEAR + 1, n_draws=4000, rng=s).targets().set_index("target") for s in range(8)]
+    p = pd.concat([r["p_meet"] for r in runs], axis=1)
+    se = pd.concat([r["p_meet_mc_se"] for r in runs], axis=1).mean(axis=1)
+    spread = p.std(axis=1)
+    for target in ("groundbreakings", "tier_5bn", "all"):
+        # a standard deviation from 8 seeds is itself uncertain by about ±25 %
+        assert 0.4 * spread[target] <= se[target] <= 3.0 * spread[target] + 1e-3, target
+
+
+def test_default_settings_resolve_every_p_meet_to_half_a_point(bundled_history):
+    fc = OutcomeModel().fit(bundled_history).forecast(2024)
+    assert (fc.targets["p_meet_mc_se"] < 0.005).all()
