@@ -1,21 +1,24 @@
 """Skill study: the outcome model against the floor, the peer and the ceiling.
 
-On ``--districts`` simulated districts of the bundled data's scale (the package's generator,
-one seed each), from Q2 origins (forecasting the rest of that year) and Q4 origins
+On ``--districts`` simulated districts of the bundled data's scale (``--generator package``:
+the package's generator; ``--generator b``: the independently written
+:mod:`forecasting.generator_b`; one seed each), from Q2 origins (forecasting the rest of that year) and Q4 origins
 (forecasting the next year), every forecaster predicts each project's events; scores are
 pooled over districts and origins **on the projects still open at the as-of date**.
 
 * floor: the stage-weighted baseline (planners' spreadsheet);
 * peer: gradient boosting per event (``benchmarks/peer.py``);
 * model: :class:`forecasting.OutcomeModel`;
-* ceiling: :class:`forecasting.oracle.Oracle`, handed the generator's true parameters.
+* ceiling: that generator's oracle (:class:`forecasting.oracle.Oracle`,
+  :class:`forecasting.oracle_b.OracleB`), handed its true parameters.
 
 Brier skill score against the floor, with a bootstrap interval over (district, origin)
 clusters; the model's skill as a share of the oracle's; expected calibration error.
 
 Usage::
 
-    python benchmarks/skill_study.py --districts 10 --out benchmarks/results
+    python benchmarks/skill_study.py --generator package --districts 10 --out benchmarks/results
+    python benchmarks/skill_study.py --generator b --districts 10 --out benchmarks/results
 """
 from __future__ import annotations
 
@@ -42,13 +45,26 @@ from forecasting.scoring import bootstrap_skill, brier_score, expected_calibrati
 PAIRS = (("2022Q2", 2022), ("2022Q4", 2023), ("2023Q2", 2023))
 
 
-def study(n_districts: int, *, first_seed: int = 100, pairs=PAIRS, n_param_draws: int = 30) -> pd.DataFrame:
+def simulation_and_oracle(generator: str, seed: int):
+    """A simulated district of ``generator`` and that generator's oracle."""
+    if generator == "package":
+        sim = simulate_district(rng=seed, end="2023Q4")
+        return sim, Oracle(sim)
+    from forecasting.generator_b import simulate_district_b
+    from forecasting.oracle_b import OracleB
+
+    sim = simulate_district_b(rng=seed, end="2023Q4")
+    return sim, OracleB(sim)
+
+
+def study(n_districts: int, *, first_seed: int = 100, pairs=PAIRS, n_param_draws: int = 30,
+          generator: str = "package") -> pd.DataFrame:
     rows = []
     for seed in range(first_seed, first_seed + n_districts):
         t0 = time.time()
-        sim = simulate_district(rng=seed, end="2023Q4")
+        sim, oracle = simulation_and_oracle(generator, seed)
         full = History(sim.district, sim.effort, sim.snapshots())
-        forecasters = [StageWeighted(), Peer(), OutcomeModel(n_param_draws=n_param_draws), Oracle(sim)]
+        forecasters = [StageWeighted(), Peer(), OutcomeModel(n_param_draws=n_param_draws), oracle]
         for origin, year in pairs:
             h = full.upto(origin)
             settled = settled_probabilities(h, year).set_index("project_id")
@@ -62,7 +78,7 @@ def study(n_districts: int, *, first_seed: int = 100, pairs=PAIRS, n_param_draws
                 proj["open"] = is_open
                 rows.append(proj.assign(district=seed, origin=origin, year=year, forecaster=f.name,
                                         kind="Q4" if origin.endswith("Q4") else "Q2"))
-        print(f"district {seed}: {time.time() - t0:.1f} s", flush=True)
+        print(f"{generator} district {seed}: {time.time() - t0:.1f} s", flush=True)
     return pd.concat(rows, ignore_index=True)
 
 
@@ -86,15 +102,22 @@ def summarise(rows: pd.DataFrame, *, n_boot: int = 1000) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--generator", choices=("package", "b"), default="package")
     ap.add_argument("--districts", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=100)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = ap.parse_args(argv)
     t0 = time.time()
-    rows = study(args.districts, first_seed=args.first_seed)
-    summary = summarise(rows)
+    rows = study(args.districts, first_seed=args.first_seed, generator=args.generator)
+    summary = summarise(rows).assign(generator=args.generator)
     args.out.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(args.out / "skill_study.csv", index=False, float_format="%.4f")
+    # one file for both generators, side by side: this run's rows replace its generator's
+    path = args.out / "skill_study.csv"
+    if path.exists():
+        old = pd.read_csv(path)
+        old = old[old.get("generator", pd.Series("package", index=old.index)).fillna("package") != args.generator]
+        summary = pd.concat([old.assign(generator=old.get("generator", "package")), summary], ignore_index=True)
+    summary.to_csv(path, index=False, float_format="%.4f")
     pd.set_option("display.width", 200)
     print(summary.round(3).to_string(index=False))
     print(f"total {time.time() - t0:.0f} s")

@@ -105,6 +105,8 @@ def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd
             y_ = int(tr.loc[name, "realised"])
             tr.loc[name, "cdf_below"] = float(cdf[min(y_, cdf.size - 1)])
             tr.loc[name, "cdf_at"] = float(min(cdf[min(y_ + 1, cdf.size - 1)], 1.0))
+            k = np.arange(pmf.size)
+            tr.loc[name, "sd"] = float(np.sqrt(max(pmf @ k**2 - (pmf @ k) ** 2, 0.0)))
     all_met = bool(tr["met"].all())
     tr = pd.concat([tr, pd.DataFrame({"p_meet": [t.loc["all", "p_meet"]], "met": [all_met]}, index=["all"])])
     _ = as_of_hist

@@ -32,7 +32,8 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=_data_dir, help="the data folder (DATA.md)")
     p.add_argument("--as-of", required=True, type=_quarter, help="use snapshots up to this quarter (YYYYQn)")
     p.add_argument("--year", type=int, help="target year (default: the as-of quarter's year)")
-    p.add_argument("--draws", type=_positive_int, default=2000, help="simulated years (default 2000)")
+    p.add_argument("--draws", type=_positive_int, default=20_000,
+                   help="simulated years (default 20,000: every p_meet to about half a point of Monte Carlo error)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same data and seed, same numbers)")
     p.add_argument("--out", required=True, help="output folder")
 

@@ -7,7 +7,7 @@ count per attraction unit ``u`` and quarter ``t`` is negative binomial (NB2: var
 .. math::
 
     \\log \\mu_{ut} = a_u + (e + d_u)(\\log \\text{staff}_{ut} - c)
-        + b_v \\log\\frac{\\text{visits}_{ut}}{12\\,\\text{staff}_{ut}}
+        + b_v \\log\\frac{\\text{visits}_{ut}}{m\\,\\text{staff}_{ut}}
         + b_b \\log(1 + \\text{budget}_{ut}) + s_{q(t)} + v_{y(t)}
 
 * ``a_u`` the unit's level; ``e + d_u`` its **elasticity** to staff: the per cent more
@@ -16,7 +16,7 @@ count per attraction unit ``u`` and quarter ``t`` is negative binomial (NB2: var
   elasticity is identified from its own history. The deviations ``d_u ~ N(0, SLOPE_SD²)``
   are a ridge penalty (as in :mod:`~forecasting.progression`): a unit with little
   variation in staff, or few quarters, is pulled towards the pooled elasticity ``e``.
-* ``b_v`` outreach intensity (visits per head; 12 a quarter is typical) and ``b_b`` the
+* ``b_v`` outreach intensity (visits per head against ``m``, the history's median) and ``b_b`` the
   promotion budget (``log1p`` keeps a quarter without spend finite). Both stay in the model
   whether or not they help: one that does not is estimated near zero and its uncertainty
   is carried into forecasts, rather than being dropped by a pre-test that would hide it.
@@ -75,7 +75,8 @@ from .quarters import parse_quarter, quarter_range, shift
 SLOPE_SD = 0.25
 #: Prior standard deviation of the other coefficients: weak, it only keeps the fit regular.
 FIXED_SD = 3.0
-#: Visits per head in a typical quarter (the reference of the visits term).
+#: Visits per head when a history has no staffed quarter at all (only a fallback: the
+#: visits term is centred on the history's own median visits per head).
 VISITS_PER_STAFF = 12.0
 #: A unit's own leads count as much as this many of its unit type's (see :class:`LeadMix`).
 MIX_PSEUDO_COUNT = 30.0
@@ -128,6 +129,7 @@ class _Design:
     unit_types: dict[str, str]  # every unit of the district -> its type
     log_staff_centre: float
     budget_centre: float
+    visits_centre: float = VISITS_PER_STAFF  # median visits per head in the history's staffed quarters
 
     @property
     def names(self) -> list[str]:
@@ -142,7 +144,7 @@ class _Design:
         safe = np.where(on, staff, 1.0)
         ls = np.where(on, np.log(safe) - self.log_staff_centre, 0.0)
         per_staff = np.maximum(rows["visits"].to_numpy(float) / safe, 1.0)
-        lv = np.where(on, np.log(per_staff / VISITS_PER_STAFF), 0.0)
+        lv = np.where(on, np.log(per_staff / self.visits_centre), 0.0)
         lb = np.where(on, np.log1p(rows["budget_m"].to_numpy(float)) - self.budget_centre, 0.0)
         unit = rows["unit"].to_numpy()
         own = (unit[:, None] == np.array(self.units)[None, :]).astype(float)
@@ -265,6 +267,7 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
         units, types,
         log_staff_centre=float(np.log(staffed["staff"]).mean()),
         budget_centre=float(np.log1p(staffed["budget_m"]).mean()),
+        visits_centre=float(np.maximum(staffed["visits"] / staffed["staff"], 1.0).median()),
     )
     names = design.names
     y = staffed["arrivals"].to_numpy(float)
@@ -555,7 +558,7 @@ class InflowResults:
             last = own.iloc[-1]
             return float(last["visits"] / last["staff"])
         latest = eff.groupby("unit").tail(1)
-        return float((latest["visits"] / latest["staff"]).median()) if len(latest) else VISITS_PER_STAFF
+        return float((latest["visits"] / latest["staff"]).median()) if len(latest) else self.design.visits_centre
 
     def _warn_extrapolation(self, unit: str, staff: float) -> None:
         lo, hi = self.staff_range(unit)
