@@ -160,13 +160,13 @@ def test_read_effort(valid_folder, district):
 
 def test_unreadable_files_are_sentences(tmp_path):
     path = tmp_path / "2022Q4.csv"
-    path.write_bytes("项目编号\n".encode("gbk"))
-    with pytest.raises(ValueError, match="not UTF-8"):
+    path.write_bytes(b"\x80\xff\x80 a,b\n")  # neither UTF-8 nor GB18030
+    with pytest.raises(ValueError, match="neither UTF-8 nor GBK"):
         read_cells(path)
     snap = read_snapshot(path, None, label="data/ledger/2022Q4.csv")
     assert snap.table is None and [str(b) for b in snap.breaches] == [
-        'data/ledger/2022Q4.csv::: is not UTF-8 text; save it as "CSV UTF-8" or as .xlsx']
-    with pytest.raises(ValueError, match="neither"):
+        'data/ledger/2022Q4.csv::: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8" or as .xlsx']
+    with pytest.raises(ValueError, match="neither a .csv"):
         read_cells(tmp_path / "x.txt")
 
 
