@@ -125,22 +125,43 @@ def _fill(grid: list[list[str]], merged: list[tuple[int, int, int, int]]) -> lis
 
 
 def _xlsx_sheets(path: Path) -> list[Sheet]:
+    """Values through openpyxl's read-only reader (fast); merged ranges, which that reader
+    does not see, from each worksheet's ``<mergeCell ref="A1:C1"/>`` elements."""
     import openpyxl
+    from openpyxl.utils import range_boundaries
 
-    try:  # not read-only: merged ranges are only known to a fully loaded sheet
-        wb = openpyxl.load_workbook(path, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except OSError:
         raise
     except Exception as exc:  # openpyxl and zipfile raise many types for one broken workbook
         raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
                          "re-save it from Excel as .xlsx") from None
     sheets = []
-    for ws in wb.worksheets:
-        grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        sheets.append(Sheet(ws.title, _fill(grid, merged)))
-    wb.close()
+    try:
+        for ws in wb.worksheets:
+            if not hasattr(ws, "iter_rows"):
+                continue  # a chart sheet
+            ws.reset_dimensions()  # some writers record a wrong used range
+            grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            merged = []
+            try:
+                xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001 - the sheet's own XML part
+            except (AttributeError, KeyError):
+                xml = b""
+            for ref in _MERGE.findall(xml):
+                c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
+                merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+            sheets.append(Sheet(ws.title, _fill(grid, merged)))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
+                         "re-save it from Excel as .xlsx") from None
+    finally:
+        wb.close()
     return sheets
+
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 
 
 def xls_book_sheets(book: Any) -> list[Sheet]:

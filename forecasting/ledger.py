@@ -215,9 +215,9 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
             alias = "计划总投资(亿元)" if c == "investment_bn" else _REVERSE_ALIAS.get(c)
             out.append(Breach(label, None, c, "required column is missing",
                               f"a column {c}" + (f" or {alias}" if alias else "")))
-    for c, h in headers.items():
-        explain.append(f"  column {h!r} → {c}" + (f" in {_UNIT_NAME.get(unit or '', 'no unit')}"
-                                                  if c == "investment_bn" else ""))
+    explain.append("  columns: " + ", ".join(
+        (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({_UNIT_NAME.get(unit or '', 'no unit')})"
+                                                    if c == "investment_bn" else "") for c, h in headers.items()))
 
     n = len(cells)
     rows = cells.index.to_numpy()

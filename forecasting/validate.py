@@ -83,6 +83,27 @@ def read_and_validate(path: Path) -> DataFolder:
                       {q: f.name for q, f in files.items()})
 
 
+def explain_folder(path: Path) -> list[str]:
+    """What ``validate --explain`` prints: per snapshot file, the sheet and header row read,
+    each column's mapping and unit, and the value mappings used (such as 在建 → under_construction ×123)."""
+    folder = Path(path)
+    root = Path(os.path.basename(os.path.abspath(folder)))
+
+    def label(p: Path) -> str:
+        return str(root / p.relative_to(folder))
+
+    try:
+        district = read_district(folder / "district.toml", label=label(folder / "district.toml"))
+    except DataError:
+        district = None
+    lines: list[str] = []
+    for q, file in _snapshot_files(folder, label, []).items():
+        snap = read_snapshot(file, district, label=label(file), as_of=quarter_end(q))
+        lines += snap.explain or [f"{label(file)}: not read ({len(snap.breaches)} problem"
+                                  f"{'s' if len(snap.breaches) != 1 else ''})"]
+    return lines
+
+
 def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Path]:
     """The snapshot file of each quarter in ``ledger/``, in quarter order."""
     ledger = folder / "ledger"
