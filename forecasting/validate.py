@@ -215,9 +215,9 @@ def _scaled(m: pd.DataFrame, q: str, snap: Snapshot, confirmed: dict[str, str]) 
     ratio = (m["investment_bn"] / m["investment_bn_before"]).to_numpy()
     out: list[Breach] = []
     flagged: list = []
+    genuine = (m["project_id"].map(confirmed) == q).to_numpy(bool) if confirmed else np.zeros(len(m), bool)
     for factor, hint in _SCALES.items():
-        hit = np.abs(ratio / factor - 1) < _SCALE_TOLERANCE
-        hit &= ~np.array([confirmed.get(p) == q for p in m["project_id"]], dtype=bool)
+        hit = (np.abs(ratio / factor - 1) < _SCALE_TOLERANCE) & ~genuine
         if not hit.any():
             continue
         part = m[hit]

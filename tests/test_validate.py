@@ -568,3 +568,35 @@ def test_bundled_folder_validates_quickly():
     folder = load_data(BUNDLED)
     assert time.perf_counter() - start < 20
     assert len(folder.quarters) >= 20
+
+
+def test_missing_projects_are_one_line(valid_folder, capsys):
+    drop_rows(valid_folder, Q1, 2, 3, 4)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: 3 projects of 2023Q4 are missing: P001, P002, "
+                                 "P003 (expected every project of the earlier snapshot, a lost one as lost)"]
+
+
+def test_a_file_failing_its_own_checks_is_left_out_of_the_checks_across(valid_folder, capsys):
+    drop_rows(valid_folder, Q1, 2)  # P001 vanishes ...
+    set_cells(valid_folder, Q1, 3, stage="dreaming")  # ... but the file has a problem of its own
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and len(lines) == 1 and lines[0].startswith("data/ledger/2024Q1.csv:3:stage: unknown stage")
+
+
+def test_amount_ten_times_the_previous_snapshot(valid_folder, capsys):
+    set_cells(valid_folder, Q1, 6, investment_bn="120")  # P005: 12 bn in 2023Q4
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1.csv:6:investment_bn: project P005: 120 bn is 10× its 12 bn of 2023Q4: likely 亿元 "
+        "entered as billion CNY, or 亿元 figures under an investment_bn header (1 bn = 10 亿元) (expected the "
+        "amount in the column's unit; if the revision is genuine, list it in district.toml [confirmed_revisions] "
+        'as "P005" = "2024Q1")']
+
+
+def test_xls_snapshot_name_is_accepted(valid_folder, capsys):
+    (valid_folder / Q1).unlink()
+    (valid_folder / "ledger/2024Q1.xls").write_bytes(b"\xd0\xcf\x11\xe0 broken")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and len(lines) == 1 and "is not named" not in lines[0]
+    expect(lines, "data/ledger/2024Q1.xls::: cannot be read as an .xls workbook")
