@@ -13,12 +13,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .cells import Table, find_header, read_cells, read_sheets
+from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
 from .errors import Breach, RowBreaches
