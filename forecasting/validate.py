@@ -4,7 +4,9 @@ Each file is checked on its own (:mod:`forecasting.ledger`, :mod:`forecasting.di
 then the snapshots against each other: a project never moves back a stage (``lost`` may
 follow any stage before ``operating`` and stays), never disappears from a later snapshot,
 and every unit has an effort row for every snapshot quarter. Revisions of ``investment_bn``
-and of dates between snapshots are allowed. Nothing is ever written.
+and of dates between snapshots are allowed, except an amount 10×, 1,000×, 10,000×, 1/10 …
+of the project's previous one (a unit mix-up) unless ``[confirmed_revisions]`` lists it. A
+snapshot that fails its own checks is left out of these checks. Nothing is ever written.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -297,9 +298,81 @@ def test_unit_line_conflicting_with_the_header(clean, folder, capsys):
                                  "table says 单位：万元 (expected one unit: correct the header or the 单位 line)"]
 
 
+def _biff_record(rt: int, data: bytes) -> bytes:
+    return struct.pack("<HH", rt, len(data)) + data
+
+
+def _biff_text(s: str, lenlen: int) -> bytes:
+    return struct.pack("<H" if lenlen == 2 else "<B", len(s)) + b"\x01" + s.encode("utf-16-le")
+
+
+def write_xls(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[tuple]] | None = None) -> Path:
+    """A minimal BIFF8 workbook stream (no installed library writes .xls; xlwt is
+    unmaintained and absent; xlrd reads a bare BIFF stream as well as an OLE2 file).
+
+    Cells: text (LABEL), numbers (NUMBER), ``("date", serial)`` (NUMBER with a date XF);
+    ``merges``: per sheet, (first row, last row, first column, last column), 0-based, inclusive.
+    """
+    rec, text = _biff_record, _biff_text
+
+    def bof(kind: int) -> bytes:
+        return rec(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0206))
+
+    def xf(fmt: int) -> bytes:
+        return rec(0x00E0, struct.pack("<HHHBBBBIIH", 0, fmt, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))
+
+    font = rec(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + text("Arial", 1))
+    bodies = []
+    for name, grid in sheets.items():
+        body = bof(0x0010)
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                if v == "" or v is None:
+                    continue
+                if isinstance(v, tuple):  # XF 16 has the built-in date format 14
+                    body += rec(0x0203, struct.pack("<HHHd", r, c, 16, float(v[1])))
+                elif isinstance(v, (int, float)):
+                    body += rec(0x0203, struct.pack("<HHHd", r, c, 0, float(v)))
+                else:
+                    body += rec(0x0204, struct.pack("<HHH", r, c, 0) + text(str(v), 2))
+        m = (merges or {}).get(name, [])
+        if m:
+            body += rec(0x00E5, struct.pack("<H", len(m)) + b"".join(struct.pack("<HHHH", *x) for x in m))
+        bodies.append(body + rec(0x000A, b""))
+    head = bof(0x0005) + font * 5 + xf(0) * 16 + xf(14)
+    pos = len(head) + sum(len(rec(0x0085, b"\0" * 6 + text(n, 1))) for n in sheets) + 4
+    sheet_records = b""
+    for name, body in zip(sheets, bodies):
+        sheet_records += rec(0x0085, struct.pack("<IBB", pos, 0, 0) + text(name, 1))
+        pos += len(body)
+    path.write_bytes(head + sheet_records + rec(0x000A, b"") + b"".join(bodies))
+    return path
+
+
+def test_xls_workbook_with_cover_sheet_date_cells_and_merges(clean, folder):
+    df = chinese(clean)
+    order = df.sort_values("责任单位", kind="stable")
+    grid: list[list] = [["海陵区项目台账"], ["单位：亿元"], list(order.columns)]
+    dates = {list(df.columns).index(c) for c in DATE_ZH}
+    epoch = dt.date(1899, 12, 30)
+    for values in order.astype(str).values.tolist():
+        grid.append([("date", (dt.date.fromisoformat(v) - epoch).days) if j in dates and v else
+                     (float(v) if j in (5, 6, 15) and v else v) for j, v in enumerate(values)])
+    j = list(df.columns).index("责任单位")
+    merges, units, start = [], order["责任单位"].tolist(), 0
+    for i in range(1, len(units) + 1):
+        if i == len(units) or units[i] != units[start]:
+            if i - 1 > start:
+                merges.append((start + 3, i - 1 + 3, j, j))
+                for r in range(start + 4, i + 3):
+                    grid[r][j] = ""
+            start = i
+    write_xls(replace_latest(folder, ".xls"), {"封面": [["2024年第一季度"]], "汇总": grid}, {"汇总": merges})
+    same_table(clean, folder, sort=True)
+    assert read_and_validate(folder).files[Q] == f"{Q}.xls"
+
+
 def test_xls_file_name_is_accepted_and_reading_is_a_sentence(folder, capsys):
-    """No installed library writes BIFF (.xls; xlwt is unmaintained and absent), so the .xls
-    round trip is covered through xlrd's book interface below; here: naming and bad files."""
     (folder / LATEST).unlink()
     (folder / "ledger" / f"{Q}.xls").write_bytes(b"not a workbook at all")
     rc, lines = validate(capsys, folder)
