@@ -46,11 +46,12 @@ class DataError(ValueError):
 
 
 def _breach_order(b: Breach) -> tuple:
-    """By file; in a file, its file-level problems first, a missing column before the rest
-    (and a missing id column first of all), then by row."""
+    """File-level problems of every file first (a missing id column first of all, then other
+    missing columns), then the located ones; by file, then by row."""
     missing = b.row is None and b.message.startswith("required column is missing")
     rank = 0 if missing and b.column == "project_id" else 1 if missing else 2
-    return (_file_key(b.file), b.row if b.row is not None else -1, rank, b.column or "", b.message)
+    return (b.row is not None, rank, _file_key(b.file), b.row if b.row is not None else -1, b.column or "",
+            b.message)
 
 
 def _file_key(file: str) -> tuple[str, str]:
