@@ -59,12 +59,19 @@ def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None])
 
 def _validate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=_data_dir, help="the data folder (DATA.md)")
+    p.add_argument("--explain", action="store_true",
+                   help="print, per snapshot, the sheet and header row read, each column's mapping and unit, "
+                        "and the value mappings used")
 
 
 @command("validate", _validate_args)
 def _validate(args: argparse.Namespace) -> int:
     from .datafolder import load_data
 
+    if getattr(args, "explain", False):
+        from .validate import explain_folder
+
+        print("\n".join(explain_folder(args.data)))
     folder = load_data(args.data)
     print(folder.summary())
     return EXIT_OK

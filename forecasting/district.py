@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Breach, DataError
-from .schema import UNIT_TYPES
+from .quarters import is_quarter
+from .schema import ALL_STAGES, UNIT_TYPES
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Unit:
     id: str
     type: str
     label: str = ""
+    label_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,44 @@ class District:
     units: tuple[Unit, ...]
     leading_companies: tuple[str, ...] = ()
     targets: dict[int, Targets] = field(default_factory=dict)
+    #: sector id -> {"en": label, "zh": label_zh} from ``[sector_labels.X]``.
+    sector_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: ``[aliases.units]``, ``[aliases.sectors]``, ``[aliases.stages]``: name -> id.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: ``[confirmed_revisions]``: project id -> the quarter whose large revision is genuine.
+    confirmed_revisions: dict[str, str] = field(default_factory=dict)
 
     @property
     def unit_ids(self) -> list[str]:
         return [u.id for u in self.units]
+
+    def unit_label(self, unit_id: str, language: str = "en") -> str:
+        """The unit's label in ``"en"`` or ``"zh"`` (falling back to the other, then the id)."""
+        u = {x.id: x for x in self.units}[unit_id]
+        first, second = (u.label_zh, u.label) if language == "zh" else (u.label, u.label_zh)
+        return first or second or u.id
+
+    def sector_label(self, sector: str, language: str = "en") -> str:
+        """The sector's label in ``"en"`` or ``"zh"`` (falling back to the other, then the id)."""
+        if sector not in self.sectors:
+            raise KeyError(f"unknown sector {sector!r}")
+        labels = self.sector_labels.get(sector, {})
+        other = "en" if language == "zh" else "zh"
+        return labels.get(language) or labels.get(other) or sector
+
+    def names(self, kind: str) -> dict[str, str]:
+        """Every name accepted for a unit or a sector (``kind`` ``"units"``/``"sectors"``) -> its id:
+        labels in both languages, then the ``[aliases]`` table (ids themselves are not listed)."""
+        out: dict[str, str] = {}
+        if kind == "units":
+            for u in self.units:
+                out.update({n: u.id for n in (u.label, u.label_zh) if n})
+        elif kind == "sectors":
+            for s, labels in self.sector_labels.items():
+                out.update({n: s for n in labels.values() if n})
+        for name, target in self.aliases.get(kind, {}).items():
+            out.setdefault(name, target)
+        return out
 
     def unit_type(self, unit_id: str) -> str:
         return {u.id: u.type for u in self.units}[unit_id]
@@ -133,7 +169,7 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         if utype not in UNIT_TYPES:
             bad(f"units[{i}].type", f"unknown unit type {utype!r}", " or ".join(UNIT_TYPES))
             continue
-        units.append(Unit(uid, utype, str(u.get("label", ""))))
+        units.append(Unit(uid, utype, str(u.get("label", "")), str(u.get("label_zh", ""))))
     ids = [u.id for u in units]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         bad("units", f"unit id {dup!r} appears more than once", "unique unit ids")
@@ -160,9 +196,59 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         if parsed is not None:
             targets[int(key)] = parsed
 
+    sector_labels = _sector_labels(raw.get("sector_labels", {}), sectors, bad)
+    aliases = _aliases(raw.get("aliases", {}), {"units": ids, "sectors": list(sectors),
+                                                 "stages": list(ALL_STAGES)}, bad)
+    confirmed = raw.get("confirmed_revisions", {})
+    if not isinstance(confirmed, dict) or not all(isinstance(v, str) and is_quarter(v.upper())
+                                                  for v in confirmed.values()):
+        bad("confirmed_revisions", "is not a table of project id = quarter",
+            '[confirmed_revisions] with lines such as "HL2301905" = "2024Q1"')
+        confirmed = {}
+
     if breaches:
         raise DataError(breaches)
-    return District(str(name), tuple(sectors), tuple(units), tuple(companies), targets)
+    return District(str(name), tuple(sectors), tuple(units), tuple(companies), targets, sector_labels, aliases,
+                    {str(k): v.upper() for k, v in confirmed.items()})
+
+
+def _sector_labels(raw: Any, sectors: list[str], bad) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        bad("sector_labels", "is not a table", "[sector_labels.SECTOR] tables with label and label_zh")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for s, t in raw.items():
+        if s not in sectors:
+            bad(f"sector_labels.{s}", f"{s!r} is not one of sectors", "one of " + ", ".join(sectors))
+            continue
+        if not isinstance(t, dict) or not all(isinstance(t.get(k, ""), str) for k in ("label", "label_zh")):
+            bad(f"sector_labels.{s}", "is not a table of label and label_zh texts", 'label = "…", label_zh = "…"')
+            continue
+        out[s] = {k: v for k, v in (("en", t.get("label", "")), ("zh", t.get("label_zh", ""))) if v}
+    return out
+
+
+def _aliases(raw: Any, ids: dict[str, list[str]], bad) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        bad("aliases", "is not a table", "[aliases.units], [aliases.sectors] or [aliases.stages] tables")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for kind, table in raw.items():
+        if kind not in ids:
+            bad(f"aliases.{kind}", "is not a table of aliases", "[aliases.units], [aliases.sectors] or "
+                "[aliases.stages]")
+            continue
+        if not isinstance(table, dict):
+            bad(f"aliases.{kind}", "is not a table", f'"a name" = "an id" lines')
+            continue
+        out[kind] = {}
+        for name, target in table.items():
+            if target not in ids[kind]:
+                bad(f"aliases.{kind}", f"{name!r} maps to {target!r}, which is not a known id",
+                    "one of " + ", ".join(ids[kind]))
+                continue
+            out[kind][str(name)] = target
+    return out
 
 
 def _count(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -> Any:

@@ -49,16 +49,25 @@ SECTORS = ("new_energy", "auto_parts", "smart_appliances", "photovoltaics", "sma
 FOCUS_SECTORS = frozenset(SECTORS[:5])
 
 UNITS = (
-    Unit("branch_1", "branch", "New Energy Attraction Branch"),
-    Unit("branch_2", "branch", "Automotive Components Attraction Branch"),
-    Unit("branch_3", "branch", "Smart Home Appliances Attraction Branch"),
-    Unit("branch_4", "branch", "Photovoltaics Attraction Branch"),
-    Unit("branch_5", "branch", "Smart Grid and Energy Management Attraction Branch"),
-    Unit("center_beijing", "center", "Beijing Innovation Centre"),
-    Unit("center_shanghai", "center", "Shanghai Innovation Centre"),
-    Unit("center_nanjing", "center", "Nanjing Innovation Centre"),
-    Unit("campaign_top10", "campaign", "Top-10 Leading Companies Campaign"),
+    Unit("branch_1", "branch", "New Energy Attraction Branch", "新能源招商分局"),
+    Unit("branch_2", "branch", "Automotive Components Attraction Branch", "汽车零部件招商分局"),
+    Unit("branch_3", "branch", "Smart Home Appliances Attraction Branch", "智能家电招商分局"),
+    Unit("branch_4", "branch", "Photovoltaics Attraction Branch", "光伏产业招商分局"),
+    Unit("branch_5", "branch", "Smart Grid and Energy Management Attraction Branch", "智能电网与能源管理招商分局"),
+    Unit("center_beijing", "center", "Beijing Innovation Centre", "北京创新中心"),
+    Unit("center_shanghai", "center", "Shanghai Innovation Centre", "上海创新中心"),
+    Unit("center_nanjing", "center", "Nanjing Innovation Centre", "南京创新中心"),
+    Unit("campaign_top10", "campaign", "Top-10 Leading Companies Campaign", "十大龙头企业专项招商"),
 )
+#: Report labels of each sector, in English and Chinese.
+SECTOR_LABELS: dict[str, dict[str, str]] = {
+    "new_energy": {"en": "New energy (batteries and storage)", "zh": "新能源"},
+    "auto_parts": {"en": "Automotive components", "zh": "汽车零部件"},
+    "smart_appliances": {"en": "Smart home appliances", "zh": "智能家电"},
+    "photovoltaics": {"en": "Efficient PV cells and modules", "zh": "高效光伏电池及组件"},
+    "smart_grid": {"en": "Smart grid and energy management", "zh": "智能电网及能源管理"},
+    "other": {"en": "Other industries", "zh": "其他产业"},
+}
 #: The sector each branch mostly sources.
 BRANCH_SECTOR = {f"branch_{i + 1}": s for i, s in enumerate(SECTORS[:5])}
 
@@ -275,6 +284,7 @@ def bundled_district(targets: Mapping[int, Targets] | None = None) -> District:
         units=UNITS,
         leading_companies=LEADING_COMPANIES,
         targets=dict(targets),
+        sector_labels={k: dict(v) for k, v in SECTOR_LABELS.items()},
     )
 
 
@@ -708,7 +718,21 @@ def district_toml(district: District) -> str:
         "",
     ]
     for u in district.units:
-        lines += ["[[units]]", f"id = {q(u.id)}", f"type = {q(u.type)}", f"label = {q(u.label)}", ""]
+        lines += ["[[units]]", f"id = {q(u.id)}", f"type = {q(u.type)}", f"label = {q(u.label)}"]
+        lines += [f"label_zh = {q(u.label_zh)}", ""] if u.label_zh else [""]
+    for s in district.sectors:
+        labels = district.sector_labels.get(s, {})
+        if labels:
+            lines.append(f"[sector_labels.{s}]")
+            lines += [f"{key} = {q(labels[lang])}" for lang, key in (("en", "label"), ("zh", "label_zh"))
+                      if lang in labels]
+            lines.append("")
+    for kind, table in district.aliases.items():
+        if table:
+            lines += [f"[aliases.{kind}]", *(f"{q(k)} = {q(v)}" for k, v in table.items()), ""]
+    if district.confirmed_revisions:
+        lines += ["[confirmed_revisions]", *(f"{q(k)} = {q(v)}" for k, v in district.confirmed_revisions.items()),
+                  ""]
     for year, t in sorted(district.targets.items()):
         lines += [
             f"[targets.{year}]",

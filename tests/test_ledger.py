@@ -160,13 +160,13 @@ def test_read_effort(valid_folder, district):
 
 def test_unreadable_files_are_sentences(tmp_path):
     path = tmp_path / "2022Q4.csv"
-    path.write_bytes("项目编号\n".encode("gbk"))
-    with pytest.raises(ValueError, match="not UTF-8"):
+    path.write_bytes(b"\x80\xff\x80 a,b\n")  # neither UTF-8 nor GB18030
+    with pytest.raises(ValueError, match="neither UTF-8 nor GBK"):
         read_cells(path)
     snap = read_snapshot(path, None, label="data/ledger/2022Q4.csv")
     assert snap.table is None and [str(b) for b in snap.breaches] == [
-        'data/ledger/2022Q4.csv::: is not UTF-8 text; save it as "CSV UTF-8" or as .xlsx']
-    with pytest.raises(ValueError, match="neither"):
+        'data/ledger/2022Q4.csv::: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8" or as .xlsx']
+    with pytest.raises(ValueError, match="neither a .csv"):
         read_cells(tmp_path / "x.txt")
 
 
@@ -176,3 +176,52 @@ def test_write_snapshot_refuses_other_suffixes(tmp_path, table):
     with pytest.raises(ValueError, match=".csv or .xlsx"):
         write_snapshot(table, out / "x.txt")
     assert list(out.iterdir()) == []
+
+
+def test_district_labels_aliases_and_confirmed_revisions(tmp_path, valid_folder):
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8")
+    text = text.replace('label = "New Energy Attraction Branch"\n',
+                        'label = "New Energy Attraction Branch"\nlabel_zh = "新能源招商分局"\n')
+    text += ('\n[sector_labels.photovoltaics]\nlabel = "Efficient PV cells and modules"\nlabel_zh = "高效光伏电池及组件"\n'
+             '[aliases.units]\n"光伏招商分局" = "branch_4"\n[aliases.stages]\n"正在对接" = "negotiating"\n'
+             '[confirmed_revisions]\n"HL2301905" = "2024q1"\n')
+    (tmp_path / "district.toml").write_text(text, encoding="utf-8")
+    d = read_district(tmp_path / "district.toml")
+    assert d.unit_label("branch_1", "zh") == "新能源招商分局" and d.unit_label("branch_1") == "New Energy Attraction Branch"
+    assert d.unit_label("branch_2", "zh") == "Automotive Components Attraction Branch"  # falls back to English
+    assert d.sector_label("photovoltaics", "zh") == "高效光伏电池及组件" and d.sector_label("other") == "other"
+    assert d.names("units")["光伏招商分局"] == "branch_4" and d.names("units")["新能源招商分局"] == "branch_1"
+    assert d.aliases["stages"] == {"正在对接": "negotiating"} and d.confirmed_revisions == {"HL2301905": "2024Q1"}
+
+
+def test_district_alias_to_an_unknown_id_is_a_breach(tmp_path, valid_folder):
+    from forecasting.errors import DataError
+
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8") + '\n[aliases.units]\n"x" = "branch_9"\n'
+    (tmp_path / "district.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=r"aliases.units: 'x' maps to 'branch_9', which is not a known id"):
+        read_district(tmp_path / "district.toml")
+
+
+def test_bundled_district_has_chinese_labels():
+    d = read_district(BUNDLED / "district.toml")
+    assert all(u.label_zh for u in d.units) and set(d.sector_labels) == set(d.sectors)
+    assert d.unit_label("branch_1", "zh") == "新能源招商分局"
+
+
+@pytest.mark.parametrize("text,date", [("2024-3-15", "2024-03-15"), ("2024/3/15", "2024-03-15"),
+                                       ("2024.03.15", "2024-03-15"), ("2024年3月15日", "2024-03-15"),
+                                       ("２０２４－０３－１５", "2024-03-15"), ("2024-03-15 14:30:00", "2024-03-15"),
+                                       ("45366", "2024-03-15")])
+def test_year_first_dates_and_serials(text, date):
+    from forecasting.vocabulary import parse_date
+
+    assert parse_date(text)[0] == pd.Timestamp(date)
+
+
+@pytest.mark.parametrize("text,value,unit", [("12.5亿", 12.5, "亿元"), ("3000万", 3000.0, "万元"),
+                                            ("1,200", 1200.0, None), ("１２．５", 12.5, None), ("12.5 亿元", 12.5, "亿元")])
+def test_amount_text(text, value, unit):
+    from forecasting.vocabulary import parse_amount
+
+    assert parse_amount(text) == (value, unit)

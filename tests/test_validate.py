@@ -158,8 +158,8 @@ LEDGER_CELL_CASES = [
     ("amount_implausible", Q1, 4, {"investment_bn": "35000"},
      "4:investment_bn: 35000 bn is implausible for one project: the value looks like 万元 or 元 entered as billion"),
     ("stage_unknown", Q1, 2, {"stage": "dreaming"}, "2:stage: unknown stage 'dreaming'"),
-    ("date_not_iso", Q1, 2, {"first_seen": "10/08/2023"}, "2:first_seen: '10/08/2023' is not a date"),
-    ("date_impossible", Q1, 2, {"first_seen": "2023-02-30"}, "2:first_seen: '2023-02-30' is not a date"),
+    ("date_not_iso", Q1, 2, {"first_seen": "10/08/2023"}, "2:first_seen: '10/08/2023' is not a date: an ambiguous day-first date (expected year first, YYYY-MM-DD, such as 2023-08-10 or 2023-10-08)"),
+    ("date_impossible", Q1, 2, {"first_seen": "2023-02-30"}, "2:first_seen: '2023-02-30' is not a date: no such day"),
     ("date_after_as_of", Q1, 10, {"first_seen": "2024-04-02"},
      "10:first_seen: 2024-04-02 is after the snapshot's as-of date 2024-03-31"),
     ("signed_needs_signed_date", Q1, 4, {"signed_date": ""}, "4:signed_date: is empty but the stage is signed"),
@@ -307,7 +307,7 @@ def test_small_project_is_allowed(valid_folder, capsys):
     assert validate(capsys, valid_folder)[0] == 0
 
 
-@pytest.mark.parametrize("content,message", [(("项目编号,行业\nP1,新能源\n").encode("gbk"), "is not UTF-8 text"),
+@pytest.mark.parametrize("content,message", [(b"\x80\xff\x80 a,b\n", "is neither UTF-8 nor GBK/GB18030 text"),
                                              (b"", "is empty")], ids=["not_utf8", "empty"])
 def test_unreadable_csv(valid_folder, capsys, content, message):
     (valid_folder / Q3).write_bytes(content)
@@ -339,7 +339,7 @@ def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
     shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 1 and lines == [f"data/ledger/{name}::: is not named as a quarter's snapshot (expected only "
-                                 "files named YYYYQn.csv or YYYYQn.xlsx in ledger/, such as 2024Q1.csv)"]
+                                 "files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv)"]
 
 
 def test_hidden_and_excel_lock_files_are_ignored(valid_folder, capsys):
@@ -481,10 +481,18 @@ def test_chinese_breaches_name_the_chinese_column(valid_folder, capsys):
     set_cells(valid_folder, Q1, 5, 进度="signed", 供地日期="")
     write(valid_folder, Q1, read(valid_folder, Q1).drop(columns="投资方"))
     rc, _, lines = validate(capsys, valid_folder)
-    assert rc == 1 and len(lines) == 3
-    expect(lines, "data/ledger/2024Q1.csv:2:行业: unknown sector 'aerospace'",
-           "data/ledger/2024Q1.csv:5:进度: project P004 moved back from approved (2023Q4) to signed",
-           "data/ledger/2024Q1.csv::investor: required column is missing (expected a column investor or 投资方)")
+    # the file fails its own checks, so it is left out of the checks across snapshots
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1.csv::investor: required column is missing (expected a column investor or 投资方)",
+        "data/ledger/2024Q1.csv:2:行业: unknown sector 'aerospace' (expected one of new_energy, auto_parts, "
+        "smart_appliances, photovoltaics, smart_grid, other, a sector label, or a name mapped in district.toml "
+        "[aliases.sectors] (or add the sector to sectors))"]
+    write(valid_folder, Q1, read(valid_folder, Q1).assign(投资方="i").drop(columns=[]))
+    set_cells(valid_folder, Q1, 2, 行业="other")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv:5:进度: project P004 moved back from approved (2023Q4) to "
+                                 "signed (expected a stage that never moves back; lost follows a stage before "
+                                 "operating and stays lost)"]
 
 
 # ------------------------------------------------------------------ unit-of-money mix-ups
@@ -560,3 +568,35 @@ def test_bundled_folder_validates_quickly():
     folder = load_data(BUNDLED)
     assert time.perf_counter() - start < 20
     assert len(folder.quarters) >= 20
+
+
+def test_missing_projects_are_one_line(valid_folder, capsys):
+    drop_rows(valid_folder, Q1, 2, 3, 4)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: 3 projects of 2023Q4 are missing: P001, P002, "
+                                 "P003 (expected every project of the earlier snapshot, a lost one as lost)"]
+
+
+def test_a_file_failing_its_own_checks_is_left_out_of_the_checks_across(valid_folder, capsys):
+    drop_rows(valid_folder, Q1, 2)  # P001 vanishes ...
+    set_cells(valid_folder, Q1, 3, stage="dreaming")  # ... but the file has a problem of its own
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and len(lines) == 1 and lines[0].startswith("data/ledger/2024Q1.csv:3:stage: unknown stage")
+
+
+def test_amount_ten_times_the_previous_snapshot(valid_folder, capsys):
+    set_cells(valid_folder, Q1, 6, investment_bn="120")  # P005: 12 bn in 2023Q4
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1.csv:6:investment_bn: project P005: 120 bn is 10× its 12 bn of 2023Q4: likely 亿元 "
+        "entered as billion CNY, or 亿元 figures under an investment_bn header (1 bn = 10 亿元) (expected the "
+        "amount in the column's unit; if the revision is genuine, list it in district.toml [confirmed_revisions] "
+        'as "P005" = "2024Q1")']
+
+
+def test_xls_snapshot_name_is_accepted(valid_folder, capsys):
+    (valid_folder / Q1).unlink()
+    (valid_folder / "ledger/2024Q1.xls").write_bytes(b"\xd0\xcf\x11\xe0 broken")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and len(lines) == 1 and "is not named" not in lines[0]
+    expect(lines, "data/ledger/2024Q1.xls::: cannot be read as an .xls workbook")

@@ -1,0 +1,188 @@
+"""The values a planner writes and what they mean (DATA.md "Real exports"): codes, Chinese
+words and district names for stages, statuses, phases, sectors and units; amounts with a
+亿/万 suffix; year-first dates written as text or as Excel serial numbers.
+
+Every mapping works on the distinct values of a column (a ledger has thousands of rows but
+few distinct values) and reports what it mapped, for ``forecasting validate --explain``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .schema import ALL_STAGES, PROVINCIAL_STATUS
+
+
+def fold(text: object) -> str:
+    """Text reduced for matching: full-width forms folded (NFKC), padding dropped, lower case."""
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
+
+
+def fold_header(text: object) -> str:
+    """A header reduced for matching: also every space and line break dropped."""
+    return re.sub(r"\s+", "", fold(text))
+
+
+#: Chinese stage words of DATA.md.
+STAGE_WORDS: dict[str, str] = {
+    "线索": "lead", "在谈": "negotiating", "洽谈": "negotiating", "已签约": "signed", "签约": "signed",
+    "已供地": "approved", "供地": "approved", "在建": "under_construction", "开工": "under_construction",
+    "已开工": "under_construction", "已投产": "operating", "投产": "operating", "竣工投产": "operating",
+    "终止": "lost", "已终止": "lost",
+}
+PROVINCIAL_WORDS: dict[str, str] = {"否": "none", "无": "none", "候选": "candidate", "是": "designated"}
+PHASE_WORDS: dict[str, str] = {"一期": "1", "二期": "2", "三期": "3", "四期": "4", "五期": "5"}
+
+
+@dataclass
+class Mapping:
+    """Names -> codes for one column: the codes themselves, built-in words, district names."""
+
+    codes: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict)  # folded name -> code
+
+    @classmethod
+    def of(cls, codes: Iterable[str], *tables: dict[str, str]) -> "Mapping":
+        codes = tuple(codes)
+        names = {fold(c): c for c in codes}
+        for table in tables:
+            for name, code in table.items():
+                if name and code in codes:
+                    names.setdefault(fold(name), code)
+        return cls(codes, names)
+
+    def apply(self, col: pd.Series) -> tuple[pd.Series, Counter]:
+        """The codes of a column ('' where empty, the text itself where unknown) and the
+        mappings used (written text -> code, with counts), identities left out."""
+        values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+        mapped = np.array([self.names.get(fold(v), v) if v else v for v in values], dtype=object)
+        out = pd.Series(mapped[inverse], index=col.index, dtype=object)
+        counts = np.bincount(inverse, minlength=len(values))
+        used = Counter({f"{v} → {m}": int(n) for v, m, n in zip(values, mapped, counts) if v != m})
+        return out, used
+
+
+def stage_mapping(extra: dict[str, str] | None = None) -> Mapping:
+    return Mapping.of(ALL_STAGES, STAGE_WORDS, extra or {})
+
+
+def provincial_mapping() -> Mapping:
+    return Mapping.of(PROVINCIAL_STATUS, PROVINCIAL_WORDS)
+
+
+def phase_text(col: pd.Series) -> tuple[pd.Series, Counter]:
+    """一期/二期/… as 1/2/…, full-width digits folded; other text as written."""
+    values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+    mapped = np.array([PHASE_WORDS.get(fold(v), fold(v) if v else v) for v in values], dtype=object)
+    counts = np.bincount(inverse, minlength=len(values))
+    used = Counter({f"{v} → {m}": int(n) for v, m, n in zip(values, mapped, counts) if v != m})
+    return pd.Series(mapped[inverse], index=col.index, dtype=object), used
+
+
+# ------------------------------------------------------------------------------- amounts
+#: A unit of money -> billion CNY per one of it.
+BN_PER: dict[str, float] = {"bn": 1.0, "亿元": 0.1, "万元": 1e-5, "元": 1e-9}
+DIVISOR: dict[str, float] = {"bn": 1.0, "亿元": 10.0, "万元": 100_000.0, "元": 1e9}
+_SUFFIX = {"亿": "亿元", "亿元": "亿元", "万": "万元", "万元": "万元", "元": "元"}
+_AMOUNT = re.compile(r"((?:[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)(?:e[+-]?\d+)?)\s*(亿元|亿|万元|万|元)?",
+                     re.IGNORECASE)
+
+
+def parse_amount(text: str) -> tuple[float, str | None]:
+    """``'12.5亿'`` -> (12.5, '亿元'); ``'1,200'`` -> (1200.0, None); not a number -> (nan, None)."""
+    m = _AMOUNT.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    if not m:
+        return np.nan, None
+    return float(m.group(1).replace(",", "")), _SUFFIX.get(m.group(2) or "")
+
+
+def amounts(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each cell's number and its suffix's unit ('' without a suffix), per distinct value."""
+    values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+    parsed = [parse_amount(v) for v in values]
+    num = np.array([p[0] for p in parsed], dtype=float)[inverse]
+    unit = np.array([p[1] or "" for p in parsed], dtype=object)[inverse]
+    return pd.Series(num, index=col.index), pd.Series(unit, index=col.index, dtype=object)
+
+
+def numbers(col: pd.Series) -> pd.Series:
+    """Numbers with full-width digits or thousands separators (no suffix); NaN otherwise."""
+    num, unit = amounts(col)
+    return num.where(unit == "")
+
+
+# --------------------------------------------------------------------------------- dates
+_YMD = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?)"
+                  r"(?:(?:\s+|T)\d{1,2}(?::\d{1,2}){1,2}(?:\.\d+)?)?")
+_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月?)")
+_DAY_FIRST = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2}|\d{4})(?:\s+.*)?")
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Serial numbers taken as Excel dates: 1950-01-01 .. 2100-01-01.
+_SERIAL_RANGE = (18264, 73051)
+
+
+def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
+    """(date, problem, advice) for one cell: a date, or why it is not one and what to write."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    m = _YMD.fullmatch(t)
+    if m:
+        y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+        try:
+            return pd.Timestamp(dt.date(int(y), int(mo), int(d))), None, None
+        except ValueError:
+            return None, "no such day", "a real day, YYYY-MM-DD"
+    if _SERIAL.fullmatch(t):
+        days = float(t)
+        if _SERIAL_RANGE[0] <= days < _SERIAL_RANGE[1]:
+            return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=int(days))), None, None
+        return None, "not a date", "YYYY-MM-DD or an Excel date cell"
+    m = _MONTH.fullmatch(t)
+    if m:
+        y, mo = m.group(1), m.group(2) or m.group(3)
+        return None, "a month without a day", f"the exact day, such as {y}-{int(mo):02d}-15"
+    m = _DAY_FIRST.fullmatch(t)
+    if m:
+        a, b, y = m.groups()
+        y = y if len(y) == 4 else "20" + y
+        if int(a) > 12:
+            guess = f"{y}-{int(b):02d}-{int(a):02d}"
+        else:
+            guess = f"{y}-{int(b):02d}-{int(a):02d} or {y}-{int(a):02d}-{int(b):02d}"
+        return None, "an ambiguous day-first date", f"year first, YYYY-MM-DD, such as {guess}"
+    return None, "not a date", "YYYY-MM-DD or an Excel date cell"
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def dates(col: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, str]]:
+    """Dates of a column (NaT where empty or not a date), the problem of each bad cell
+    (''), and for each problem the advice to give."""
+    text = col.to_numpy(dtype=str)
+    iso = pd.Series(text).str.fullmatch(_ISO.pattern).to_numpy()
+    out = pd.to_datetime(pd.Series(np.where(iso, text, None)), format="%Y-%m-%d", errors="coerce")
+    out = out.astype("datetime64[ns]").to_numpy().copy()
+    problem = np.full(len(text), "", dtype=object)
+    advice: dict[str, str] = {}
+    rest = ~iso | pd.isna(out)
+    rest &= text != ""
+    if rest.any():
+        values, inverse = np.unique(text[rest], return_inverse=True)
+        parsed = [parse_date(v) for v in values]
+        got = pd.DatetimeIndex([p[0] if p[0] is not None else pd.NaT for p in parsed]).as_unit("ns").to_numpy()
+        why = np.array([p[1] or "" for p in parsed], dtype=object)
+        for p in parsed:
+            if p[1]:
+                advice.setdefault(p[1], p[2] or "")
+        out[rest] = got[inverse]
+        problem[rest] = why[inverse]
+    return (pd.Series(out, index=col.index, dtype="datetime64[ns]"),
+            pd.Series(problem, index=col.index, dtype=object), advice)
