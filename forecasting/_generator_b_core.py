@@ -55,25 +55,25 @@ class ParamsB:
     type_logit_fast: tuple[float, float] = (-0.5, -0.6)  # intercept, per log10(size / 0.3 bn)
     type_logit_stall: tuple[float, float] = (-1.0, 0.8)
     # ---- covariates (own judgement within l.34): size bin, fast channel, non-focus sector
-    size_bin_scale: tuple[float, ...] = (1.0, 1.3, 1.6, 2.0)
-    size_bin_loss: tuple[float, ...] = (1.0, 1.3, 1.6, 2.0)
+    size_bin_scale: tuple[float, ...] = (1.0, 1.2, 1.4, 1.6)
+    size_bin_loss: tuple[float, ...] = (1.0, 1.15, 1.3, 1.45)
     fast_channel_scale: float = 0.7  # campaign for the top-10 or a later phase: lead/negotiation only
     other_sector_scale: float = 1.2
     # ---- yearly climate c_y: AR(1) with heavy-tailed (scale-mixture normal) innovations.
     # Sized so the share of signed projects starting within 12 months moves across the
     # 45-60 % range from year to year (l.31, read as year-to-year variation): own judgement.
     climate_phi: float = 0.5
-    climate_sd: float = 0.3  # stationary sd
+    climate_sd: float = 0.22  # stationary sd
     climate_tail_prob: float = 0.15  # innovation drawn from the wide component
     climate_tail_ratio: float = 2.5  # its sd relative to the narrow one
-    climate_load: tuple[float, ...] = (0.4, 0.6, 1.4, 1.2, 0.0)  # AFT loading of each stage clock
-    climate_loss_load: tuple[float, ...] = (0.3, 0.4, 1.0, 1.0, 0.0)  # loss rate x exp(-load c)
-    climate_inflow_load: float = 0.4  # leads x exp(load c): a boom year lifts leads too
+    climate_load: tuple[float, ...] = (0.3, 0.4, 1.3, 1.1, 0.0)  # AFT loading of each stage clock
+    climate_loss_load: tuple[float, ...] = (0.2, 0.3, 0.8, 0.8, 0.0)  # loss rate x exp(-load c)
+    climate_inflow_load: float = 0.3  # leads x exp(load c): a boom year lifts leads too
     # ---- inflow: Poisson-lognormal leads per unit and quarter. ~1,000 leads a year so that
     # with 25-35 % x 35-50 % conversion (l.33) the district signs ~100-160 a year (l.16).
     inflow_base: Mapping[str, float] = field(default_factory=lambda: {
-        "branch_1": 2.0, "branch_2": 2.05, "branch_3": 2.1, "branch_4": 1.85, "branch_5": 2.05,
-        "center_beijing": 2.1, "center_shanghai": 2.2, "center_nanjing": 2.15, "campaign_top10": 1.75})
+        "branch_1": 1.9, "branch_2": 1.95, "branch_3": 2.0, "branch_4": 1.75, "branch_5": 1.95,
+        "center_beijing": 2.0, "center_shanghai": 2.1, "center_nanjing": 2.05, "campaign_top10": 1.65})
     inflow_elasticity: Mapping[str, float] = field(default_factory=lambda: {
         "branch_1": 0.9, "branch_2": 0.7, "branch_3": 0.6, "branch_4": 1.0, "branch_5": 0.75,
         "center_beijing": 0.6, "center_shanghai": 0.55, "center_nanjing": 0.55, "campaign_top10": 0.5})
@@ -83,11 +83,11 @@ class ParamsB:
     # ---- sizes at the lead (bn): lognormal body + Pareto tail. Targets (l.15-22): of signings
     # >= 0.1 bn about 25-40 % are >= 0.5 bn, 7-9 % >= 1 bn, ~1 % >= 5 bn; "1 % of announcements,
     # half of value" for the largest (l.23-24) -> tail index 1.3.
-    size_body_log10_mean: float = -0.6
+    size_body_log10_mean: float = -0.65
     size_body_log10_sd: float = 0.28
-    size_tail_prob: float = 0.14
+    size_tail_prob: float = 0.15
     size_tail_min: float = 0.7  # bn, Pareto x_m
-    size_tail_alpha: float = 1.1
+    size_tail_alpha: float = 1.0
     size_campaign_factor: float = 2.0  # the top-10 companies bring bigger projects (own judgement)
     # ---- revisions: at negotiation a noisy restatement; at signing a realisation factor.
     # "60-80 % of greenfield FDI announcements are realised" (l.36) -> Beta(7, 3), mean 0.7.
