@@ -63,10 +63,10 @@ class ParamsB:
     # Sized so the share of signed projects starting within 12 months moves across the
     # 45-60 % range from year to year (l.31, read as year-to-year variation): own judgement.
     climate_phi: float = 0.5
-    climate_sd: float = 0.22  # stationary sd
+    climate_sd: float = 0.25  # stationary sd
     climate_tail_prob: float = 0.15  # innovation drawn from the wide component
     climate_tail_ratio: float = 2.5  # its sd relative to the narrow one
-    climate_load: tuple[float, ...] = (0.3, 0.4, 1.3, 1.1, 0.0)  # AFT loading of each stage clock
+    climate_load: tuple[float, ...] = (0.3, 0.4, 1.8, 1.6, 0.0)  # AFT loading of each stage clock
     climate_loss_load: tuple[float, ...] = (0.2, 0.3, 0.8, 0.8, 0.0)  # loss rate x exp(-load c)
     climate_inflow_load: float = 0.3  # leads x exp(load c): a boom year lifts leads too
     # ---- inflow: Poisson-lognormal leads per unit and quarter. ~1,000 leads a year so that
