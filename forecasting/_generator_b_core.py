@@ -28,7 +28,7 @@ PULL_THRESHOLDS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0)
 # groundbreaking ceremonies cluster in March-April ("about 55 % of planned starts happen in
 # Q1", l.29, and the province's 40 %-by-Q1 aim). Values are relative clock speeds, own judgement.
 _GENERIC_SEASON = (0.9, 0.45, 1.05, 1.05, 1.0, 1.0, 0.95, 0.95, 1.0, 1.0, 1.1, 1.5)
-_GROUND_SEASON = (0.7, 0.5, 3.2, 1.6, 0.9, 0.8, 0.7, 0.7, 0.8, 0.8, 0.8, 1.1)
+_GROUND_SEASON = (0.9, 0.8, 5.0, 2.0, 0.8, 0.7, 0.6, 0.6, 0.7, 0.7, 0.7, 1.0)
 
 
 @dataclass(frozen=True)
