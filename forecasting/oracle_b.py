@@ -46,12 +46,15 @@ class OracleB:
     ----------
     sim : the simulation the history came from (true parameters, realised past climates and
         true paths up to the as-of date are used; nothing after it).
-    n_nodes : Gauss–Hermite nodes per mixture component of each unknown climate.
+    n_nodes : Gauss–Hermite nodes per mixture component of the as-of year's climate.
+    n_nodes_next : the same for the next year's climate (only for forecasts of next year
+        from an origin before December; the targets are smooth in it).
     steps_per_month : resolution of the propagation grid.
     """
 
     sim: SimulationB
     n_nodes: int = 6
+    n_nodes_next: int = 3
     steps_per_month: int = 4
     name: str = "oracle"
 
@@ -160,6 +163,7 @@ class _FittedOracleB:
         c_past = self.sim.year_effects.reindex(knots.year).to_numpy().copy()
         c_prev = float(self.sim.year_effects[u1 - 1])
         innov, iw = climate_innovation_nodes(p, self.o.n_nodes)
+        innov2, iw2 = climate_innovation_nodes(p, self.o.n_nodes_next)
         c1 = p.climate_phi * c_prev + innov
         # posterior of this year's climate and of every project's type, for each node
         clim1 = np.where(knots.year[None, :] >= u1, c1[:, None], c_past[None, :])
@@ -178,7 +182,7 @@ class _FittedOracleB:
             if year == u1:
                 scen.append((post1[i], i, np.where(knots.year >= u1, c1[i], c_past)))
             else:
-                for c2, w2 in zip(p.climate_phi * c1[i] + innov, iw):
+                for c2, w2 in zip(p.climate_phi * c1[i] + innov2, iw2):
                     scen.append((post1[i] * w2, i, np.where(knots.year > u1, c2, np.where(knots.year == u1, c1[i], c_past))))
         To = T[open_].reset_index(drop=True)
         res = self._propagate(To, knots, scen, w_type, year)
