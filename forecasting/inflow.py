@@ -176,7 +176,9 @@ def _glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.n
         with warnings.catch_warnings():
             # statsmodels' warning is replaced by the check of its own record below
             warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
-            res = model.fit(method=method, start_params=p0, maxiter=maxiter, disp=0)
+            # Newton can overshoot into overflow before BFGS takes over: the check below decides
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                res = model.fit(method=method, start_params=p0, maxiter=maxiter, disp=0)
         return res, bool(res.mle_retvals.get("converged", True)) and np.isfinite(res.params).all()
 
     res, ok = fit("newton", start, 50)

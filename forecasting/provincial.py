@@ -24,13 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.base._penalties import L2
-from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
+from scipy import special
 
 from .errors import ConvergenceWarning, SparseDataWarning
 from .history import History
-from .progression import GLMPenalized
 
 _ELIGIBLE = ("signed", "approved", "under_construction")
 
@@ -59,18 +56,45 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: in
             "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
             SparseDataWarning, stacklevel=3)
         return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
-    with warnings.catch_warnings():
-        # statsmodels' own warning is replaced by the check of its record below
-        warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
-        res = GLMPenalized(y, X, family=sm.families.Binomial(), penal=L2(weights=w), pen_weight=1.0).fit(
-            method="newton", maxiter=max_iter, disp=0)
-    params, cov = np.asarray(res.params), np.asarray(res.cov_params())
-    if not (bool(res.mle_retvals.get("converged", True)) and np.isfinite(params).all() and np.isfinite(cov).all()):
+    params, cov, converged = _penalised_logit(y, X, w, max_iter)
+    if not converged:
         warnings.warn(
             f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
             "probabilities are the last iterate's and may be off, and so may the provincial-list forecast",
             ConvergenceWarning, stacklevel=3)
     return params, cov
+
+
+def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int
+                     ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Logistic regression maximising ``loglik − Σ w b²`` (a ridge prior), by Newton's method
+    with step halving: the penalised likelihood is strictly concave, so this converges from
+    zero even where the classes separate (a list that takes exactly the largest projects).
+    Returns the estimates, their covariance (inverse penalised Hessian) and whether it converged."""
+    b = np.zeros(X.shape[1])
+
+    def objective(beta: np.ndarray) -> float:
+        eta = X @ beta
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * beta**2))
+
+    value, converged = objective(b), False
+    H = X.T @ X * 0.25 + np.diag(2 * w)
+    for _ in range(max_iter):
+        p = special.expit(X @ b)
+        grad = X.T @ (y - p) - 2 * w * b
+        H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
+        step = np.linalg.solve(H, grad)
+        t = 1.0
+        while t > 1e-6 and objective(b + t * step) < value - 1e-12:
+            t /= 2
+        b = b + t * step
+        value = objective(b)
+        if np.max(np.abs(t * step)) < 1e-8:
+            converged = True
+            break
+    p = special.expit(X @ b)
+    H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
+    return b, np.linalg.inv(H), converged and bool(np.isfinite(b).all())
 
 
 @dataclass
