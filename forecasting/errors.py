@@ -57,6 +57,13 @@ class SparseDataWarning(ForecastingWarning):
     """A category has too little history; its estimate borrows from the pooled one."""
 
 
+class ShortHistoryWarning(ForecastingWarning):
+    """The folder holds too few snapshots for part of the model: what cannot be learnt
+    (losses and revisions before the first snapshot, when leads entered negotiation,
+    quarter-to-quarter changes) is said, and a fit with nothing to learn from falls back
+    to a stated prior."""
+
+
 class ExtrapolationWarning(ForecastingWarning):
     """A result relies on inputs outside the range seen in the history."""
 
