@@ -78,7 +78,10 @@ class OutcomeModel:
         self.new_leads = new_leads
 
     def fit(self, history: History) -> "OutcomeResults":
+        from .history import warn_short_history
         from .inflow import fit_inflow
+
+        warn_short_history(history)
 
         return OutcomeResults(
             history=history,
