@@ -194,3 +194,15 @@ def test_report_runs_every_notebook(name, folders, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 0, err
     assert len(list(out.glob("*.html"))) >= 7  # six pages and the index
+
+
+def test_baselines_and_provincial_say_when_they_have_nothing_to_learn_from(folders):
+    from forecasting import StageWeighted, load_history
+    from forecasting.provincial import fit_provincial
+
+    h = load_history(folders["one"])
+    with pytest.warns(ShortHistoryWarning, match="baseline needs a past quarter-end"):
+        StageWeighted().fit(h)
+    with pytest.warns(ShortHistoryWarning, match="provincial list"):
+        res = fit_provincial(h)
+    assert res.n_nominated > 0  # the designations the dates show, not a prior of zero
