@@ -111,7 +111,17 @@ class StageWeighted:
     keys: tuple[str, ...] = ("stage", "horizon")
 
     def fit(self, history: History) -> FittedShares:
-        return FittedShares(history, _shares(_training_rows(history), self.keys), self.keys, self.name)
+        rows = _training_rows(history)
+        if rows.empty:
+            import warnings
+
+            from .errors import ShortHistoryWarning
+
+            warnings.warn(
+                f"the {self.name.replace('_', '-')} baseline needs a past quarter-end whose year the snapshots have "
+                f"fully seen; {history.quarters[0]}–{history.as_of} has none, so its probabilities are all zero "
+                "(it has nothing to count from)", ShortHistoryWarning, stacklevel=2)
+        return FittedShares(history, _shares(rows, self.keys), self.keys, self.name)
 
 
 class StageQuarterRate(StageWeighted):

@@ -152,6 +152,18 @@ def snapshot_changes(old: pd.DataFrame, new: pd.DataFrame, *, units: dict[str, s
     return events[list(EVENT_COLUMNS)]
 
 
+def changes_note(history: History, prev: str | None, curr: str) -> str | None:
+    """Why quarter changes from ``prev`` to ``curr`` cannot be shown, as a sentence; ``None``
+    when they can (both are snapshots of ``history`` and ``prev`` comes first)."""
+    if len(history.quarters) < 2:
+        return (f"Quarter changes need two snapshots; the folder holds only {history.quarters[0]}, so there is "
+                "nothing to compare it with yet: this page fills in when next quarter's snapshot arrives.")
+    if prev is None or prev not in history.snapshots or prev >= curr:
+        return (f"There is no snapshot for {prev} before {curr} to compare with (snapshots exist for "
+                f"{', '.join(history.quarters)}); choose another previous quarter.")
+    return None
+
+
 def quarter_changes(history: History, prev: str, curr: str) -> QuarterChanges:
     """What changed in the ledger from ``prev`` to ``curr`` (both snapshots of ``history``).
 
@@ -164,6 +176,9 @@ def quarter_changes(history: History, prev: str, curr: str) -> QuarterChanges:
     """
     if prev >= curr:
         raise ValueError(f"the earlier quarter comes first: {prev} is not before {curr}")
+    if len(history.quarters) < 2:
+        raise ValueError(f"quarter changes need two snapshots; the folder holds only {history.as_of}, so there is "
+                         "nothing to compare it with until next quarter's snapshot arrives")
     for q in (prev, curr):
         if q not in history.snapshots:
             raise ValueError(f"there is no snapshot for {q}; snapshots exist for "

@@ -187,7 +187,7 @@ def _backtest(args: argparse.Namespace) -> int:
     """Rolling-origin evaluation of the model and the baselines."""
     from pathlib import Path
 
-    from .backtest import origins, run_backtest
+    from .backtest import origins, origins_note, run_backtest
     from .baselines import StageQuarterRate, StageWeighted
     from .datafolder import load_data
     from .history import History
@@ -196,13 +196,13 @@ def _backtest(args: argparse.Namespace) -> int:
     history = History.from_folder(load_data(args.data))
     pairs = origins(history)
     if not pairs:
-        raise UsageError("the history is too short to backtest: it needs three years of snapshots "
-                         "and at least one complete target year after the first two")
+        raise UsageError(origins_note(history))
     res = run_backtest(history, [StageWeighted(), StageQuarterRate(), OutcomeModel(n_param_draws=args.param_draws)],
                        pairs=pairs, rng=args.seed, progress=not args.no_progress)
     res.write(Path(args.out))
     skill = res.scores()
     model = skill[skill["forecaster"] == "outcome_model"].set_index("event")["brier_skill"]
+    print(origins_note(history))
     print(f"backtest: {len(pairs)} origins; Brier skill of the model over the stage-weighted baseline: "
           + ", ".join(f"{e} {v:+.2f}" for e, v in model.items()) + f". Written to {args.out}/")
     return EXIT_OK

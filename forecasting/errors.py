@@ -73,6 +73,13 @@ class ConvergenceWarning(ForecastingWarning):
     last iterate's, not a converged estimate."""
 
 
+class ShortHistoryWarning(ForecastingWarning):
+    """The folder holds too few snapshots for part of the model: what cannot be learnt
+    (losses and revisions before the first snapshot, when leads entered negotiation,
+    quarter-to-quarter changes) is said, and a fit with nothing to learn from falls back
+    to a stated prior."""
+
+
 class ExtrapolationWarning(ForecastingWarning):
     """A result relies on inputs outside the range seen in the history."""
 

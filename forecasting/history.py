@@ -199,6 +199,45 @@ def _negotiating_date(latest: pd.DataFrame, long: pd.DataFrame) -> pd.Series:
     return mid.dt.normalize().where(ever_neg).astype("datetime64[ns]")
 
 
+#: Fewer snapshots than this and the history is short: it says what it cannot tell.
+SHORT_HISTORY_QUARTERS = 8
+
+
+def short_history_notes(history: "History") -> list[str]:
+    """Sentences on what a short history (fewer than :data:`SHORT_HISTORY_QUARTERS`
+    snapshots, e.g. a folder that starts with one) cannot tell; empty for a long one.
+
+    Histories then come from the milestone dates (``first_seen``, ``signed_date``, …).
+    """
+    n = len(history.quarters)
+    if n >= SHORT_HISTORY_QUARTERS:
+        return []
+    first = history.quarters[0]
+    which = f"one snapshot ({first})" if n == 1 else f"{n} snapshots ({first}–{history.as_of})"
+    notes = [
+        f"The folder holds {which}: project histories before {first} come from the milestone dates alone.",
+        f"Losses and investment revisions before {first} are unknown: a project lost earlier and left out of "
+        "the export is not counted, and amounts before signing are known only from the snapshots.",
+        f"When leads entered negotiation before {first} is unknown, so the lead and negotiation stages are "
+        f"fitted from {first} on only; the later stages on their dates over the last 24 months.",
+    ]
+    if n == 1:
+        notes.append("Quarter-to-quarter changes need a second snapshot; the backtest needs snapshots "
+                     "covering a past target year.")
+    return notes
+
+
+def warn_short_history(history: "History") -> None:
+    """Say :func:`short_history_notes` as one :class:`~forecasting.errors.ShortHistoryWarning`."""
+    import warnings
+
+    from .errors import ShortHistoryWarning
+
+    notes = short_history_notes(history)
+    if notes:
+        warnings.warn(" ".join(notes), ShortHistoryWarning, stacklevel=3)
+
+
 def year_events(projects: pd.DataFrame, year: int, targets: Targets) -> pd.DataFrame:
     """Which of ``projects`` reached each counted event within ``year``.
 

@@ -120,6 +120,49 @@ def arrival_counts(history: History) -> pd.DataFrame:
     return cells
 
 
+#: Fewer snapshot quarters than this: arrivals of the quarters before the first snapshot are
+#: counted from ``first_seen`` (with the unit's first recorded effort), up to this many in all.
+MIN_INFLOW_QUARTERS = 8
+#: The pooled elasticity of leads to staff assumed when the effort record is too short to
+#: tell it (simulated districts of the bundled scale: 0.4–0.95 per unit), and its prior sd.
+ELASTICITY_PRIOR = 0.6
+ELASTICITY_PRIOR_SD = 0.25
+
+
+def _extend_short(history: History, cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """For a history of fewer than :data:`MIN_INFLOW_QUARTERS` snapshot quarters, the arrival
+    cells of the quarters before the first snapshot, counted from ``first_seen``, with each
+    unit's effort held at its first recorded row; and how many quarters were added."""
+    from .errors import ShortHistoryWarning
+
+    n_have = len(set(cells["quarter"]))
+    if n_have >= MIN_INFLOW_QUARTERS or cells.empty:
+        return cells.assign(imputed_effort=False), 0
+    first_q = min(cells["quarter"])
+    back = [shift(first_q, -k) for k in range(MIN_INFLOW_QUARTERS - n_have, 0, -1)]
+    firsts = cells.sort_values("quarter", kind="stable").groupby("unit", sort=False).first().reset_index()
+    P = history.projects
+    q = P["first_seen"].dt.to_period("Q-DEC").astype(str)
+    n = P.groupby([P["unit"], q]).size().rename("arrivals")
+    extra = []
+    for b in back:
+        e = firsts[["unit", *EFFORT_COLUMNS]].assign(quarter=b)
+        extra.append(e.join(n, on=["unit", "quarter"]))
+    ext = pd.concat(extra, ignore_index=True)
+    ext["arrivals"] = ext["arrivals"].fillna(0).astype(int)
+    ext["imputed_effort"] = True
+    out = pd.concat([ext[cells.columns.tolist() + ["imputed_effort"]], cells.assign(imputed_effort=False)],
+                    ignore_index=True)
+    warnings.warn(
+        f"new leads: effort.csv and the ledger cover only {n_have} quarter{'s' if n_have != 1 else ''}; "
+        f"the arrivals of the {len(back)} quarters before ({back[0]}–{back[-1]}) are counted from "
+        "first_seen with each unit's effort held at its first recorded value. Leads lost before the first "
+        "snapshot may be missing from it, so the inflow may be understated, and the elasticity to staff is "
+        f"the stated prior {ELASTICITY_PRIOR} ± {ELASTICITY_PRIOR_SD} rather than learnt",
+        ShortHistoryWarning, stacklevel=3)
+    return out, len(back)
+
+
 # --------------------------------------------------------------------------- design
 @dataclass(frozen=True)
 class _Design:
@@ -166,11 +209,11 @@ def _year_matrix(rows: pd.DataFrame, years: list[int]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- fitting
-def _glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.ndarray):
+def _glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.ndarray, offset=None):
     """The penalised NB GLM at a fixed ``alpha``, by Newton; if Newton does not converge, by
     BFGS from the better of where it stopped and ``start``; reported if that fails too."""
     model = GLMPenalized(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
-                         penal=L2(weights=1.0 / (2.0 * sd**2)), pen_weight=1.0)
+                         penal=L2(weights=1.0 / (2.0 * sd**2)), pen_weight=1.0, offset=offset)
 
     def fit(method: str, p0: np.ndarray, maxiter: int):
         with warnings.catch_warnings():
@@ -208,11 +251,11 @@ def _ml_alpha(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
-def _fit_alternating(y, X, sd, alpha, start):
+def _fit_alternating(y, X, sd, alpha, start, offset=None):
     """Alternate the GLM at fixed ``alpha`` and ML ``alpha`` at fixed means."""
     res = None
     for _ in range(_ROUNDS):
-        res = _glm(y, X, sd, alpha, start)
+        res = _glm(y, X, sd, alpha, start, offset)
         start = res.params
         new = _ml_alpha(y, res.fittedvalues)
         done = abs(np.log(new / alpha)) < 0.01
@@ -244,6 +287,7 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
     True
     """
     cells = arrival_counts(history)
+    cells, n_back = _extend_short(history, cells)
     district = history.district
     types = {u.id: u.type for u in district.units}
     staffed = cells[cells["staff"] > 0].reset_index(drop=True)
@@ -278,27 +322,38 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
     years = sorted(int(v) for v in staffed["quarter"].str[:4].unique())
     Y = _year_matrix(staffed, years)
 
+    # a short effort record cannot tell the elasticity: the pooled one is the stated prior
+    # ELASTICITY_PRIOR ± ELASTICITY_PRIOR_SD (an offset, so the penalty shrinks towards it)
+    col = names.index("log_staff")
+    offset = ELASTICITY_PRIOR * X[:, col] if n_back else None
+    if n_back:
+        sd = sd.copy()
+        sd[col] = ELASTICITY_PRIOR_SD
     # Newton from each unit's mean count: from zero its first steps can overshoot
     start = np.zeros(len(names) + len(years))
     for j, u in enumerate(units):
         start[j] = np.log(y[staffed["unit"].to_numpy() == u].mean() + 0.5)
 
     # stage 1: year effects free; their spread by the method of moments
-    res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), FIXED_SD)], 0.1, start)
+    res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), FIXED_SD)], 0.1, start,
+                                  offset)
     year_sd = _year_sd(res.params[len(names):], res.cov_params()[len(names):, len(names):])
     year_evidence = unshrink(np.asarray(res.params[len(names):]),
                              np.asarray(res.cov_params()[len(names):, len(names):]), FIXED_SD, years)
     # stage 2: year effects as random effects of that spread (none when it is zero)
     if year_sd > 0:
         res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), year_sd)],
-                                      alpha, res.params)
+                                      alpha, res.params, offset)
         year_effects = pd.Series(res.params[len(names):], index=years, name="year_effect")
     else:
-        res, alpha = _fit_alternating(y, X, sd, alpha, res.params[:len(names)])
+        res, alpha = _fit_alternating(y, X, sd, alpha, res.params[:len(names)], offset)
         year_effects = pd.Series(0.0, index=years, name="year_effect")
     k = len(names)
+    params = pd.Series(res.params[:k], index=names)
+    if n_back:
+        params["log_staff"] += ELASTICITY_PRIOR
     return InflowResults(
-        params=pd.Series(res.params[:k], index=names),
+        params=params,
         cov=pd.DataFrame(res.cov_params()[:k, :k], index=names, columns=names),
         alpha=alpha,
         year_sd=year_sd,

@@ -52,8 +52,10 @@ class OutcomeModel:
         self.new_leads = new_leads
 
     def fit(self, history: History) -> "OutcomeResults":
+        from .history import warn_short_history
         from .inflow import fit_inflow
 
+        warn_short_history(history)
         progression = fit_progression(history)
         inflow = fit_inflow(history) if self.new_leads else None
         evidence = dict(progression.year_evidence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .history import History, target_counts
+from .history import short_history_notes, History, target_counts
 from .schema import ALL_STAGES
 
 #: Days without a stage change after which DOMAIN.md's districts flag a prospect.
@@ -93,9 +93,12 @@ def data_quality(history: History) -> pd.DataFrame:
         ("projects in the latest snapshot", f"{len(P)} ({int(P['stage'].eq('lost').sum())} lost, "
                                              f"{int(P['stage'].eq('operating').sum())} operating)"),
         ("amount revised by signing", f"{(rev[signed] != 1).mean():.0%} of signed projects; "
-                                      f"median change {np.median(rev[signed]) - 1:+.0%}"),
+                                      f"median change {np.median(rev[signed]) - 1:+.0%}"
+         if signed.any() and (rev[signed] != 1).any() or len(history.quarters) > 1
+         else "unknown: no snapshot shows an amount before signing"),
         ("stalled open projects", f"{int(flags.get('red', 0))} red (≥3 months), {int(flags.get('yellow', 0))} yellow (≥2 months)"),
         ("negotiation dates", "not recorded in the ledger; imputed mid-way between the snapshots that bracket them"),
         ("smallest project", f"{P['investment_bn'].min():.2f} bn (the ledger holds projects of at least 0.1 bn)"),
     ]
+    notes += [(f"short history ({i})", text) for i, text in enumerate(short_history_notes(history), 1)]
     return pd.DataFrame(notes, columns=["check", "finding"]).set_index("check")

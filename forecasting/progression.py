@@ -418,6 +418,11 @@ def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:
     return out
 
 
+#: The fit's window reaches back at least this many months from the as-of month, even before
+#: the first snapshot (there from the milestone dates alone).
+SHORT_WINDOW_MONTHS = 24
+
+
 def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 30) -> ProgressionResults:
     """Fit the competing-risks hazards on the person-months of an as-of history.
 
@@ -440,7 +445,12 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 3
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)
     first_m = int(month_index(pd.Series([quarter_start(history.quarters[0])]))[0])
-    rows = rows[rows["month"] >= first_m].reset_index(drop=True)
+    # the later stages are dated (signed_date, approved_date, groundbreaking_date): in a short
+    # history (a folder that starts with one snapshot) they are fitted from
+    # SHORT_WINDOW_MONTHS before the as-of month, on the milestone dates alone
+    dated_m = min(first_m, int(month_index(pd.Series([history.as_of_date]))[0]) - SHORT_WINDOW_MONTHS + 1)
+    early = rows["stage_idx"].to_numpy() < 2
+    rows = rows[rows["month"].to_numpy() >= np.where(early, first_m, dated_m)].reset_index(drop=True)
     cov = covariates(P)
     rows = rows.join(cov, on="project_id")
     district = history.district

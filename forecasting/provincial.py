@@ -165,6 +165,8 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
     w = _weights(sectors)
     centre = _size_centre(elig, P)
+    if not len(cand):  # no Q4 list followed by its January decision (a short history)
+        return _fit_from_dates(history, sectors, w, centre, max_iter)
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
     bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors, centre) if len(cand) else np.zeros((0, len(w))),
@@ -186,3 +188,43 @@ def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
             if a.size:
                 return float(np.median(a))
     return 1.0
+
+
+def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre: float,
+                    max_iter: int) -> ProvincialResults:
+    """Without a Q4 snapshot followed by the January decision, the two steps cannot be told
+    apart: the designations of the last three years (``provincial_year`` of the designated
+    projects) are fitted against the projects eligible at the end of September before, as
+    the milestone dates show them, as one step ("nominate"; "designate" is then near certain).
+    Said in a :class:`~forecasting.errors.ShortHistoryWarning`."""
+    import warnings
+
+    from .errors import ShortHistoryWarning
+
+    P = history.projects
+    as_of = history.as_of_date
+    rows = []
+    for year in range(as_of.year - 2, as_of.year + 1):
+        if as_of < pd.Timestamp(f"{year}-01-31"):
+            continue
+        sep = pd.Timestamp(f"{year - 1}-09-30")
+        alive = (P["signed_date"] <= sep) & ~(P["operating_date"] <= sep) & ~(P["lost_date"] <= sep)
+        earlier = P["provincial"].eq("designated") & (P["provincial_year"] < year)
+        e = P[alive & ~earlier.fillna(False)].copy()
+        e["stage"] = np.where(e["groundbreaking_date"] <= sep, "under_construction",
+                              np.where(e["approved_date"] <= sep, "approved", "signed"))
+        e["y"] = (e["provincial"].eq("designated") & e["provincial_year"].eq(year)).fillna(False).astype(float)
+        rows.append(e)
+    elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "designated | eligible in September", max_iter=max_iter)
+    k = len(w)
+    bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
+    n = int(elig["y"].sum()) if len(elig) else 0
+    warnings.warn(
+        f"provincial list: no Q4 snapshot followed by January's decision, so nomination and designation "
+        f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "
+        "three years that the ledger's dates show, against the projects eligible each September",
+        ShortHistoryWarning, stacklevel=3)
+    names = _names(sectors)
+    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd, n, n, centre)
