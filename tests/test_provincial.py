@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 from forecasting.errors import ConvergenceWarning, SparseDataWarning
@@ -26,9 +27,16 @@ def test_falling_back_on_fixed_numbers_says_so(bundled_history):
     h = bundled_history.upto("2023Q4")
     # no Q4 snapshot: nothing to learn nominations or designations from
     early = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q[:4] == "2023" and q[-1] != "4"})
+    from forecasting.errors import ShortHistoryWarning
+    from forecasting.provincial import _fit
+
+    with pytest.warns(ShortHistoryWarning, match="cannot be told apart"):
+        res = fit_provincial(early)  # one step, fitted on the designations the dates show
+    assert np.isfinite(res.nominate.to_numpy()).all()
+    # with nothing at all to fit on, the fixed fallback says what it assumed
     with pytest.warns(SparseDataWarning, match="assumed"):
-        res = fit_provincial(early)
-    assert res.n_nominated == 0 and res.n_designated == 0
+        params, cov = _fit(np.zeros(0), np.zeros((0, 3)), np.ones(3), "designate | candidate")
+    assert params[0] == -6.0 and (np.diag(cov) == 1).all()
 
 
 # ------------------------------------------------------------------ no constant shared with the generator
