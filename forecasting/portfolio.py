@@ -45,7 +45,7 @@ from scipy import stats
 from .episodes import month_index
 from .forecast import TARGET_COLUMNS, settled_probabilities, so_far, targets_from_draws
 from .history import History, year_events
-from .progression import N_STAGES, covariates, warn_unseen
+from .progression import _PRE, N_STAGES, covariates, warn_unseen
 from .propagate import project_state, propagate
 from .schema import STAGES
 
@@ -99,9 +99,9 @@ class Adjustments:
 class ParameterDraws:
     """One set of ``D`` draws of everything uncertain but shared by all projects.
 
-    ``years``, ``years_lost`` and ``inflow_shock`` are ``draw × calendar year`` (from
-    ``first_year``) shifts of the advance log-odds, the loss log-odds and the log inflow:
-    one year's conditions (:mod:`~forecasting.yearshock`).
+    ``years`` is ``draw × calendar year × stage`` (years from ``first_year``) shifts of the
+    advance log-odds; ``years_lost`` and ``inflow_shock`` are ``draw × calendar year`` shifts
+    of the loss log-odds and the log inflow: one year's conditions (:mod:`~forecasting.yearshock`).
     """
 
     advance: np.ndarray
@@ -143,11 +143,14 @@ def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> 
     first_year = results.progression.as_of_month // 12
     yrs = list(range(first_year, year + 1))
     shocks = results.year_shock
-    adv, los, inf = (np.zeros((n_draws, len(yrs))) for _ in range(3))
+    adv = np.zeros((n_draws, len(yrs), N_STAGES))  # per stage: before signing and after
+    los, inf = np.zeros((n_draws, len(yrs))), np.zeros((n_draws, len(yrs)))
+    pre = np.isin(np.arange(N_STAGES), _PRE)
     for j, y in enumerate(yrs):
         s = shocks.sample(n_draws, kind="current" if y == shocks.current_year else "future", rng=rng,
                           stratify=y == year)
-        adv[:, j], los[:, j], inf[:, j] = s["advance"], s["loss"], s["inflow"]
+        adv[:, j, :] = np.where(pre[None, :], s["advance_pre"].to_numpy()[:, None], s["advance"].to_numpy()[:, None])
+        los[:, j], inf[:, j] = s["loss"], s["inflow"]
     size = results.size.sample(n_draws, rng)
     nom, des = results.provincial.sample(n_draws, rng)
     inflow = results.inflow.sample(n_draws, rng=rng) if results.inflow is not None else None

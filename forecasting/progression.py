@@ -65,7 +65,7 @@ PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year"
 #: spread estimated from all twelve shrinks away (February's deal-making dip came out at
 #: a third of its true depth, and forecasts made in Q1 ran 5 % low on groundbreakings);
 #: they keep the fixed prior of :data:`PRIOR_SD` (sd 0.5).
-EB_BLOCKS = {"year:": "year", "lost:year:": "year_lost", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
+EB_BLOCKS = {"year:": "year", "year_pre:": "year_pre", "lost:year:": "year_lost", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
              "lost:sector:": "sector_lost", "spline": "spline"}
 #: Smallest spread empirical Bayes may settle on (keeps the prior proper).
 MIN_SD = 0.03
@@ -136,7 +136,9 @@ class Design:
         names += [f"unit_type:{t}" for t in self.unit_types] + [f"unit:{u}" for u in self.units]
         names += [f"season:{m}" for m in range(12)] + [f"season_ground:{m}" for m in range(12)]
         names += [f"season_operate:{m}" for m in range(12)]
-        names += [f"year:{y}" for y in self.years]
+        # the year's conditions, apart before and after signing: deal-making and the
+        # approval-to-construction steps need not feel a good year alike
+        names += [f"year:{y}" for y in self.years] + [f"year_pre:{y}" for y in self.years]
         return names
 
     def lost_names(self) -> list[str]:
@@ -238,7 +240,8 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, s
         _onehot(rows["unit_type"].to_numpy(), design.unit_types) * pre,
         _onehot(rows["unit"].to_numpy(), design.units) * pre,
         month * (1 - ground - operate), month * ground, month * operate,
-        _onehot(rows["year"].to_numpy(), design.years),
+        _onehot(rows["year"].to_numpy(), design.years) * (1 - pre),
+        _onehot(rows["year"].to_numpy(), design.years) * pre,
     ])
     Xl = np.hstack(blocks_l + [sector, _onehot(rows["year"].to_numpy(), design.years)])
     assert Xa.shape == (n, len(design.advance_names()))
@@ -552,7 +555,8 @@ def _unshrunk_years(theta: np.ndarray, cov: np.ndarray, keys: list[str], sd_bloc
     """The advance and loss hazards' year effects as the data alone estimate them
     (:func:`unshrink`), for :mod:`~forecasting.yearshock`."""
     out = {}
-    for component, prefix, block in (("advance", "year:", "year"), ("loss", "lost:year:", "year_lost")):
+    for component, prefix, block in (("advance", "year:", "year"), ("advance_pre", "year_pre:", "year_pre"),
+                                     ("loss", "lost:year:", "year_lost")):
         present = [y for y in years if f"{prefix}{y}" in keys]
         idx = [keys.index(f"{prefix}{y}") for y in present]
         ev = unshrink(theta[idx], cov[np.ix_(idx, idx)], sd_blocks.get(block, PRIOR_SD["year"]), present) \

@@ -167,7 +167,8 @@ def propagate(
     """Push every open project forward from the as-of month to ``last_month`` (month index).
 
     ``years`` is ``draw × (calendar years of the horizon)`` shifts of the advance log-odds
-    (the year's common conditions) for the years ``first_year ..``; ``years_lost`` the same
+    (the year's common conditions) for the years ``first_year ..``, or ``draw × year ×
+    stage`` when the stages feel a year differently; ``years_lost`` the same
     for the loss log-odds (``None``: no shift). ``hazard_multiplier`` (``stage``), when
     given, scales each stage's advance odds (a faster approval process, say).
 
@@ -212,7 +213,8 @@ def propagate(
         n = h  # slots 0..h-1 can hold mass
         dur0 = np.clip(m - entry0, 1, MAX_DURATION)  # the as-of slot: each project's own duration
         durj = np.clip(h - np.arange(1, n), 1, MAX_DURATION)  # slot j entered in month start + j
-        fa = ES[:, :, m % 12] * EY[:, m // 12 - first_year, None]  # draw × stage
+        ey = EY[:, m // 12 - first_year]
+        fa = ES[:, :, m % 12] * (ey if ey.ndim == 2 else ey[:, None])  # draw × stage
         fl = np.ones_like(fa) if EYl is None else np.broadcast_to(EYl[:, m // 12 - first_year, None], fa.shape)
         ea = np.empty((D, P, N_STAGES, n), dtype=f4)
         el = np.empty((D, P, N_STAGES, n), dtype=f4)

@@ -36,14 +36,9 @@ def target_calibration(results: Path | str = RESULTS) -> pd.DataFrame:
     """Per generator, origins and target, the model's count ranges against what happened:
     coverage of [p10, p90], randomised-PIT coverage of the central 80 % and the RMS
     standardised error (``benchmarks/target_calibration.py``). Empty when not run."""
-    frames = []
-    for g in GENERATORS:
-        path = Path(results) / f"target_coverage_{g}.csv"
-        if path.exists():
-            frames.append(pd.read_csv(path).assign(generator=g))
-    if not frames:
-        return pd.DataFrame()
-    t = pd.concat(frames, ignore_index=True)
+    t = _per_generator(results, "target_coverage")
+    if t.empty:
+        return t
     t = t[t["forecaster"] == "outcome_model"]
     return t.set_index(["generator", "origins", "target"])[
         ["n", "coverage_p10_p90", "pit_coverage_80", "rms_standardised_error", "mean_error"]]
@@ -51,16 +46,18 @@ def target_calibration(results: Path | str = RESULTS) -> pd.DataFrame:
 
 def p_meet_reliability(results: Path | str = RESULTS) -> pd.DataFrame:
     """Per generator and p_meet bin: the model's mean forecast against the share met."""
-    frames = []
-    for g in GENERATORS:
-        path = Path(results) / f"p_meet_reliability_{g}.csv"
-        if path.exists():
-            frames.append(pd.read_csv(path).assign(generator=g))
-    if not frames:
-        return pd.DataFrame()
-    t = pd.concat(frames, ignore_index=True)
+    t = _per_generator(results, "p_meet_reliability")
+    if t.empty:
+        return t
     return t[t["forecaster"] == "outcome_model"].set_index(["generator", "bin"])[
         ["n", "mean_p_meet", "share_met", "gap"]]
+
+
+def _per_generator(results: Path | str, stem: str) -> pd.DataFrame:
+    """``STEM_<generator>.csv`` of every generator that has one, stacked with a ``generator`` column."""
+    frames = [pd.read_csv(Path(results) / f"{stem}_{g}.csv").assign(generator=g)
+              for g in GENERATORS if (Path(results) / f"{stem}_{g}.csv").exists()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 __all__ = ["skill_against_ceiling", "target_calibration", "p_meet_reliability", "RESULTS", "GENERATORS"]

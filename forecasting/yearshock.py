@@ -9,7 +9,8 @@ estimates it and carries what is not known into every forecast.
 The model, per calendar year ``y`` (a one-factor model)::
 
     f_y ~ N(0, tau²)                         the year's conditions
-    advance log-odds of every stage  + f_y   (loading 1: the scale of f)
+    advance log-odds after signing   + f_y   (loading 1: the scale of f; approvals, starts)
+    advance log-odds before signing  + lambda_pre f_y + q_y,      q_y ~ N(0, sigma_pre²)
     loss log-odds                    + lambda_loss f_y + r_y,     r_y ~ N(0, sigma_loss²)
     log mean inflow of leads         + lambda_inflow f_y + e_y,   e_y ~ N(0, sigma_inflow²)
 
@@ -26,9 +27,10 @@ Priors, weakly informative, from the public figures in ``shared/DOMAIN.md``:
   year-to-year variation of ±1 sd, the share's logit moves by about ±0.3, and a monthly
   log-odds shift ``f`` moves the logit of a one-year share of about 52 % by 1.4 ``f``
   (``-log(1 - p) / p``), so ``tau`` ≈ 0.2; the heavy tail keeps 0.5 and more possible.
-* ``lambda_loss``, ``lambda_inflow``: N(0, 1). The sign is not imposed: the figures say a
-  bad year delays and cancels ("weak demand, investor short of capital"), not by how much.
-* ``sigma_loss``: half-normal, scale 0.3 ("7–15 % are cancelled": a logit range of 0.9,
+* ``lambda_pre``, ``lambda_loss``, ``lambda_inflow``: N(0, 1). The sign is not imposed: the
+  figures say a bad year delays and cancels ("weak demand, investor short of capital"), not
+  by how much, nor whether deal-making feels it as the building sites do.
+* ``sigma_pre``: half-normal, scale 0.2 (a judgement); ``sigma_loss``: half-normal, scale 0.3 ("7–15 % are cancelled": a logit range of 0.9,
   ±1.5 sd); ``sigma_inflow``: half-Student-t, 4 df, scale 0.15 (a judgement: a tenth of the
   year's leads either way is common, half is rare).
 
@@ -50,11 +52,14 @@ from scipy import special, stats
 from .errors import ForecastingWarning
 from .progression import YearEvidence, helmert
 
-#: Components in the order of the latent vector (f, r, e).
-COMPONENTS = ("advance", "loss", "inflow")
+#: Components, in the order of the latent vector (f, then each component's own residual).
+COMPONENTS = ("advance", "advance_pre", "loss", "inflow")
+#: Hyper-parameters: tau, then per component after the first its loading and residual sd.
+HYPER = ("tau", "lambda_pre", "sigma_pre", "lambda_loss", "sigma_loss", "lambda_inflow", "sigma_inflow")
 #: Prior scales (see the module docstring for their provenance).
-PRIOR = {"tau_scale": 0.2, "tau_df": 4.0, "loading_sd": 1.0, "sigma_loss_scale": 0.3,
+PRIOR = {"tau_scale": 0.2, "tau_df": 4.0, "loading_sd": 1.0, "sigma_pre_scale": 0.2, "sigma_loss_scale": 0.3,
          "sigma_inflow_scale": 0.15, "sigma_inflow_df": 4.0}
+_LOGS = [0, 2, 4, 6]  # hyper-parameters sampled on the log scale
 #: Draws per importance-sampling round, and the pool kept.
 N_IMPORTANCE = 6000
 #: Below this effective sample size the posterior is flagged.
@@ -71,8 +76,7 @@ class YearShockPosterior:
 
     Attributes
     ----------
-    draws : equally weighted posterior draws of ``tau``, ``lambda_loss``, ``sigma_loss``,
-        ``lambda_inflow``, ``sigma_inflow``.
+    draws : equally weighted posterior draws of :data:`HYPER`.
     current : ``(value, variance)`` per component of the as-of year's evidence (NaN where
         there is none), to condition that year's shock on.
     current_year : the as-of calendar year.
@@ -95,7 +99,7 @@ class YearShockPosterior:
 
     def sample(self, n: int, *, kind: Literal["current", "future"], rng, stratify: bool = False
                ) -> pd.DataFrame:
-        """``n`` joint draws of a year's shifts: ``advance``, ``loss``, ``inflow``.
+        """``n`` joint draws of a year's shifts, one column per component (:data:`COMPONENTS`).
 
         ``kind="current"`` conditions on the as-of year's evidence so far; ``"future"`` is
         a year not begun. With ``stratify`` the draws are spread over the quantiles of the
@@ -105,25 +109,29 @@ class YearShockPosterior:
         rng = np.random.default_rng(rng)
         pool = n * (32 if stratify else 1)
         h = self.draws.iloc[rng.integers(len(self.draws), size=pool)].reset_index(drop=True)
-        tau, ll, sl, lv, sv = (h[c].to_numpy() for c in ("tau", "lambda_loss", "sigma_loss",
-                                                        "lambda_inflow", "sigma_inflow"))
-        prior_var = np.column_stack([tau**2, sl**2, sv**2])
+        lam = np.column_stack([np.ones(pool), h["lambda_pre"], h["lambda_loss"], h["lambda_inflow"]])
+        prior_var = np.column_stack([h["tau"] ** 2, h["sigma_pre"] ** 2, h["sigma_loss"] ** 2, h["sigma_inflow"] ** 2])
+        k = len(COMPONENTS)
+        B = np.zeros((pool, k, k))  # observed component c = lam_c f + residual_c (none for advance)
+        B[:, :, 0] = lam
+        for c in range(1, k):
+            B[:, c, c] = 1.0
         if kind == "current":
             obs = np.array([self.current.get(c, (np.nan, np.nan)) for c in COMPONENTS])
-            w = np.where(np.isfinite(obs[:, 1]) & (obs[:, 1] > 0), 1.0 / np.where(obs[:, 1] > 0, obs[:, 1], 1.0), 0.0)
+            ok = np.isfinite(obs[:, 1]) & (obs[:, 1] > 0)
+            w = np.where(ok, 1.0 / np.where(ok, obs[:, 1], 1.0), 0.0)
             z = np.nan_to_num(obs[:, 0])
-            B = np.zeros((pool, 3, 3))
-            B[:, :, 0] = np.column_stack([np.ones(pool), ll, lv])
-            B[:, 1, 1] = B[:, 2, 2] = 1.0
-            prec = np.einsum("nji,j,njk->nik", B, w, B) + np.einsum("ni,ij->nij", 1.0 / prior_var, np.eye(3))
+            prec = np.einsum("nji,j,njk->nik", B, w, B) + np.einsum("ni,ij->nij", 1.0 / np.maximum(prior_var, 1e-12),
+                                                                      np.eye(k))
             cov = np.linalg.inv(prec)
             mean = np.einsum("nij,nkj,k->ni", cov, B, w * z)
             root = np.linalg.cholesky((cov + np.swapaxes(cov, 1, 2)) / 2)
-            latent = mean + np.einsum("nij,nj->ni", root, rng.standard_normal((pool, 3)))
+            latent = mean + np.einsum("nij,nj->ni", root, rng.standard_normal((pool, k)))
         else:
-            latent = rng.standard_normal((pool, 3)) * np.sqrt(prior_var)
-        f, r, e = latent.T
-        out = pd.DataFrame({"advance": f, "loss": ll * f + r, "inflow": lv * f + e})
+            latent = rng.standard_normal((pool, k)) * np.sqrt(prior_var)
+        shifts = np.einsum("nij,nj->ni", B, latent)
+        f = latent[:, 0]
+        out = pd.DataFrame(shifts, columns=list(COMPONENTS))
         if stratify:
             order = np.argsort(f, kind="stable")
             pick = ((np.arange(n) + rng.random(n)) / n * pool).astype(int)
@@ -133,14 +141,15 @@ class YearShockPosterior:
 
 # --------------------------------------------------------------------------- the fit
 def _prior_draws(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n × 5`` draws on the working scale (log tau, lambda_loss, log sigma_loss,
-    lambda_inflow, log sigma_inflow)."""
+    """``n × 7`` draws on the working scale (:data:`HYPER`, the sds as logs)."""
     p = PRIOR
     tau = np.abs(rng.standard_t(p["tau_df"], n)) * p["tau_scale"]
-    sl = np.abs(rng.standard_normal(n)) * p["sigma_loss_scale"]
-    sv = np.abs(rng.standard_t(p["sigma_inflow_df"], n)) * p["sigma_inflow_scale"]
-    return np.column_stack([np.log(tau), rng.normal(0, p["loading_sd"], n), np.log(sl),
-                            rng.normal(0, p["loading_sd"], n), np.log(sv)])
+    s_pre = np.abs(rng.standard_normal(n)) * p["sigma_pre_scale"]
+    s_loss = np.abs(rng.standard_normal(n)) * p["sigma_loss_scale"]
+    s_in = np.abs(rng.standard_t(p["sigma_inflow_df"], n)) * p["sigma_inflow_scale"]
+    lam = rng.normal(0, p["loading_sd"], (n, 3))
+    return np.column_stack([np.log(tau), lam[:, 0], np.log(s_pre), lam[:, 1], np.log(s_loss), lam[:, 2],
+                            np.log(s_in)])
 
 
 def _log_prior(theta: np.ndarray) -> np.ndarray:
@@ -148,16 +157,15 @@ def _log_prior(theta: np.ndarray) -> np.ndarray:
     p = PRIOR
 
     def half_t(log_x, df, scale):
-        x = np.exp(log_x)
-        return np.log(2) + stats.t.logpdf(x / scale, df) - np.log(scale) + log_x
+        return np.log(2) + stats.t.logpdf(np.exp(log_x) / scale, df) - np.log(scale) + log_x
 
     def half_normal(log_x, scale):
-        x = np.exp(log_x)
-        return np.log(2) + stats.norm.logpdf(x / scale) - np.log(scale) + log_x
+        return np.log(2) + stats.norm.logpdf(np.exp(log_x) / scale) - np.log(scale) + log_x
 
-    return (half_t(theta[:, 0], p["tau_df"], p["tau_scale"]) + stats.norm.logpdf(theta[:, 1], 0, p["loading_sd"])
-            + half_normal(theta[:, 2], p["sigma_loss_scale"]) + stats.norm.logpdf(theta[:, 3], 0, p["loading_sd"])
-            + half_t(theta[:, 4], p["sigma_inflow_df"], p["sigma_inflow_scale"]))
+    return (half_t(theta[:, 0], p["tau_df"], p["tau_scale"])
+            + stats.norm.logpdf(theta[:, [1, 3, 5]], 0, p["loading_sd"]).sum(axis=1)
+            + half_normal(theta[:, 2], p["sigma_pre_scale"]) + half_normal(theta[:, 4], p["sigma_loss_scale"])
+            + half_t(theta[:, 6], p["sigma_inflow_df"], p["sigma_inflow_scale"]))
 
 
 class _Likelihood:
@@ -194,19 +202,19 @@ class _Likelihood:
         if self.x.size == 0:
             return np.zeros(len(theta))
         # far outside anything the prior allows: no likelihood worth computing
-        sane = (np.abs(theta[:, [1, 3]]) < 8).all(axis=1) & (theta[:, [0, 2, 4]] < 2.0).all(axis=1) \
-            & (theta[:, [0, 2, 4]] > -12).all(axis=1)
+        sane = (np.abs(theta[:, [1, 3, 5]]) < 8).all(axis=1) & (theta[:, _LOGS] < 2.0).all(axis=1) \
+            & (theta[:, _LOGS] > -12).all(axis=1)
         out = np.full(len(theta), -np.inf)
         if sane.any():
             out[sane] = self._loglik(theta[sane])
         return out
 
     def _loglik(self, theta: np.ndarray) -> np.ndarray:
-        tau, ll, sl, lv, sv = np.exp(theta[:, 0]), theta[:, 1], np.exp(theta[:, 2]), theta[:, 3], np.exp(theta[:, 4])
-        lam = np.column_stack([np.ones(len(theta)), ll, lv])
+        tau = np.exp(theta[:, 0])
+        lam = np.column_stack([np.ones(len(theta)), theta[:, 1], theta[:, 3], theta[:, 5]])
         S = (tau**2)[:, None, None] * lam[:, :, None] * lam[:, None, :]
-        S[:, 1, 1] += sl**2
-        S[:, 2, 2] += sv**2
+        for c, j in ((1, 2), (2, 4), (3, 6)):
+            S[:, c, c] += np.exp(theta[:, j]) ** 2
         K = np.broadcast_to(self.noise, (len(theta),) + self.noise.shape).copy()
         for (a, b), M in self.M.items():
             K += S[:, a, b][:, None, None] * M
@@ -223,7 +231,7 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
 
     Parameters
     ----------
-    evidence : component (``advance``, ``loss``, ``inflow``) -> its
+    evidence : component (:data:`COMPONENTS`) -> its
         :class:`~forecasting.progression.YearEvidence` (components may be missing).
     current_year : the as-of calendar year (its evidence conditions that year's shock).
     rng : seed of the importance sampling (the result is reproducible).
@@ -243,7 +251,7 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
         # with the prior (so the tails stay covered), until the weights are even enough
         for _ in range(6):
             mu = w @ theta
-            cov = np.cov(theta.T, aweights=w + 1e-300) * 1.5**2 + 1e-6 * np.eye(5)
+            cov = np.cov(theta.T, aweights=w + 1e-300) * 1.5**2 + 1e-6 * np.eye(theta.shape[1])
             proposal = stats.multivariate_t(mu, cov, df=5)
             n_prop = int(n_importance * 0.9)
             theta = np.vstack([proposal.rvs(n_prop, random_state=rng), _prior_draws(n_importance - n_prop, rng)])
@@ -258,9 +266,9 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
     # systematic resampling to an equally weighted pool
     cum = np.cumsum(w)
     idx = np.searchsorted(cum, (np.arange(n_importance) + rng.random()) / n_importance)
-    t = theta[np.minimum(idx, len(theta) - 1)]
-    draws = pd.DataFrame({"tau": np.exp(t[:, 0]), "lambda_loss": t[:, 1], "sigma_loss": np.exp(t[:, 2]),
-                          "lambda_inflow": t[:, 3], "sigma_inflow": np.exp(t[:, 4])})
+    t = theta[np.minimum(idx, len(theta) - 1)].copy()
+    t[:, _LOGS] = np.exp(t[:, _LOGS])
+    draws = pd.DataFrame(t, columns=list(HYPER))
     current = {}
     for c, ev in evidence.items():
         if current_year in ev.years:
@@ -274,4 +282,4 @@ def _normalise(log_w: np.ndarray) -> np.ndarray:
     return np.exp(log_w - special.logsumexp(log_w))
 
 
-__all__ = ["YearShockPosterior", "YearShockWarning", "fit_year_shock", "COMPONENTS", "PRIOR"]
+__all__ = ["YearShockPosterior", "YearShockWarning", "fit_year_shock", "COMPONENTS", "HYPER", "PRIOR"]

@@ -226,7 +226,7 @@ def test_every_draw_is_a_draw(fitted):
     assert not np.isclose(d.advance, est[None, :]).all(axis=1).any()
     np.testing.assert_allclose(d.advance.mean(axis=0), est, atol=1e-9)  # antithetic pairs
     assert (d.years != 0).all() and (d.years_lost != 0).all() and (d.inflow_shock != 0).all()
-    assert len(np.unique(d.years[:, -1])) == 40
+    assert len(np.unique(d.years[:, -1, -1])) == 40 and len(np.unique(d.years[:, -1, 0])) == 40
 
 
 def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
