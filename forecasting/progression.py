@@ -426,7 +426,7 @@ def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:
 SHORT_WINDOW_MONTHS = 24
 
 
-def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 30) -> ProgressionResults:
+def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 100) -> ProgressionResults:
     """Fit the competing-risks hazards on the person-months of an as-of history.
 
     ``n_rounds`` is kept for compatibility (the fit is joint and runs to convergence);
