@@ -164,9 +164,9 @@ def test_backtest_and_changes_say_why_not(folders, tmp_path, capsys):
 def test_renamed_ids_forecast_the_same_numbers(folders, tmp_path, capsys):
     a_t, a_p, _ = _forecast(folders["full"], tmp_path / "a", capsys)
     b_t, b_p, _ = _forecast(folders["renamed"], tmp_path / "b", capsys)
-    # the propagation runs in single precision and the categories' order differs: 1e-6
-    pd.testing.assert_frame_equal(a_t, b_t, check_exact=False, rtol=1e-6, atol=1e-6)
-    pd.testing.assert_frame_equal(a_p, b_p, check_exact=False, rtol=1e-6, atol=1e-6)
+    # single-precision propagation, another order of categories, 6 decimals in the CSV: 5e-6
+    pd.testing.assert_frame_equal(a_t, b_t, check_exact=False, rtol=0, atol=5e-6)
+    pd.testing.assert_frame_equal(a_p, b_p, check_exact=False, rtol=0, atol=5e-6)
 
 
 def test_prepared_scenarios_adapt_to_the_district(folders):
