@@ -48,6 +48,7 @@ from .history import History, year_events
 from .progression import _PRE, N_STAGES, covariates, warn_unseen
 from .propagate import project_state, propagate
 from .schema import STAGES
+from .yearshock import COMPONENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .outcomes import OutcomeResults
@@ -146,11 +147,12 @@ def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> 
     adv = np.zeros((n_draws, len(yrs), N_STAGES))  # per stage: before signing and after
     los, inf = np.zeros((n_draws, len(yrs))), np.zeros((n_draws, len(yrs)))
     pre = np.isin(np.arange(N_STAGES), _PRE)
-    for j, y in enumerate(yrs):
-        s = shocks.sample(n_draws, kind="current" if y == shocks.current_year else "future", rng=rng,
-                          stratify=y == year)
-        adv[:, j, :] = np.where(pre[None, :], s["advance_pre"].to_numpy()[:, None], s["advance"].to_numpy()[:, None])
-        los[:, j], inf[:, j] = s["loss"], s["inflow"]
+    # the horizon's years jointly: this year given its months so far, each later year given
+    # the one before (the conditions persist), the target year stratified
+    s = shocks.sample_years(n_draws, yrs, rng=rng, stratify_year=year)
+    a, ap, lo_, in_ = (COMPONENTS.index(c) for c in ("advance", "advance_pre", "loss", "inflow"))
+    adv[:] = np.where(pre[None, None, :], s[:, :, ap][:, :, None], s[:, :, a][:, :, None])
+    los[:], inf[:] = s[:, :, lo_], s[:, :, in_]
     size = results.size.sample(n_draws, rng)
     nom, des = results.provincial.sample(n_draws, rng)
     inflow = results.inflow.sample(n_draws, rng=rng) if results.inflow is not None else None

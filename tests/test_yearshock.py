@@ -66,9 +66,60 @@ def test_current_year_evidence_moves_this_year_only():
     now = post.sample(4000, kind="current", rng=0)
     ahead = post.sample(4000, kind="future", rng=0)
     assert now["advance"].mean() > 0.45 and now["advance"].std() < 0.1
-    assert abs(ahead["advance"].mean()) < 0.03 and ahead["advance"].std() > 0.15
+    # next year leans on this one only as far as the posterior persistence says (these
+    # years were drawn independent), and is as uncertain as any year
+    assert abs(ahead["advance"].mean() - post.draws["rho"].mean() * now["advance"].mean()) < 0.06
+    assert ahead["advance"].std() > 0.15
     # without inflow figures the loading is its prior, N(0, 1): a boom says nothing of its sign
     assert abs(now["inflow"].mean()) < 0.1 and now["inflow"].std() > 0.3
+
+
+def _ar_evidence(rho, tau=0.3, k=15, se=0.03, seed=0, last=None):
+    """Advance evidence from an AR(1) series of yearly conditions (stationary sd ``tau``)."""
+    rng = np.random.default_rng(seed)
+    f = np.empty(k)
+    f[0] = rng.normal(0, tau)
+    for i in range(1, k):
+        f[i] = rho * f[i - 1] + rng.normal(0, tau * np.sqrt(1 - rho**2))
+    if last is not None:
+        f[-1] = last
+    return {"advance": _evidence(f + rng.normal(0, se, k), se, range(2009, 2009 + k))}, f
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.8])
+def test_persistence_is_recovered(rho):
+    hits = 0
+    for seed in range(4):
+        ev, _ = _ar_evidence(rho, k=30, seed=seed)  # short series bias the sample persistence low
+        q = fit_year_shock(ev, 2023, rng=seed).draws["rho"].quantile([0.025, 0.975])
+        hits += q.iloc[0] <= rho <= q.iloc[1]
+    assert hits >= 3
+
+
+def test_next_year_is_exact_against_the_gaussian_formula_for_fixed_hyper_parameters():
+    """Given the hyper-parameters, next year's shift is Gaussian with mean and variance
+    from the textbook conditioning on the contrasts (computed here independently)."""
+    import pandas as pd
+
+    from forecasting.yearshock import HYPER, YearShockPosterior, _Likelihood
+
+    ev, _ = _ar_evidence(0.6, k=6, seed=4, last=0.4)
+    rho, tau = 0.6, 0.3
+    draws = pd.DataFrame([[tau, 0.0, 1e-6, 0.0, 1e-6, 0.0, 1e-6, rho]], columns=list(HYPER))
+    post = YearShockPosterior(draws, {}, 2014, 1.0, 6, _Likelihood(ev))
+    s = post.sample_years(40_000, [2015], rng=0)[:, 0, 0]
+    years = np.arange(2009, 2016)
+    R = tau**2 * rho ** np.abs(np.subtract.outer(years, years))  # f over the six years and the next
+    T = __import__("forecasting.progression", fromlist=["helmert"]).helmert(6)
+    Hx = np.hstack([T, np.zeros((5, 1))])
+    x = T @ ev["advance"].estimate
+    K = Hx @ R @ Hx.T + T @ ev["advance"].cov @ T.T
+    g = np.zeros(7)
+    g[6], g[:6] = 1.0, -1.0 / 6  # next year's level minus the evidence years' average
+    mean = g @ R @ Hx.T @ np.linalg.solve(K, x)
+    var = g @ R @ g - g @ R @ Hx.T @ np.linalg.solve(K, Hx @ R @ g)
+    assert s.mean() == pytest.approx(mean, abs=4 * np.sqrt(var / s.size))
+    assert s.var() == pytest.approx(var, rel=0.03)
 
 
 def test_stratified_draws_cover_the_quantiles_evenly():
