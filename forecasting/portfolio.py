@@ -216,9 +216,11 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     sept = (year - 1) * 12 + 8
     eligible = np.zeros((D, R))
     has_occ = np.zeros(R, bool)
-    keys = pd.DataFrame(mult).round(9).astype(str).agg("|".join, axis=1).to_numpy() + "@" + start.astype(str)
-    for key in pd.unique(keys):
-        rows = np.flatnonzero(keys == key)
+    # rows that share a start and hazard shifts propagate together (exact: no randomness)
+    _, group = np.unique(np.column_stack([np.round(mult, 9), start.astype(float)]), axis=0, return_inverse=True)
+    group = np.asarray(group).ravel()
+    for g in range(int(group.max(initial=-1)) + 1):
+        rows = np.flatnonzero(group == g)
         s0 = int(start[rows[0]])
         sub = replace(prog, as_of_month=s0)
         k0 = s0 // 12 - draws.first_year  # a row moved earlier than the as-of year keeps its first year's shock

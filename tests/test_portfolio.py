@@ -87,7 +87,9 @@ def test_common_shock_makes_counts_more_variable_than_independence(fitted):
 
     settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
     p = p[settled["p_groundbreaking"].isna().to_numpy()[ev.counted]]
-    assert sim.counts["groundbreakings"].var() > 1.1 * (p * (1 - p)).sum()
+    # the bundled district varies little from year to year (ratio about 1.1); 1.05 is five
+    # Monte Carlo errors of the variance above independence
+    assert sim.counts["groundbreakings"].var() > 1.05 * (p * (1 - p)).sum()
 
 
 @pytest.mark.parametrize("year_sd, lo, hi", [(0.0, 0.0, 0.1), (0.35, 0.15, 1.0)])
