@@ -388,10 +388,13 @@ def _projects(f: Findings | None, lang: str, t) -> Section:
     top = top[top["gain"] > 0].head(N_PROJECTS)
     lines = []
     for r in top.to_dict("records"):
-        size = r.get("investment_bn")
-        size = "–" if size is None else (f"{10 * size:.0f}" if lang == "zh" else f"{size:.1f}")
-        lines.append(_tx("project_line", lang, name=str(r.get("name") or r["project_id"]),
-                         stage=t(str(r.get("stage", ""))), size=size, gain=_gain(float(r["gain"]), objective, lang)))
+        size, stage = r.get("investment_bn"), r.get("stage")
+        name, gain = str(r.get("name") or r["project_id"]), _gain(float(r["gain"]), objective, lang)
+        if size is None or (isinstance(size, float) and math.isnan(size)) or not stage:
+            lines.append(_tx("project_line_short", lang, name=name, gain=gain))
+            continue
+        size = f"{10 * size:.0f}" if lang == "zh" else f"{size:.1f}"
+        lines.append(_tx("project_line", lang, name=name, stage=t(str(stage)), size=size, gain=gain))
     if not lines:
         return Section("projects", heading, [_tx("none_measurable", lang)])
     return Section("projects", heading, lines + [_tx("projects_objective", lang, objective=objective_label(objective, lang))])

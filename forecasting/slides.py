@@ -22,8 +22,10 @@ from pathlib import Path
 
 #: The mime type of the chart record each figure output carries during a report run.
 CHART_MIME = "application/vnd.forecasting.chart+json"
-#: 16:9 slides, in inches (the charts' own size, :data:`forecasting.style.SLIDE`).
+#: 16:9 slides, in inches (the charts' own size, :data:`forecasting.style.SLIDE`) ...
 WIDTH_IN, HEIGHT_IN = 13.333, 7.5
+#: ... and exactly, in EMU: PowerPoint's own widescreen size (12 192 000 × 6 858 000).
+WIDTH_EMU, HEIGHT_EMU = 12_192_000, 6_858_000
 _IMAGE_MIMES = ("image/png", "image/svg+xml")
 
 
@@ -76,7 +78,7 @@ class Chart:
 def _first_sentence(text: str, limit: int = 180) -> str:
     text = re.sub(r"[*_`]+", "", " ".join(text.split()))
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    m = re.search(r"^(.+?[.!?。！？])(\s|$)", text)
+    m = re.search(r"^(.+?(?:[.!?](?=\s|$)|[。！？]))", text)
     s = m.group(1) if m else text
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
@@ -239,13 +241,13 @@ def build_slides(brief, charts: list[Chart], path: str | Path) -> Path:
     from PIL import Image
     from pptx import Presentation
     from pptx.dml.color import RGBColor
-    from pptx.util import Inches
+    from pptx.util import Emu, Inches
 
     from .texts import text
 
     lang = brief.language
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(WIDTH_IN), Inches(HEIGHT_IN)
+    prs.slide_width, prs.slide_height = Emu(WIDTH_EMU), Emu(HEIGHT_EMU)
     _brief_slides(prs, brief)
     grey = RGBColor(0x55, 0x55, 0x55)
     per_notebook: dict[str, int] = {}
