@@ -41,6 +41,7 @@ import html
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,7 @@ class Section:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     available: bool = True
+    footnote: str = ""  # how to read the lines (shown under them)
 
 
 @dataclass
@@ -198,6 +200,13 @@ class Brief:
     subtitle: str
     sections: list[Section]
     note: str = ""
+
+    def text(self) -> str:
+        """Every word of the brief (to pick the glyphs its fonts need)."""
+        parts = [self.title, self.subtitle, self.note]
+        for s in self.sections:
+            parts += [s.heading, s.footnote, *s.lines, *s.header, *(c for row in s.rows for c in row)]
+        return " ".join(parts)
 
     def section(self, key: str) -> Section:
         """The section ``key`` (one of :data:`SECTIONS`)."""
@@ -397,7 +406,8 @@ def _projects(f: Findings | None, lang: str, t) -> Section:
         lines.append(_tx("project_line", lang, name=name, stage=t(str(stage)), size=size, gain=gain))
     if not lines:
         return Section("projects", heading, [_tx("none_measurable", lang)])
-    return Section("projects", heading, lines + [_tx("projects_objective", lang, objective=objective_label(objective, lang))])
+    return Section("projects", heading, lines,
+                   footnote=_tx("projects_objective", lang, objective=objective_label(objective, lang)))
 
 
 def _calibration(f: Findings | None, lang: str) -> Section:
@@ -434,20 +444,63 @@ def cjk_font_file() -> Path | None:
     return found[0] if found else None
 
 
-def css() -> str:
-    """The brief's style sheet: one A4 page when printed; Chinese in the charts' font
-    (``@font-face`` pointing at the ``mplfonts`` file, so no system CJK font is needed)."""
-    font = cjk_font_file()
-    face = (f"@font-face{{font-family:'Brief CJK';src:url('{font.resolve().as_uri()}');}}\n" if font else "")
+def _cjk(text: str) -> str:
+    return "".join(sorted({ch for ch in text if ord(ch) >= 0x2E80}))
+
+
+def cjk_face(text: str) -> str:
+    """An ``@font-face`` rule for the family ``'Brief CJK'``: Noto Sans CJK SC (the charts'
+    Chinese font, from ``mplfonts``) cut down to the CJK characters of ``text`` and embedded
+    as a data URI (a few kB), so the page shows Chinese without a system font, on any
+    machine it is mailed to, and Chromium has the glyphs before it prints. ``""`` when
+    ``text`` has no CJK character or there is no font."""
+    chars = _cjk(text)
+    if not chars:
+        return ""
+    data = _subset(chars)
+    if data is None:
+        return ""
+    import base64
+
+    return ("@font-face{font-family:'Brief CJK';font-display:block;"
+            f"src:url(data:font/otf;base64,{base64.b64encode(data).decode()}) format('opentype');}}\n")
+
+
+@lru_cache(maxsize=8)
+def _subset(chars: str) -> bytes | None:
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = cjk_font_file()
+    if path is None:  # pragma: no cover - mplfonts comes with the toolkit
+        return None
+    font = TTFont(str(path), lazy=True)
+    cut = subset.Subsetter(subset.Options())
+    cut.populate(text=chars)
+    cut.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()
+
+
+def css(text: str = "") -> str:
+    """The brief's style sheet: one A4 page when printed; the CJK characters of ``text``
+    in the charts' Chinese font (:func:`cjk_face`). That font comes first in the list: it
+    holds only CJK glyphs, so Latin text falls through to the next; listed after the
+    system fonts, headless Chromium drew some Chinese runs as empty boxes."""
+    face = cjk_face(text)
     return face + """
-.brief{font-family:system-ui,-apple-system,"Segoe UI","DejaVu Sans",'Brief CJK',"Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+.brief{font-family:'Brief CJK',system-ui,-apple-system,"Segoe UI","DejaVu Sans","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
 color:#222;line-height:1.35}
 .brief h1{font-size:1.55rem;margin:0 0 .2rem}.brief .sub{color:#555;margin:0 0 .6rem}
 .brief h2{font-size:1.05rem;margin:.8rem 0 .3rem;border-bottom:1px solid #ddd;padding-bottom:.15rem}
 .brief table{border-collapse:collapse;font-size:.92rem}
 .brief th,.brief td{padding:.18rem .7rem;border-bottom:1px solid #eee;text-align:right}
 .brief th:first-child,.brief td:first-child{text-align:left}
-.brief th{background:#f3f6fa}
+.brief th{background:#f3f6fa;white-space:nowrap}.brief td{white-space:nowrap}
+.brief p.foot{margin:.1rem 0 0;color:#666;font-size:.82rem}
 .brief ul{margin:.2rem 0;padding-left:1.2rem}.brief li{margin:.12rem 0;font-size:.92rem}
 .brief p.line{margin:.25rem 0;font-size:.92rem}
 .brief .missing{color:#888;font-style:italic}
@@ -477,6 +530,8 @@ def html_fragment(brief: Brief, *, links: list[tuple[str, str]] | None = None, n
             parts += [f"<p class='line{'' if s.available else ' missing'}'>{esc(x)}</p>" for x in s.lines]
         else:
             parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in s.lines) + "</ul>")
+        if s.footnote:
+            parts.append(f"<p class='foot'>{esc(s.footnote)}</p>")
     if note:
         parts.append(f"<p class='note'>{esc(note)}</p>")
     parts.append(f"<p class='note'>{esc(brief.note)}</p></section>")
@@ -487,7 +542,7 @@ def html_page(brief: Brief, *, links: list[tuple[str, str]] | None = None, note:
     """The brief alone as a page (``brief.html``, printed to ``brief.pdf``)."""
     lang = "zh-CN" if brief.language == "zh" else "en"
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(brief.title)}</title>"
-            f"<style>body{{margin:0 auto;max-width:60rem;padding:1rem}}{css()}</style></head><body>"
+            f"<style>body{{margin:0 auto;max-width:60rem;padding:1rem}}{css(brief.text() + note)}</style></head><body>"
             f"{html_fragment(brief, links=links, note=note)}</body></html>\n")
 
 

@@ -136,13 +136,12 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
                 pages.append(_run_one(Path(nb_path), tmp, {**params, "output_dir": str(tables)}))
                 if bar is not None:
                     bar.update()
-            made = _write_brief(tmp, pages, as_of=as_of, language=language)
+            made, front = _write_brief(tmp, pages, as_of=as_of, language=language)
             table_files = sorted(p.name for p in tables.iterdir())
             if not table_files:
                 tables.rmdir()
             _write_index(tmp / "index.html", pages, table_files, as_of=as_of, language=language,
-                         front=(tmp / ".front.html").read_text(encoding="utf-8"))
-            (tmp / ".front.html").unlink()
+                         front=front)
     finally:
         if bar is not None:
             bar.close()
@@ -151,11 +150,11 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
             + [out / "index.html"])
 
 
-def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: str) -> list[str]:
+def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: str) -> tuple[list[str], str]:
     """The brief (``brief.html``, ``brief.pdf`` when a Chromium is found) and ``slides.pptx``
     in the staging folder ``tmp``, from the findings the notebooks wrote into
-    ``tables/brief/`` (moved to ``brief/``). Leaves the brief's HTML for the index in
-    ``tmp/.front.html``. Returns the names written."""
+    ``tables/brief/`` (moved to ``brief/``). Returns the names written and the brief's HTML
+    for the front of the index."""
     import shutil
 
     from . import brief as brief_module
@@ -189,8 +188,8 @@ def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: 
               if (tmp / "charts" / f"{stem}.png").exists()]
     build_slides(brief, charts, tmp / "slides.pptx")
     made.append("slides.pptx")
-    (tmp / ".front.html").write_text(brief_module.html_fragment(brief, links=links, note=note), encoding="utf-8")
-    return made
+    front = brief_module.html_fragment(brief, links=links, note=note)
+    return made, f"<style>{brief_module.css(brief.text() + note)}</style>{front}"
 
 
 @contextmanager
@@ -319,14 +318,12 @@ def _write_index(path: Path, pages: list[NotebookPage], tables: list[str], *, as
                  front: str = "") -> None:
     """``index.html``: the brief (``front``), then each notebook's page with its chart
     thumbnails, and the tables."""
-    from .brief import css as brief_css
     from .texts import text
 
     txt = _INDEX_TEXT.get(language, _INDEX_TEXT["en"])
     esc = html.escape
     parts = [f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'>",
-             f"<title>{esc(txt['title'].format(as_of=as_of))}</title><style>{_CSS}{brief_css() if front else ''}"
-             "</style></head><body>"]
+             f"<title>{esc(txt['title'].format(as_of=as_of))}</title><style>{_CSS}</style></head><body>"]
     if front:
         parts += [front, f"<h1>{esc(text('brief.pages_heading', language=language))}</h1>"]
     else:

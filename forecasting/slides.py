@@ -75,7 +75,7 @@ class Chart:
     notebook: str     # the notebook's title
 
 
-def _first_sentence(text: str, limit: int = 180) -> str:
+def _first_sentence(text: str, limit: int = 160) -> str:
     text = re.sub(r"[*_`]+", "", " ".join(text.split()))
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     m = re.search(r"^(.+?(?:[.!?](?=\s|$)|[。！？]))", text)
@@ -102,15 +102,16 @@ def _blocks(markdown: str):
 def describe_charts(nb) -> list[dict]:
     """Per figure output of an executed notebook, in order (the order the report saves the
     charts in): its ``title`` (the chart record's, else the nearest heading) and
-    ``takeaway`` (the first sentence of the prose shown since that heading, else ``""``)."""
-    heading, prose, found = "", "", []
+    ``takeaway`` (the first sentence of the latest prose paragraph shown since that heading
+    and not already an earlier chart's, else ``""``)."""
+    heading, prose, used, found = "", "", "", []
 
     def read(markdown: str) -> None:
         nonlocal heading, prose
         for kind, value in _blocks(markdown):
             if kind == "heading":
                 heading, prose = value, ""
-            elif not prose:
+            else:
                 prose = _first_sentence(value)
 
     for cell in nb.cells:
@@ -126,7 +127,8 @@ def describe_charts(nb) -> list[dict]:
                 continue
             record = data.get(CHART_MIME) or {}
             title = str(record.get("title") or "").strip() or heading
-            found.append({"title": title, "takeaway": prose if prose != title else ""})
+            found.append({"title": title, "takeaway": prose if prose not in (title, used) else ""})
+            used = prose
     return found
 
 
@@ -218,8 +220,8 @@ def _brief_slides(prs, brief) -> int:
     for key, height in (("changes", 1.9), ("levers", 1.5), ("projects", 2.3)):
         sec = brief.section(key)
         _text_box(s2, 0.5, top, 12.3, 0.45, [sec.heading], size=18, bold=True, language=lang)
-        _text_box(s2, 0.5, top + 0.42, 12.3, height - 0.42, ["• " + x for x in sec.lines] if sec.available else sec.lines,
-                  size=13, language=lang)
+        lines = (["• " + x for x in sec.lines] if sec.available else sec.lines) + ([sec.footnote] if sec.footnote else [])
+        _text_box(s2, 0.5, top + 0.42, 12.3, height - 0.42, lines, size=13, language=lang)
         top += height
     return 2
 
@@ -268,7 +270,7 @@ def build_slides(brief, charts: list[Chart], path: str | Path) -> Path:
         slide.shapes.add_picture(str(chart.image), Inches(0.4 + (box_w - pw) / 2), Inches(box_top + (box_h - ph) / 2),
                                  Inches(pw), Inches(ph))
         if chart.takeaway:
-            _text_box(slide, 0.4, 6.45, 12.5, 0.55, [chart.takeaway], size=16, language=lang)
+            _text_box(slide, 0.4, 6.45, 12.5, 0.55, [chart.takeaway], size=15, language=lang)
         _text_box(slide, 0.4, 7.0, 12.5, 0.4, [text("brief.slide_footer", language=lang, notebook=chart.notebook,
                                                      k=seen[chart.notebook], n=per_notebook[chart.notebook])],
                   size=11, color=grey, language=lang)

@@ -165,7 +165,7 @@ def test_levers_and_projects_take_plain_frames_with_other_objectives():
     assert b.section("levers").heading == "The levers that move expected shortfall against the goals most"
     assert b.section("levers").lines == ["faster approvals: moves it by +1.60", "more staff: moves it by +0.80"]
     assert b.section("projects").lines[0] == "HL9: +25 pp"  # no stage or size given: none shown
-    assert "P(5 bn signings goal met)" in b.section("projects").lines[-1]
+    assert "P(5 bn signings goal met)" in b.section("projects").footnote
     nothing = pd.DataFrame({"lever": ["x"], "gain": [0.0]})
     assert assemble({"levers": Findings("levers", {}, {"levers": nothing})},
                     as_of="2024Q4").section("levers").lines == ["None moves it measurably in this simulation."]
@@ -195,8 +195,20 @@ def test_html_page_and_fragment(findings):
     assert page.startswith("<!doctype html><html lang='zh-CN'>")
     assert "<td>开工项目</td><td>20</td><td>4</td><td>8–15</td><td>&lt;1%</td>" in page
     assert "附注 &lt;b&gt;" in page  # escaped
-    font = brief.cjk_font_file()
-    assert font is not None and f"src:url('{font.resolve().as_uri()}')" in page  # Chinese without a system font
+    # Chinese without a system font: the charts' font, cut to the brief's characters, embedded
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    embedded = re.search(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert embedded, "no embedded CJK font"
+    data = base64.b64decode(embedded.group(1))
+    assert len(data) < 200_000  # a subset, not the 16 MB font
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    assert all(ord(ch) in cmap for ch in "开工项目全区简报附注")
+    assert "@font-face" not in brief.html_page(assemble(findings, as_of="2024Q1", language="en"))
     frag = brief.html_fragment(b, links=[("slides.pptx", "幻灯片")])
     assert frag.startswith("<section class='brief'>") and "<a href='slides.pptx'>幻灯片</a>" in frag
 
@@ -213,3 +225,33 @@ def test_print_pdf_without_a_browser_says_so(tmp_path, monkeypatch):
     fake.chmod(0o755)
     with pytest.raises(brief.PdfError, match=r"exit 3\): broken"):
         brief.print_pdf(page, tmp_path / "b.pdf", chromium=str(fake))
+
+
+def test_chinese_pdf_draws_every_chinese_character_in_the_cjk_font(findings, tmp_path):
+    """Printed by headless Chromium, each Chinese character of the brief is drawn in the
+    embedded Noto Sans CJK (a character drawn in another font shows as an empty box: no
+    CJK font is installed system-wide here)."""
+    if brief.find_chromium() is None:
+        pytest.skip("no Chromium found (install Debian's chromium or set CHROMIUM)")
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 is not installed (pip install pypdfium2)")
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    page = tmp_path / "brief.html"
+    page.write_text(brief.html_page(assemble(findings, as_of="2024Q1", language="zh")), encoding="utf-8")
+    pdf = pdfium.PdfDocument(str(brief.print_pdf(page, tmp_path / "brief.pdf")))
+    assert len(pdf) == 1
+    textpage = pdf[0].get_textpage()
+    text = textpage.get_text_range()
+    assert "招商目标简报" in text and "开工项目" in text
+    fonts, buf, flags = {}, ctypes.create_string_buffer(256), ctypes.c_int()
+    for i in range(textpage.count_chars()):
+        ch = chr(raw.FPDFText_GetUnicode(textpage, i))
+        if ord(ch) >= 0x2E80:
+            raw.FPDFText_GetFontInfo(textpage, i, buf, 256, ctypes.byref(flags))
+            fonts.setdefault(buf.value.decode(), []).append(ch)
+    # Chromium embeds the data-URI font without a /BaseFont (pdfium names it ""); what must
+    # not happen is a named system font such as DejaVuSans drawing Chinese (as empty boxes)
+    assert fonts and all(name == "" or "CJK" in name for name in fonts), {k: "".join(v[:20]) for k, v in fonts.items()}
+    pdf.close()

@@ -66,7 +66,7 @@ def test_describe_charts_reads_titles_and_takeaways_in_order():
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 03 · Will the district meet its targets?\n\nThe intro."),
         nbformat.v4.new_markdown_cell("## The dashboard\n\nFor each target: the goal, what is already achieved. "
-                                      "And more detail."),
+                                      "And more detail.\n\nThe chart shows the goal line. Then more."),
         nbformat.v4.new_code_cell("fig", outputs=[_figure_output("P(all met) is 12 %")]),
         nbformat.v4.new_code_cell("show('x')", outputs=[nbformat.v4.new_output(
             "display_data", data={"text/markdown": "## 月度进展\n\n按月看已完成数。后面还有。", "text/plain": "<md>"})]),
@@ -76,9 +76,9 @@ def test_describe_charts_reads_titles_and_takeaways_in_order():
     ]
     found = describe_charts(nb)
     assert found == [
-        {"title": "P(all met) is 12 %", "takeaway": "For each target: the goal, what is already achieved."},
+        {"title": "P(all met) is 12 %", "takeaway": "The chart shows the goal line."},  # the latest paragraph
         {"title": "月度进展", "takeaway": "按月看已完成数。"},  # no title of its own: the heading
-        {"title": "月度进展", "takeaway": "按月看已完成数。"},
+        {"title": "月度进展", "takeaway": ""},  # not the same takeaway twice
     ]
 
 
