@@ -104,7 +104,8 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
     Returns
     -------
     list of Path
-        The executed notebooks and their HTML pages in ``out``, then ``index.html``.
+        The executed notebooks and their HTML pages in ``out``, then ``brief.html``,
+        ``brief.pdf`` (when a Chromium was found), ``slides.pptx`` and ``index.html``.
 
     Raises
     ------

@@ -304,3 +304,27 @@ def test_report_pdf_brief_renders(report, tmp_path):
     assert 0.002 < dark < 0.5, dark  # text and table lines, not a blank or black page
     text = pdf[0].get_textpage().get_text_range()
     assert "Where the district stands" in text and "31" in text
+
+
+def test_a_pdf_that_fails_to_print_leaves_nothing_behind(tmp_path, valid_folder, monkeypatch):
+    """The brief, its PDF and the slides are staged with the rest: Chromium failing after
+    every notebook ran is an error like a failing notebook, and nothing is written."""
+    from forecasting import brief as brief_module
+
+    def broken(page, pdf, **kw):
+        raise brief_module.PdfError("Chromium did not print the brief (exit 1): crashed")
+
+    monkeypatch.setattr(brief_module, "find_chromium", lambda: "/usr/bin/true")
+    monkeypatch.setattr(brief_module, "print_pdf", broken)
+    nb = nbformat.v4.new_notebook()  # a notebook that does next to nothing: the failure comes after it
+    nb.cells = [nbformat.v4.new_markdown_cell("# Nothing much"), nbformat.v4.new_code_cell(PARAMETERS)]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "01_quick.ipynb")
+    nb = tmp_path / "nb" / "01_quick.ipynb"
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match=r"the PDF brief: Chromium did not print the brief \(exit 1\): crashed"):
+        build_report(valid_folder, "2024Q1", out, notebooks=[nb], progress=False)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "nb"]
