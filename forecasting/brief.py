@@ -376,7 +376,9 @@ def _levers(f: Findings | None, lang: str) -> Section:
     objective = None
     if table is not None and "objective" in table.columns and len(table):
         objective = str(table["objective"].iloc[0])
-    heading = _tx("levers_heading", lang, objective=objective_label(objective, lang))
+    year = f.values.get("year") if f else None
+    heading = (_tx("levers_heading_year", lang, year=year, objective=objective_label(objective, lang)) if year else
+               _tx("levers_heading", lang, objective=objective_label(objective, lang)))
     if table is None:
         return _unavailable("levers", heading, lang)
     top = table.sort_values("gain", ascending=False, kind="stable")

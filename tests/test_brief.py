@@ -114,7 +114,7 @@ def test_assemble_every_section_in_english(findings):
     assert changes.lines[2] == "5 bn signings: 49 % → 56 % (+7 pp), mainly new projects (+35 pp)."
     assert changes.lines[3] == "In the ledger: 83 new projects, 77 moved a stage, 68 lost."
     levers = b.section("levers")
-    assert levers.heading == "The levers that move P(all targets met) most"
+    assert levers.heading == "The levers that move 2025's P(all targets met) most"
     assert levers.lines == ["approval speed ×0.8 / ×1.25: moves it by +7 pp", "unit_a staff ±2: moves it by +2 pp",
                             "HL1 (9.0 bn) lost / 3 months sooner: moves it by +2 pp"]
     projects = b.section("projects")
