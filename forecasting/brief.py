@@ -391,12 +391,15 @@ def _levers(f: Findings | None, lang: str) -> Section:
 def _projects(f: Findings | None, lang: str, t) -> Section:
     table = f.frames.get("projects") if f else None
     year = f.values.get("year", "") if f else ""
-    heading = _tx("projects_heading", lang, year=year)
+    heading = _tx("projects_heading_none", lang, year=year)
     if table is None:
         return _unavailable("projects", heading, lang)
     objective = str(table["objective"].iloc[0]) if "objective" in table.columns and len(table) else None
     top = table.sort_values("gain", ascending=False, kind="stable")
-    top = top[top["gain"] > 0].head(N_PROJECTS)
+    top = top[top["gain"] > 0].head(N_PROJECTS)  # fewer when fewer move the objective at all
+    if len(top):
+        heading = (_tx("projects_heading", lang, year=year, n=len(top)) if len(top) > 1 else
+                   _tx("projects_heading_one", lang, year=year))
     lines = []
     for r in top.to_dict("records"):
         size, stage = r.get("investment_bn"), r.get("stage")

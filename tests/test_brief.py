@@ -118,7 +118,7 @@ def test_assemble_every_section_in_english(findings):
     assert levers.lines == ["approval speed ×0.8 / ×1.25: moves it by +7 pp", "unit_a staff ±2: moves it by +2 pp",
                             "HL1 (9.0 bn) lost / 3 months sooner: moves it by +2 pp"]
     projects = b.section("projects")
-    assert projects.heading == "Five projects most worth chasing in 2024"
+    assert projects.heading == "The 5 projects most worth chasing in 2024"
     assert projects.lines[:5] == ["Project 5 (Signed, 0.8 bn): +0.5 pp", "Project 1 (Signed, 6.3 bn): +0.4 pp",
                                   "Project 3 (Signed, 7.0 bn): +0.3 pp", "Project 0 (Negotiating, 0.5 bn): +0.2 pp",
                                   "Project 2 (Lead, 0.7 bn): +0.1 pp"]
@@ -136,6 +136,7 @@ def test_assemble_in_chinese(findings):
     assert b.section("targets").rows[0] == ["开工项目", "20", "4", "8–15", "<1%"]
     assert b.section("changes").lines[1].startswith("100亿级签约项目：65% → 51%（−14个百分点），主要原因是项目终止")
     assert b.section("projects").lines[1] == "Project 1（签约，63亿元）：+0.4个百分点"
+    assert b.section("projects").heading == "2024年最值得跟进的5个项目"
     text = " ".join(x for s in b.sections for x in [s.heading, *s.lines])
     assert not any(w in text for w in ("mainly", "Chance", "moves it", "Over "))  # no English left
     # and the labels' language is put back as it was
@@ -165,6 +166,7 @@ def test_levers_and_projects_take_plain_frames_with_other_objectives():
     assert b.section("levers").heading == "The levers that move expected shortfall against the goals most"
     assert b.section("levers").lines == ["faster approvals: moves it by +1.60", "more staff: moves it by +0.80"]
     assert b.section("projects").lines[0] == "HL9: +25 pp"  # no stage or size given: none shown
+    assert b.section("projects").heading == "The project most worth chasing in 2025"
     assert "P(5 bn signings goal met)" in b.section("projects").footnote
     nothing = pd.DataFrame({"lever": ["x"], "gain": [0.0]})
     assert assemble({"levers": Findings("levers", {}, {"levers": nothing})},
@@ -255,3 +257,16 @@ def test_chinese_pdf_draws_every_chinese_character_in_the_cjk_font(findings, tmp
     # not happen is a named system font such as DejaVuSans drawing Chinese (as empty boxes)
     assert fonts and all(name == "" or "CJK" in name for name in fonts), {k: "".join(v[:20]) for k, v in fonts.items()}
     pdf.close()
+
+
+def test_every_brief_text_has_real_chinese_and_the_same_placeholders():
+    import re
+
+    from forecasting.texts import entries
+
+    texts = entries("brief")
+    assert len(texts) > 30
+    for name, entry in texts.items():
+        assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["zh"])), name
+        assert re.search(r"[\u4e00-\u9fff]", entry["zh"]) or name in {"project_line_short"}, name
+        assert entry["en"] != entry["zh"] or name in {"project_line_short"}, name
