@@ -255,7 +255,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"forecasting: {exc}. Nothing was written; run the notebook in Jupyter to see the whole error.",
               file=sys.stderr)
         return EXIT_INTERNAL
-    n = (len(written) - 1) // 2
+    n = sum(p.suffix == ".ipynb" for p in written)
     print(f"report for {args.as_of}: {n} notebook{'s' if n != 1 else ''} in {time.perf_counter() - start:.0f} s, "
           f"written to {args.out}/ (open {Path(args.out) / 'index.html'})")
     return EXIT_OK

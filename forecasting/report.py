@@ -8,12 +8,21 @@ succeeded: a failing notebook leaves nothing behind.
 
 The report folder::
 
-    index.html                 links to every notebook's page, chart thumbnails, tables
+    index.html                 the brief, then links to every notebook's page, chart thumbnails, tables
+    brief.html, brief.pdf      the one-page brief alone (the PDF printed by headless Chromium)
+    brief/*.json               the notebooks' findings the brief is assembled from
+    slides.pptx                16:9 slides: the brief, then one slide per chart
     NN_name.html               the notebook without code (charts embedded as PNG)
     NN_name.ipynb              the executed notebook
     charts/NN_name_KK.png      every chart, in the order the notebook shows them ...
     charts/NN_name_KK.svg      ... and as SVG, for slides
     tables/*.xlsx              what the notebooks wrote into their ``output_dir``
+
+The brief (:mod:`forecasting.brief`) is not computed here: the notebooks write their
+findings (``brief.record(output_dir, ...)``, their last cell) and the brief is assembled from
+them after the last notebook ran; a notebook left out makes its section say so. Without a
+Chromium the report has no ``brief.pdf`` and the brief says why; a Chromium that fails to
+print is an error like a failing notebook (nothing written).
 
 SVG only during report runs
 ---------------------------
@@ -67,6 +76,7 @@ class NotebookPage:
     title: str
     seconds: float
     charts: list[str] = field(default_factory=list)  # stems: charts/STEM.png and charts/STEM.svg
+    described: list[dict] = field(default_factory=list)  # per chart: title (the finding), takeaway
 
 
 def curated_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -94,7 +104,8 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
     Returns
     -------
     list of Path
-        The executed notebooks and their HTML pages in ``out``, then ``index.html``.
+        The executed notebooks and their HTML pages in ``out``, then ``brief.html``,
+        ``brief.pdf`` (when a Chromium was found), ``slides.pptx`` and ``index.html``.
 
     Raises
     ------
@@ -126,15 +137,60 @@ def build_report(data: Path, as_of: str, out: Path, *, language: str = "en", see
                 pages.append(_run_one(Path(nb_path), tmp, {**params, "output_dir": str(tables)}))
                 if bar is not None:
                     bar.update()
+            made, front = _write_brief(tmp, pages, as_of=as_of, language=language)
             table_files = sorted(p.name for p in tables.iterdir())
             if not table_files:
                 tables.rmdir()
-            _write_index(tmp / "index.html", pages, table_files, as_of=as_of, language=language)
+            _write_index(tmp / "index.html", pages, table_files, as_of=as_of, language=language,
+                         front=front)
     finally:
         if bar is not None:
             bar.close()
     out = Path(out)
-    return [out / p for page in pages for p in (page.notebook, page.html)] + [out / "index.html"]
+    return ([out / p for page in pages for p in (page.notebook, page.html)] + [out / name for name in made]
+            + [out / "index.html"])
+
+
+def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: str) -> tuple[list[str], str]:
+    """The brief (``brief.html``, ``brief.pdf`` when a Chromium is found) and ``slides.pptx``
+    in the staging folder ``tmp``, from the findings the notebooks wrote into
+    ``tables/brief/`` (moved to ``brief/``). Returns the names written and the brief's HTML
+    for the front of the index."""
+    import shutil
+
+    from . import brief as brief_module
+    from .slides import Chart, build_slides
+    from .texts import text
+
+    findings_dir = tmp / brief_module.FOLDER
+    written = tmp / "tables" / brief_module.FOLDER
+    if written.is_dir():
+        shutil.move(str(written), str(findings_dir))
+    try:
+        findings = brief_module.read_findings(findings_dir)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    brief = brief_module.assemble(findings, as_of=as_of, language=language)
+    chromium = brief_module.find_chromium()
+    note = "" if chromium else text("brief.pdf_missing", language=language)
+    links = ([("brief.pdf", text("brief.pdf_link", language=language))] if chromium else []) + \
+        [("slides.pptx", text("brief.slides_link", language=language))]
+    page = tmp / "brief.html"
+    page.write_text(brief_module.html_page(brief, note=note), encoding="utf-8")
+    made = ["brief.html"]
+    if chromium:
+        try:
+            brief_module.print_pdf(page, tmp / "brief.pdf", chromium=chromium)
+        except brief_module.PdfError as exc:
+            raise ReportError(f"the PDF brief: {exc}") from None
+        made.append("brief.pdf")
+    charts = [Chart(tmp / "charts" / f"{stem}.png", d["title"] or page_.title, d["takeaway"], page_.title)
+              for page_ in pages for stem, d in zip(page_.charts, page_.described)
+              if (tmp / "charts" / f"{stem}.png").exists()]
+    build_slides(brief, charts, tmp / "slides.pptx")
+    made.append("slides.pptx")
+    front = brief_module.html_fragment(brief, links=links, note=note)
+    return made, f"<style>{brief_module.css(brief.text() + note)}</style>{front}"
 
 
 @contextmanager
@@ -196,7 +252,12 @@ def _run_one(nb_path: Path, tmp: Path, params: dict) -> NotebookPage:
     page = tmp / nb_path.with_suffix(".html").name
     page.write_text(body, encoding="utf-8")
     charts = _save_charts(nb, tmp / "charts", nb_path.stem)
-    return NotebookPage(executed.name, page.name, _title(nb, nb_path.stem), seconds, charts)
+    from .slides import describe_charts
+
+    described = describe_charts(nb)
+    if len(described) != len(charts):  # the same outputs, in order: a mismatch is a bug here
+        raise ReportError(f"notebook {nb_path.name}: {len(charts)} charts saved but {len(described)} described")
+    return NotebookPage(executed.name, page.name, _title(nb, nb_path.stem), seconds, charts, described)
 
 
 def _plain(text: str) -> str:
@@ -254,13 +315,20 @@ h1{font-size:1.8rem}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid 
 """
 
 
-def _write_index(path: Path, pages: list[NotebookPage], tables: list[str], *, as_of: str, language: str) -> None:
-    """``index.html``: each notebook's page with its chart thumbnails, and the tables."""
+def _write_index(path: Path, pages: list[NotebookPage], tables: list[str], *, as_of: str, language: str,
+                 front: str = "") -> None:
+    """``index.html``: the brief (``front``), then each notebook's page with its chart
+    thumbnails, and the tables."""
+    from .texts import text
+
     txt = _INDEX_TEXT.get(language, _INDEX_TEXT["en"])
     esc = html.escape
     parts = [f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'>",
-             f"<title>{esc(txt['title'].format(as_of=as_of))}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{esc(txt['title'].format(as_of=as_of))}</h1>"]
+             f"<title>{esc(txt['title'].format(as_of=as_of))}</title><style>{_CSS}</style></head><body>"]
+    if front:
+        parts += [front, f"<h1>{esc(text('brief.pages_heading', language=language))}</h1>"]
+    else:
+        parts.append(f"<h1>{esc(txt['title'].format(as_of=as_of))}</h1>")
     for page in pages:
         parts.append(f"<h2><a href='{esc(page.html)}'>{esc(page.title)}</a></h2>")
         parts.append(f"<p class='meta'>{esc(txt['charts'].format(n=len(page.charts)))} · "

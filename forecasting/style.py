@@ -127,6 +127,9 @@ def _inline_formats(formats: tuple[str, ...]) -> None:
     cfg.print_figure_kwargs = {**cfg.print_figure_kwargs, "metadata": {"Date": None}}
     cfg.figure_formats = set(formats)
     set_matplotlib_formats(*formats)
+    from .slides import register_chart_titles  # each figure's title, for the report's slides
+
+    register_chart_titles(shell)
 
 
 def _has_bold(family: str) -> bool:

@@ -18,6 +18,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from forecasting.brief import find_chromium
 from forecasting.report import ReportError, build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,8 @@ output_dir = None'''
 CELLS = [
     ("markdown", "# Smoke test: what changed this quarter"),
     ("code", PARAMETERS),
-    ("code", '''from forecasting import load_history, overview, charts, style
+    ("code", '''import pandas as pd
+from forecasting import load_history, overview, charts, style
 from forecasting.changes import quarter_changes
 style.use_style(language)
 history = load_history(data_dir).upto(as_of)
@@ -44,6 +46,11 @@ print(history.as_of, len(history.latest))'''),
     from pathlib import Path
     from forecasting.output import write_xlsx
     write_xlsx({"changes": changes.events, "summary": changes.summary()}, Path(output_dir) / "changes.xlsx")'''),
+    # one findings file for the brief, as the curated notebooks write theirs (their last cell)
+    ("code", '''from forecasting import brief
+targets = pd.DataFrame({"target": ["groundbreakings", "all"], "goal": [20, None], "so_far": [4, None],
+                        "p10": [8, None], "p90": [15, None], "p_meet": [0.31, 0.12]})
+brief.record(output_dir, "targets", targets=targets, year=2024, as_of=history.as_of)'''),
 ]
 
 
@@ -74,7 +81,8 @@ def report(tmp_path_factory) -> Path:
         mp.chdir(base)
         written = build_report(data, "2024Q1", out, notebooks=[nb], progress=False)
         assert os.environ["MPLBACKEND"] == "Agg"  # and ours is as it was
-    assert written == [out / "01_smoke.ipynb", out / "01_smoke.html", out / "index.html"]
+    made = [out / n for n in ("brief.html", "brief.pdf", "slides.pptx") if n != "brief.pdf" or find_chromium()]
+    assert written == [out / "01_smoke.ipynb", out / "01_smoke.html", *made, out / "index.html"]
     # nothing left beside the notebooks or the output (the staging folder is gone)
     assert not [p for p in (base / "notebooks").iterdir() if p.name.startswith(".")]
     assert not [p for p in base.iterdir() if p.name.startswith(".out.")]
@@ -83,8 +91,10 @@ def report(tmp_path_factory) -> Path:
 
 def test_report_writes_html_charts_tables_and_index(report):
     names = sorted(p.relative_to(report).as_posix() for p in report.rglob("*") if p.is_file())
-    assert names == ["01_smoke.html", "01_smoke.ipynb", "charts/01_smoke_01.png", "charts/01_smoke_01.svg",
-                     "charts/01_smoke_02.png", "charts/01_smoke_02.svg", "index.html", "tables/changes.xlsx"]
+    pdf = ["brief.pdf"] if find_chromium() else []
+    assert names == ["01_smoke.html", "01_smoke.ipynb", "brief.html", *pdf, "brief/targets.json",
+                     "charts/01_smoke_01.png", "charts/01_smoke_01.svg", "charts/01_smoke_02.png",
+                     "charts/01_smoke_02.svg", "index.html", "slides.pptx", "tables/changes.xlsx"]
     page = (report / "01_smoke.html").read_text(encoding="utf-8")
     assert "Smoke test" in page and "quarter_changes(" not in page  # no code in the page
     assert len(re.findall(r'<img[^>]*src="data:image/png;base64', page)) == 2  # the charts, as PNG ...
@@ -230,3 +240,91 @@ def test_a_new_quarter_arrives_and_the_report_explains_the_change(tmp_path):
     before = old.set_index("project_id")["stage"]
     after = new.set_index("project_id")["stage"].reindex(before.index)
     assert summary.loc["lost", "n"] == int(((after == "lost") & (before != "lost")).sum())  # new and lost: "new"
+
+
+# --------------------------------------------------------------------------- the brief and the slides (issue 15)
+
+def test_report_front_page_is_the_brief(report):
+    """index.html opens with the brief assembled from the findings the notebook wrote;
+    the sections whose notebooks did not run say so instead of failing."""
+    index = (report / "index.html").read_text(encoding="utf-8")
+    front = index[:index.index("Smoke test: what changed this quarter")]
+    assert "Where the district stands, as of 2024Q1" in front
+    assert "<td>Groundbreakings</td><td>20</td><td>4</td><td>8–15</td><td>31 %</td>" in front
+    assert "Chance of meeting every target: 12 %." in front
+    for notebook in ("06_quarter_changes", "04_scenarios", "05_model_validation"):
+        assert f"Not available: notebook {notebook} was not part of this run." in front, notebook
+    assert "href='slides.pptx'" in front
+    assert ("href='brief.pdf'" in front) == bool(find_chromium())
+    page = (report / "brief.html").read_text(encoding="utf-8")
+    assert "31 %" in page and "Smoke test" not in page  # the brief alone
+    # the findings are beside the brief, not among the Excel tables
+    assert "brief/" not in index[index.index("Tables (Excel)"):]
+
+
+def test_report_slides_hold_the_brief_then_every_chart(report):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    from forecasting.slides import BRIEF_SLIDES
+
+    deck = Presentation(str(report / "slides.pptx"))
+    charts = sorted((report / "charts").glob("*.png"))
+    assert len(deck.slides) == BRIEF_SLIDES + len(charts) == 4
+    assert (deck.slide_width, deck.slide_height) == (12_192_000, 6_858_000)  # 16:9: 13.333 × 7.5 in
+    slides = list(deck.slides)
+    first = " ".join(sh.text_frame.text for sh in slides[0].shapes if sh.has_text_frame)
+    assert "Where the district stands, as of 2024Q1" in first and "12 %" in first
+    table = next(sh for sh in slides[0].shapes if sh.has_table).table
+    assert [c.text for c in table.rows[1].cells] == ["Groundbreakings", "20", "4", "8–15", "31 %"]
+    for slide, png in zip(slides[BRIEF_SLIDES:], charts):
+        pictures = [sh for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pictures) == 1
+        assert pictures[0].image.blob == png.read_bytes()  # the report's own chart, in order
+        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        assert texts[0].strip(), "a chart slide without a title"
+    titles = [next(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides[BRIEF_SLIDES:]]
+    # the charts' own titles, which state the finding (not the notebook's headings)
+    assert re.fullmatch(r"\d+ open projects in the pipeline", titles[0]), titles
+    assert titles[1].startswith("2023Q4 → 2024Q1:"), titles
+
+
+def test_report_pdf_brief_renders(report, tmp_path):
+    """The PDF brief, rasterised with pypdfium2 (no browser PDF viewer needed), is one page
+    with ink on it and the brief's words in its text layer."""
+    if find_chromium() is None:
+        pytest.skip("no Chromium found: the report has no PDF brief (install Debian's chromium or set CHROMIUM)")
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 is not installed (pip install pypdfium2)")
+    pdf = pdfium.PdfDocument(str(report / "brief.pdf"))
+    assert len(pdf) == 1  # one page
+    image = pdf[0].render(scale=1.5).to_pil().convert("L")
+    image.save(tmp_path / "brief.png")
+    assert (tmp_path / "brief.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dark = sum(image.histogram()[:128]) / (image.width * image.height)
+    assert 0.002 < dark < 0.5, dark  # text and table lines, not a blank or black page
+    text = pdf[0].get_textpage().get_text_range()
+    assert "Where the district stands" in text and "31" in text
+
+
+def test_a_pdf_that_fails_to_print_leaves_nothing_behind(tmp_path, valid_folder, monkeypatch):
+    """The brief, its PDF and the slides are staged with the rest: Chromium failing after
+    every notebook ran is an error like a failing notebook, and nothing is written."""
+    from forecasting import brief as brief_module
+
+    def broken(page, pdf, **kw):
+        raise brief_module.PdfError("Chromium did not print the brief (exit 1): crashed")
+
+    monkeypatch.setattr(brief_module, "find_chromium", lambda: "/usr/bin/true")
+    monkeypatch.setattr(brief_module, "print_pdf", broken)
+    nb = nbformat.v4.new_notebook()  # a notebook that does next to nothing: the failure comes after it
+    nb.cells = [nbformat.v4.new_markdown_cell("# Nothing much"), nbformat.v4.new_code_cell(PARAMETERS)]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "01_quick.ipynb")
+    nb = tmp_path / "nb" / "01_quick.ipynb"
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match=r"the PDF brief: Chromium did not print the brief \(exit 1\): crashed"):
+        build_report(valid_folder, "2024Q1", out, notebooks=[nb], progress=False)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "nb"]
