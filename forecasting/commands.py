@@ -168,7 +168,7 @@ def _optimize(args: argparse.Namespace) -> int:
     table = res.summary()
     table["staff_now"] = [now[u] for u in table["unit"]]
     table["change"] = table["staff_best"] - table["staff_now"]
-    table.insert(1, "objective", staff.objective.key)
+    table.insert(4, "objective", staff.objective.key)  # after unit, staff_now, staff_best, change
     table = table.rename(columns={"marginal": "marginal_gain", "marginal_se": "marginal_gain_se"})
     before, after = staff.p_meet(now), staff.p_meet(res.best)
     table["marginal_p_meet_all"] = [float(staff.p_meet({**res.best, u: res.best[u] + 1})["all"] - after["all"])
