@@ -185,7 +185,7 @@ def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str
         dy = d[d["year"] == year]
         if target is None:
             column, label = "value", str(dy["objective_label"].iloc[0])
-            if "expected_shortfall" == dy["objective"].iloc[0]:
+            if dy["objective"].iloc[0] == "shortfall":
                 label += f" ({text('whatif.lower_is_better')})"
         else:
             column = f"p_meet_{target}"
@@ -204,7 +204,7 @@ def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str
             ax.scatter(g["change"][~seen], g[column][~seen], facecolors="white", edgecolors=color, s=40, zorder=3)
         ax.axvline(0, color="#999999", lw=1)
         ax.set_xlabel(text("whatif.staff_change_axis"))
-        ax.set_title(f"{year}: {label}" if target is None else str(year), fontsize=15 if target is None else 18)
+        ax.set_title(f"{year}: {label}" if target is None else str(year), fontsize=14 if target is None else 18)
     if target is not None:
         axes[0, 0].set_ylabel(labels[years[0]])
     axes[0, -1].legend(fontsize=11, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -212,7 +212,7 @@ def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str
         shown = set(labels.values())
         title = (text("whatif.response_title", objective=next(iter(shown))) if len(shown) == 1
                  else text("whatif.response_title_mixed"))
-    fig.suptitle(title, x=0.02, ha="left", fontsize=18, fontweight="bold")
+    fig.suptitle(title[:1].upper() + title[1:], x=0.02, ha="left", fontsize=18, fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -235,9 +235,9 @@ def plot_tornado(table: pd.DataFrame, *, n: int = 10, year: int | None = None, t
     ax.axvline(base, color="#000000", lw=1)
     ax.set_yticks(y, d["lever"], fontsize=12)
     label = str(table["objective_label"].iloc[0]) if len(table) else ""
-    shortfall = len(table) and table["objective"].iloc[0] == "expected_shortfall"
-    ax.set_xlabel(label + (f" ({text('whatif.lower_is_better')})" if shortfall else "")
-                  + f"; {text('whatif.tornado_note')}")
+    shortfall = len(table) and table["objective"].iloc[0] == "shortfall"
+    xlabel = label + (f" ({text('whatif.lower_is_better')})" if shortfall else "") + f"; {text('whatif.tornado_note')}"
+    ax.set_xlabel(xlabel[:1].upper() + xlabel[1:])
     ax.grid(axis="x", visible=True, alpha=0.3)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
