@@ -204,13 +204,14 @@ def plot_attention(table: pd.DataFrame, *, column: str = "gain_counted", n: int 
     cannot count (below ``min_bn``, the year's ``groundbreakings_min_bn``) is marked in its label."""
     import matplotlib.pyplot as plt
 
-    from .style import FORECAST_COLOR, SLIDE, t
+    from .style import FORECAST_COLOR, SLIDE, language, t
 
     d = table.nlargest(n, column).iloc[::-1]
     fig, ax = plt.subplots(figsize=SLIDE)
     labels = []
     for _, r in d.iterrows():
-        label = f"{r['project_id']} · {str(r['name'])[:30]} ({r['investment_bn']:.1f} bn, {t(r['stage'])})"
+        amount = f"{10 * r['investment_bn']:.0f}亿元" if language() == "zh" else f"{r['investment_bn']:.1f} bn"
+        label = f"{r['project_id']} · {str(r['name'])[:30]} ({amount}, {t(r['stage'])})"
         if not r["counts_for_groundbreakings"]:
             label += " · " + text("whatif.not_counted_label", min_bn=min_bn, min_yi=10 * min_bn)
         labels.append(label)

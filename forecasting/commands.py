@@ -111,6 +111,11 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-evals", type=_positive_int, default=400, help="budget of simulated allocations (default 400)")
 
 
+def _pct(p: float) -> str:
+    """A probability in percent, with a second decimal below 1 % (so 0.03 % is not 0.0 %)."""
+    return f"{p:.2%}" if 0 < p < 0.01 else f"{p:.1%}"
+
+
 def _bounds(items: list[str], units: list[str], flag: str) -> dict[str, int]:
     out = {}
     for item in items:
@@ -185,7 +190,7 @@ def _optimize(args: argparse.Namespace) -> int:
     print(f"optimize {year} targets as of {history.as_of} with {args.staff_total} staff: {moved}; "
           f"{staff.label} {staff.format(value_now)} ± {staff.format(se_now)} -> "
           f"{staff.format(value_best)} ± {staff.format(se_best)}"
-          + (f"; P(all targets met) {before['all']:.1%} -> {after['all']:.1%}" if staff.objective.key != "all" else "")
+          + (f"; P(all targets met) {_pct(before['all'])} -> {_pct(after['all'])}" if staff.objective.key != "all" else "")
           + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "") + ".")
     print(objective_line(staff, language="en"))
     print(allocation_note(res, staff, language="en"))
