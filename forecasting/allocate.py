@@ -1,7 +1,8 @@
 """Distributing whole people across units to make an objective as large as possible.
 
 The objective is the caller's (for the toolkit, :class:`~forecasting.whatif.StaffObjective`:
-the chance of meeting the year's targets, simulated with common random numbers). It is
+an :class:`~forecasting.objectives.Objective`'s score — P(all targets met), or the expected
+shortfall against the goals negated, and so on — simulated with common random numbers). It is
 expensive, deterministic for a given allocation, a little noisy from one allocation to the
 next and not necessarily concave, so the search is frugal, memoised and local:
 

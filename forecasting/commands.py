@@ -184,6 +184,9 @@ def _optimize(args: argparse.Namespace) -> int:
     table["objective_best"], table["objective_best_se"] = value_best, se_best
     for target in after.index:
         table[f"change_p_meet_{target}"] = float(after[target] - before[target])
+    mean_now, mean_best = staff.run(now).counts.mean(), staff.run(res.best).counts.mean()
+    for target in mean_now.index:  # where the objective's change comes from, in projects
+        table[f"change_mean_{target}"] = float(mean_best[target] - mean_now[target])
     with staged(Path(args.out)) as tmp:
         write_csv(pd.DataFrame(table), tmp / "allocation.csv")
     moved = ", ".join(f"{u} {c:+d}" for u, c in res.change.items() if c) or "no change"

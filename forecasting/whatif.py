@@ -112,7 +112,8 @@ def choose_objective(sim: "PortfolioSimulation", objective: Objective | str | No
         return Objective("p_meet", "all"), text("whatif.reason_default_all", language=language,
                                                 p=f"{p_all:.0%}", floor=f"{DEFAULT_P_ALL_FLOOR:.0%}")
     return Objective("expected_shortfall"), text("whatif.reason_default_shortfall", language=language,
-                                                 p=f"{p_all:.1%}", floor=f"{DEFAULT_P_ALL_FLOOR:.0%}")
+                                                 p=f"{p_all:.2%}" if 0 < p_all < 0.01 else f"{p_all:.1%}",
+                                                 floor=f"{DEFAULT_P_ALL_FLOOR:.0%}")
 
 
 # --------------------------------------------------------------------------- staff -> objective
