@@ -1,7 +1,8 @@
 """Distributing whole people across units to make an objective as large as possible.
 
 The objective is the caller's (for the toolkit, :class:`~forecasting.whatif.StaffObjective`:
-the chance of meeting the year's targets, simulated with common random numbers). It is
+an :class:`~forecasting.objectives.Objective`'s score — P(all targets met), or the expected
+shortfall against the goals negated, and so on — simulated with common random numbers). It is
 expensive, deterministic for a given allocation, a little noisy from one allocation to the
 next and not necessarily concave, so the search is frugal, memoised and local:
 
@@ -13,6 +14,12 @@ next and not necessarily concave, so the search is frugal, memoised and local:
 3. **Never worse than today.** The recommendation is the best allocation evaluated, and it
    replaces today's only if it beats it by more than ``tol``; a planner is never told to
    reorganise for a worse, or an equal, expected result.
+4. **Never for noise.** When the objective also reports a paired gain with its Monte Carlo
+   error (``objective.gain(allocation, reference) -> (gain, se)``, as
+   :class:`~forecasting.whatif.StaffObjective` does for every
+   :class:`~forecasting.objectives.Objective`), the best move found is recommended only if
+   its gain exceeds ``noise_z`` (2) errors; otherwise today's staffing stands, and the move,
+   its gain and its error are still reported.
 
 :func:`staff_needed` answers the reverse question: the fewest extra people, and where, to
 lift the objective to a level.
@@ -252,6 +259,13 @@ class AllocationResult:
         ``to_unit``, the allocation's units as columns, ``value``).
     extrapolated : units whose recommended staff lies outside ``seen_range``.
     budget_exhausted : whether the search stopped at ``max_evals``.
+    move : the best allocation found, recommended or not (``current`` when nothing beat it).
+    move_gain, move_gain_se : its gain over ``current`` in the objective's units (positive
+        = better) and the paired Monte Carlo error (NaN without ``objective.gain``; then
+        ``move_gain`` is the score difference).
+    within_noise : the move was found but not recommended: its gain is not more than
+        ``noise_z`` errors.
+    marginal_se : unit -> the Monte Carlo error of ``marginal`` (NaN without ``objective.gain``).
     """
 
     best: Allocation
@@ -263,6 +277,11 @@ class AllocationResult:
     trace: pd.DataFrame
     extrapolated: list[str] = field(default_factory=list)
     budget_exhausted: bool = False
+    move: Allocation | None = None
+    move_gain: float = float("nan")
+    move_gain_se: float = float("nan")
+    within_noise: bool = False
+    marginal_se: dict[str, float] | None = None
 
     @property
     def gain(self) -> float:
@@ -274,18 +293,33 @@ class AllocationResult:
         """Per unit, the recommended staff minus today's."""
         return {u: self.best[u] - self.current[u] for u in self.best}
 
+    @property
+    def move_change(self) -> dict[str, int]:
+        """Per unit, the best move found minus today's (recommended or not)."""
+        move = self.move or self.best
+        return {u: move[u] - self.current[u] for u in move}
+
     def summary(self) -> pd.DataFrame:
-        """One row per unit: staff_now, staff_best, change, marginal, extrapolated."""
+        """One row per unit: staff_now, staff_best, change, marginal, extrapolated, the
+        marginal's Monte Carlo error (``marginal_se``); then the best move found (``staff_move``) with its gain and
+        error (``move_gain``, ``move_gain_se``, the same on every row) and ``within_noise``."""
+        se = self.marginal_se or {}
+        move = self.move or self.best
         return pd.DataFrame({"unit": list(self.best), "staff_now": [self.current[u] for u in self.best],
                              "staff_best": list(self.best.values()), "change": list(self.change.values()),
                              "marginal": [self.marginal[u] for u in self.best],
-                             "extrapolated": [u in self.extrapolated for u in self.best]})
+                             "extrapolated": [u in self.extrapolated for u in self.best],
+                             "marginal_se": [se.get(u, float("nan")) for u in self.best],
+                             "staff_move": [move[u] for u in self.best],
+                             "move_gain": self.move_gain, "move_gain_se": self.move_gain_se,
+                             "within_noise": self.within_noise})
 
 
 def allocate(objective: Objective, current: Mapping[str, float], total: int | None = None, *,
              minimum: Mapping[str, int] | None = None, maximum: Mapping[str, int] | None = None,
              seen_range: Mapping[str, tuple[float, float]] | None = None, rng=None, greedy_start: bool = True,
-             n_random_starts: int = 0, tol: float = 1e-9, max_evals: int | None = 2000) -> AllocationResult:
+             n_random_starts: int = 0, tol: float = 1e-9, max_evals: int | None = 2000,
+             noise_z: float | None = 2.0) -> AllocationResult:
     """The allocation of ``total`` people across the units of ``current`` that makes
     ``objective`` largest, never worse than today's (see the module docstring).
 
@@ -305,6 +339,8 @@ def allocate(objective: Objective, current: Mapping[str, float], total: int | No
     tol : a move, and the final recommendation, must gain more than this (simulation noise).
     max_evals : budget of distinct evaluations for the search (``None``: unlimited); today's
         allocation and the marginal values are evaluated regardless.
+    noise_z : when ``objective`` has ``gain(allocation, reference) -> (gain, se)``, the best
+        move is recommended only if ``gain > noise_z × se`` (``None``: no such check).
 
     Examples
     --------
@@ -344,10 +380,19 @@ def allocate(objective: Objective, current: Mapping[str, float], total: int | No
     best, best_value, exhausted = _search(ev, start, b, total, tol=tol, greedy_start=greedy_start,
                                           random_starts=starts, trace=trace)
     start_value = ev(start)
-    marginal = {}
+    paired = getattr(objective, "gain", None) if callable(getattr(objective, "gain", None)) else None
+    move, move_gain, move_se, within = best, best_value - start_value, float("nan"), False
+    if best != start and paired is not None and noise_z is not None:
+        move_gain, move_se = paired(dict(zip(units, best)), dict(zip(units, start)))
+        if not move_gain > noise_z * move_se:  # a NaN error is noise too
+            within = True
+            best, best_value = start, start_value
+    marginal, marginal_se = {}, {}
     for i, u in enumerate(units):
         up = best[:i] + (best[i] + 1,) + best[i + 1:]
         marginal[u] = ev(up, force=True) - best_value
+        marginal_se[u] = (paired(dict(zip(units, up)), dict(zip(units, best)))[1] if paired is not None
+                          else float("nan"))
     best_alloc = dict(zip(units, best))
     extrapolated = [u for u, (lo, hi) in (seen_range or {}).items()
                     if not (lo - 1e-9 <= best_alloc[u] <= hi + 1e-9)]
@@ -359,7 +404,8 @@ def allocate(objective: Objective, current: Mapping[str, float], total: int | No
     frame = pd.DataFrame([(s, k, f, t, *x, v) for s, k, f, t, x, v in trace],
                          columns=["start", "kind", "from_unit", "to_unit", *units, "value"])
     return AllocationResult(best_alloc, best_value, dict(zip(units, start)), start_value, marginal, len(ev.cache),
-                            frame, extrapolated, exhausted)
+                            frame, extrapolated, exhausted, dict(zip(units, move)), float(move_gain), float(move_se),
+                            within, marginal_se)
 
 
 def random_allocations(n: int, total: int, minimum: Mapping[str, int], maximum: Mapping[str, int] | None = None,

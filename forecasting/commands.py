@@ -100,11 +100,20 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
     _forecast_args(p)
     p.set_defaults(draws=4000)
     p.add_argument("--staff-total", required=True, type=_positive_int, help="people to distribute across the units")
-    p.add_argument("--objective", choices=("this-year", "next-year"), default="this-year",
-                   help="the targets to make most likely: this --year's (default) or the year after's")
+    p.add_argument("--objective", default=None, metavar="OBJECTIVE",
+                   help="what the staffing is judged by: all (P(all targets met)), p_meet:TARGET, count:TARGET "
+                        "(expected count), shortfall (expected shortfall against the goals, lower is better) or "
+                        "at_least:TARGET:K (P(count >= K)); default: all when P(all targets met) is at least 5 %%, "
+                        "otherwise shortfall. this-year and next-year (the default objective for --year or the "
+                        "year after) are kept from earlier versions")
     p.add_argument("--min", action="append", default=[], metavar="UNIT=N", help="a unit's minimum staff (repeatable)")
     p.add_argument("--max", action="append", default=[], metavar="UNIT=N", help="a unit's maximum staff (repeatable)")
     p.add_argument("--max-evals", type=_positive_int, default=400, help="budget of simulated allocations (default 400)")
+
+
+def _pct(p: float) -> str:
+    """A probability in percent, with a second decimal below 1 % (so 0.03 % is not 0.0 %)."""
+    return f"{p:.2%}" if 0 < p < 0.01 else f"{p:.1%}"
 
 
 def _bounds(items: list[str], units: list[str], flag: str) -> dict[str, int]:
@@ -119,57 +128,76 @@ def _bounds(items: list[str], units: list[str], flag: str) -> dict[str, int]:
 
 @command("optimize", _optimize_args)
 def _optimize(args: argparse.Namespace) -> int:
-    """Distribute a staff total across the units to make the targets most likely."""
+    """Distribute a staff total across the units to make the year's targets most likely (or,
+    when they are out of reach, the shortfall against them smallest)."""
     from pathlib import Path
 
     import pandas as pd
 
-    from dataclasses import replace
-
     from .allocate import allocate
+    from .objectives import parse_objective
     from .outcomes import OutcomeModel
     from .output import staged, write_csv
     from .portfolio import PortfolioSimulator
-    from .whatif import StaffObjective
+    from .whatif import NOISE_Z, StaffObjective, allocation_note, objective_line
 
+    spelled = args.objective
+    legacy = spelled in ("this-year", "next-year")
+    objective = None
+    if spelled is not None and not legacy:
+        try:
+            objective = parse_objective(spelled)
+        except ValueError as exc:
+            raise UsageError(f"--objective: {exc}") from None
     history = _as_of_history(args)
-    year = _year(history, args.year) + (1 if args.objective == "next-year" else 0)
+    year = _year(history, args.year) + (1 if spelled == "next-year" else 0)
     if year not in history.district.targets:
-        raise UsageError(f"district.toml has no [targets.{year}] table for --objective {args.objective}")
+        raise UsageError(f"district.toml has no [targets.{year}] table for --objective {spelled}")
     units = history.district.unit_ids
     minimum, maximum = _bounds(args.min, units, "--min"), _bounds(args.max, units, "--max")
     results = OutcomeModel().fit(history)
-    objective = StaffObjective(PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed))
-    now = objective.current
-    # common random numbers: two allocations differ only where their simulated years do,
-    # so a move must win at least two simulated years outright to count
-    res = allocate(objective, now, args.staff_total, minimum=minimum or None, maximum=maximum or None,
+    try:
+        staff = StaffObjective(PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed), objective,
+                               language="en")
+    except ValueError as exc:  # a target the year does not have
+        raise UsageError(f"--objective {spelled}: {exc}") from None
+    now = staff.current
+    # common random numbers: two allocations differ only where their simulated years do, so
+    # a climbing step must win at least two simulated years' worth; the recommendation must
+    # then beat today's by more than twice its paired Monte Carlo error
+    res = allocate(staff, now, args.staff_total, minimum=minimum or None, maximum=maximum or None,
                    seen_range={u: results.inflow.staff_range(u) for u in units}, greedy_start=False,
-                   tol=2.0 / args.draws, max_evals=args.max_evals)
-    # a recommendation must beat today's by more than twice its Monte Carlo error
-    # (the paired difference on the same simulated years)
-    noise = ""
-    if res.best != res.current:
-        gain, se = objective.gain(res.best, res.current)
-        if not gain > 2 * se:
-            noise = (f" (the best move found gains {gain:+.1%} ± {se:.1%} Monte Carlo error: within the "
-                     "noise, so today's staffing stands)")
-            res = replace(res, best=dict(res.current), best_value=res.current_value, extrapolated=[])
+                   tol=2.0 / args.draws, max_evals=args.max_evals, noise_z=NOISE_Z)
     # against today's staffing as it is (when the total differs, the allocator's own
     # never-worse guarantee is against today's rescaled to the total)
-    table = res.summary().rename(columns={"marginal": "marginal_p_meet_all"})
+    table = res.summary()
     table["staff_now"] = [now[u] for u in table["unit"]]
     table["change"] = table["staff_best"] - table["staff_now"]
-    before, after = objective.p_meet(now), objective.p_meet(res.best)
+    table.insert(4, "objective", staff.objective.key)  # after unit, staff_now, staff_best, change
+    table = table.rename(columns={"marginal": "marginal_gain", "marginal_se": "marginal_gain_se"})
+    before, after = staff.p_meet(now), staff.p_meet(res.best)
+    table["marginal_p_meet_all"] = [float(staff.p_meet({**res.best, u: res.best[u] + 1})["all"] - after["all"])
+                                    for u in table["unit"]]
+    value_now, se_now = staff.value(now)
+    value_best, se_best = staff.value(res.best)
+    table["objective_now"], table["objective_now_se"] = value_now, se_now
+    table["objective_best"], table["objective_best_se"] = value_best, se_best
     for target in after.index:
         table[f"change_p_meet_{target}"] = float(after[target] - before[target])
+    mean_now, mean_best = staff.run(now).counts.mean(), staff.run(res.best).counts.mean()
+    for target in mean_now.index:  # where the objective's change comes from, in projects
+        table[f"change_mean_{target}"] = float(mean_best[target] - mean_now[target])
     with staged(Path(args.out)) as tmp:
         write_csv(pd.DataFrame(table), tmp / "allocation.csv")
     moved = ", ".join(f"{u} {c:+d}" for u, c in res.change.items() if c) or "no change"
     print(f"optimize {year} targets as of {history.as_of} with {args.staff_total} staff: {moved}; "
-          f"P(all targets met) {res.current_value:.1%} -> {res.best_value:.1%}"
-          + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "") + noise
-          + f". Written to {args.out}/")
+          f"{staff.label} {staff.format(value_now)} ± {staff.format(se_now)} -> "
+          f"{staff.format(value_best)} ± {staff.format(se_best)}"
+          + (f"; P(all targets met) {_pct(before['all'])} -> {_pct(after['all'])}" if staff.objective.key != "all" else "")
+          + (f"; beyond past staffing: {', '.join(res.extrapolated)}" if res.extrapolated else "") + ".")
+    print(objective_line(staff, language="en"))
+    print(allocation_note(res, staff, language="en"))
+    print(f"Written to {args.out}/")
     return EXIT_OK
 
 

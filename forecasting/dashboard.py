@@ -167,52 +167,83 @@ def plot_comparison(comparison: pd.DataFrame, *, title: str | None = None) -> Fi
     return fig
 
 
-def plot_response(curves: pd.DataFrame, *, target: str = "all", title: str | None = None) -> Figure:
-    """p_meet of one target as each unit's staff change, one panel per year
-    (:func:`~forecasting.whatif.response_curves`); hollow markers extrapolate."""
-    d = curves[curves["target"] == target]
-    years = sorted(d["year"].unique())
-    fig, axes = plt.subplots(1, len(years), figsize=SLIDE, squeeze=False, sharey=True)
-    units = list(pd.unique(d["unit"]))
+def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str | None = None) -> Figure:
+    """The objective as each unit's staff change, one panel per year
+    (:func:`~forecasting.whatif.response_curves`): each panel titled with the year and the
+    objective it shows, whiskers of twice the paired Monte Carlo error against today's
+    staffing; hollow markers extrapolate. ``target`` plots that target's p_meet instead
+    (``"all"`` for P(all targets met))."""
     from .style import PALETTE
+    from .texts import text
 
+    d = curves
+    years = sorted(d["year"].unique())
+    fig, axes = plt.subplots(1, len(years), figsize=SLIDE, squeeze=False, sharey=target is not None)
+    units = list(pd.unique(d["unit"]))
+    labels = {}
     for ax, year in zip(axes[0], years):
+        dy = d[d["year"] == year]
+        if target is None:
+            column, label = "value", str(dy["objective_label"].iloc[0])
+            if dy["objective"].iloc[0] == "shortfall":
+                label += f" ({text('whatif.lower_is_better')})"
+        else:
+            column = f"p_meet_{target}"
+            label = _say(f"P({t(target) if target != 'all' else 'all targets'} met)",
+                         f"{t(target) if target != 'all' else '全部目标'}完成概率")
+        labels[year] = label
         for i, unit in enumerate(units):
-            g = d[(d["year"] == year) & (d["unit"] == unit)].sort_values("change")
+            g = dy[dy["unit"] == unit].sort_values("change")
             color = PALETTE[i % len(PALETTE)]
-            ax.plot(g["change"], g["p_meet"], color=color, lw=2, label=unit)
+            ax.plot(g["change"], g[column], color=color, lw=2, label=unit)
+            if target is None and "gain_se" in g:
+                ax.errorbar(g["change"], g[column], yerr=2 * g["gain_se"].fillna(0), fmt="none", ecolor=color,
+                            alpha=0.6, capsize=3)
             seen = ~g["extrapolated"].to_numpy()
-            ax.scatter(g["change"][seen], g["p_meet"][seen], color=color, s=40, zorder=3)
-            ax.scatter(g["change"][~seen], g["p_meet"][~seen], facecolors="white", edgecolors=color, s=40, zorder=3)
+            ax.scatter(g["change"][seen], g[column][seen], color=color, s=40, zorder=3)
+            ax.scatter(g["change"][~seen], g[column][~seen], facecolors="white", edgecolors=color, s=40, zorder=3)
         ax.axvline(0, color="#999999", lw=1)
-        ax.set_xlabel(_say("Change in staff (people)", "人员变化（人）"))
-        ax.set_title(str(year), fontsize=18)
-    axes[0, 0].set_ylabel(_say(f"P({t(target) if target != 'all' else 'all targets'} met)",
-                               f"{t(target) if target != 'all' else '全部目标'}完成概率"))
+        ax.set_xlabel(text("whatif.staff_change_axis"))
+        ax.set_title(f"{year}: {label}" if target is None else str(year), fontsize=14 if target is None else 18)
+    if target is not None:
+        axes[0, 0].set_ylabel(labels[years[0]])
     axes[0, -1].legend(fontsize=11, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title or _say("Staff added now mostly pay off next year (hollow: beyond past staffing)",
-                               "现在增加人员主要影响明年（空心点：超出历史人员范围）"),
-                 x=0.02, ha="left", fontsize=20, fontweight="bold")
+    if title is None:
+        shown = set(labels.values())
+        title = (text("whatif.response_title", objective=next(iter(shown))) if len(shown) == 1
+                 else text("whatif.response_title_mixed"))
+    fig.suptitle(title[:1].upper() + title[1:], x=0.02, ha="left", fontsize=18, fontweight="bold")
     fig.tight_layout()
     return fig
 
 
-def plot_tornado(table: pd.DataFrame, *, target: str = "all", n: int = 10, title: str | None = None) -> Figure:
-    """Which levers move one target's p_meet most (:func:`~forecasting.whatif.tornado`)."""
-    d = table[table["target"] == target].nlargest(n, "swing").iloc[::-1]
+def plot_tornado(table: pd.DataFrame, *, n: int = 10, year: int | None = None, title: str | None = None) -> Figure:
+    """Which levers move the objective most (:func:`~forecasting.whatif.tornado`), in the
+    objective's units, the chart titled with it; bars within twice their Monte Carlo
+    error are pale."""
+    from .texts import text
+
+    d = table.nlargest(n, "swing").iloc[::-1]
     fig, ax = plt.subplots(figsize=SLIDE)
     base = float(d["base"].iloc[0]) if len(d) else 0.0
     y = np.arange(len(d))
-    ax.barh(y, d["low"] - base, left=base, color="#999999", label=_say("Lever down", "减少/放慢"))
-    ax.barh(y, d["high"] - base, left=base, color=FORECAST_COLOR, label=_say("Lever up", "增加/加快"))
+    for col, gain, color, label in (("low", "low_gain", "#999999", text("whatif.lever_down")),
+                                    ("high", "high_gain", FORECAST_COLOR, text("whatif.lever_up"))):
+        strong = (d[gain].abs() > 2 * d[f"{gain}_se"]).to_numpy()
+        ax.barh(y[strong], (d[col] - base)[strong], left=base, color=color, label=label)
+        ax.barh(y[~strong], (d[col] - base)[~strong], left=base, color=color, alpha=0.3)
     ax.axvline(base, color="#000000", lw=1)
     ax.set_yticks(y, d["lever"], fontsize=12)
-    ax.set_xlabel(_say("Probability of meeting the goal", "完成目标的概率"))
+    label = str(table["objective_label"].iloc[0]) if len(table) else ""
+    shortfall = len(table) and table["objective"].iloc[0] == "shortfall"
+    xlabel = label + (f" ({text('whatif.lower_is_better')})" if shortfall else "") + f"; {text('whatif.tornado_note')}"
+    ax.set_xlabel(xlabel[:1].upper() + xlabel[1:])
     ax.grid(axis="x", visible=True, alpha=0.3)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
-    name = t(target) if target != "all" else _say("all targets", "全部目标")
-    ax.set_title(title or _say(f"What moves P({name} met) most", f"影响{name}完成概率的主要因素"))
+    if year is None and "year" in table and len(table):
+        year = int(table["year"].iloc[0])
+    ax.set_title(title or text("whatif.tornado_title", objective=label, year=year))
     return fig
 
 

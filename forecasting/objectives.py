@@ -71,31 +71,37 @@ class Objective:
     def per_year(self, sim: "PortfolioSimulation") -> np.ndarray:
         """The objective's value in each simulated year (its mean is the objective)."""
         goals = sim.history.district.targets_for(sim.year).goals
-        counts = sim.counts
+        return self.of_counts(sim.counts[sim.names].to_numpy(), sim.names, goals)
+
+    def of_counts(self, counts: np.ndarray, names: list[str], goals: Mapping[str, int]) -> np.ndarray:
+        """The objective's value for counts given as an array whose last axis is ``names``
+        (one value per simulated year, or per year and changed project, and so on)."""
+        counts = np.asarray(counts)
         if self.kind == "p_meet":
             if self.target == "all":
-                met = np.ones(len(counts), bool)
-                for name in sim.names:
-                    met &= counts[name].to_numpy() >= goals[name]
+                met = np.ones(counts.shape[:-1], bool)
+                for j, name in enumerate(names):
+                    met &= counts[..., j] >= goals[name]
                 return met.astype(float)
-            return (counts[self._known(sim)].to_numpy() >= goals[self.target]).astype(float)
+            j = self._column(names)
+            return (counts[..., j] >= goals[self.target]).astype(float)
         if self.kind == "expected_count":
-            return counts[self._known(sim)].to_numpy(float)
+            return counts[..., self._column(names)].astype(float)
         if self.kind == "p_at_least":
-            return (counts[self._known(sim)].to_numpy() >= int(self.k)).astype(float)
+            return (counts[..., self._column(names)] >= int(self.k)).astype(float)
         w = self.weights or {}
-        unknown = sorted(set(w) - set(sim.names))
+        unknown = sorted(set(w) - set(names))
         if unknown:
             raise ValueError(f"shortfall weights name targets the year does not have: {', '.join(unknown)}")
-        total = np.zeros(len(counts))
-        for name in sim.names:
-            total += float(w.get(name, 1.0)) * np.maximum(goals[name] - counts[name].to_numpy(float), 0.0)
+        total = np.zeros(counts.shape[:-1])
+        for j, name in enumerate(names):
+            total += float(w.get(name, 1.0)) * np.maximum(goals[name] - counts[..., j].astype(float), 0.0)
         return total
 
-    def _known(self, sim: "PortfolioSimulation") -> str:
-        if self.target not in sim.names:
-            raise ValueError(f"no target {self.target!r} in {sim.year}; targets: {', '.join(sim.names)}")
-        return self.target
+    def _column(self, names: list[str]) -> int:
+        if self.target not in names:
+            raise ValueError(f"no target {self.target!r}; targets: {', '.join(names)}")
+        return list(names).index(self.target)
 
     def value(self, sim: "PortfolioSimulation") -> tuple[float, float]:
         """The objective and its Monte Carlo standard error."""

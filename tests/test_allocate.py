@@ -192,7 +192,8 @@ def test_extrapolated_units_are_flagged_once(targets):
     assert len(record) == 1
     assert res.extrapolated == [u for u in units if not 2 <= res.best[u] <= 6] != []
     table = res.summary()
-    assert list(table.columns) == ["unit", "staff_now", "staff_best", "change", "marginal", "extrapolated"]
+    assert list(table.columns) == ["unit", "staff_now", "staff_best", "change", "marginal", "extrapolated",
+                                   "marginal_se", "staff_move", "move_gain", "move_gain_se", "within_noise"]
     assert table["extrapolated"].sum() == len(res.extrapolated)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -280,3 +281,34 @@ def test_polishing_finds_fewer_people_than_the_greedy_path():
     polished = staff_needed(f, {"a": 0, "b": 0}, 2.0, maximum_extra=5)
     assert polished.added == {"b": 2} and polished.value == 2.0
     assert list(polished.path["unit"][1:]) == ["a", "a", "a", "b"]  # the path stays the greedy one
+
+
+class _Noisy:
+    """A separable objective with a paired Monte Carlo error of the caller's choosing."""
+
+    def __init__(self, se: float):
+        self.se = se
+
+    def __call__(self, a):
+        return math.log1p(a["a"]) + 1.2 * math.log1p(a["b"])
+
+    def gain(self, a, b):
+        return self(a) - self(b), self.se
+
+
+def test_a_move_within_twice_its_monte_carlo_error_is_not_recommended():
+    now = {"a": 5, "b": 5}
+    clear = allocate(_Noisy(se=1e-4), now, 10, greedy_start=False)
+    assert clear.best != now and not clear.within_noise
+    assert clear.move == clear.best and clear.move_gain == pytest.approx(clear.best_value - clear.current_value)
+    assert clear.move_gain > 2 * clear.move_gain_se
+    noisy = allocate(_Noisy(se=1.0), now, 10, greedy_start=False)
+    assert noisy.best == now and noisy.within_noise
+    # the move found is still reported, with its gain and error
+    assert noisy.move == clear.best and noisy.move_gain == pytest.approx(clear.move_gain) and noisy.move_gain_se == 1.0
+    table = noisy.summary()
+    assert (table["staff_best"] == table["staff_now"]).all()
+    assert table["within_noise"].all() and (table["move_gain_se"] == 1.0).all()
+    assert (table["marginal_se"] == 1.0).all()
+    # without the check the same search moves
+    assert allocate(_Noisy(se=1.0), now, 10, greedy_start=False, noise_z=None).best == clear.best

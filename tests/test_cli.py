@@ -4,7 +4,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from forecasting.cli import main
 
@@ -73,6 +75,40 @@ def test_optimize_never_recommends_worse_than_today(tmp_path, capsys):
     assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "64", "--objective", "next-year",
                  "--out", str(out), "--draws", "400", "--max-evals", "25"]) == 0
     alloc = pd.read_csv(out / "allocation.csv")
-    assert list(alloc.columns[:3]) == ["unit", "staff_now", "staff_best"]
+    assert list(alloc.columns[:5]) == ["unit", "staff_now", "staff_best", "change", "objective"]
     assert alloc["staff_best"].sum() == 64
-    assert (alloc["change_p_meet_all"] >= -1e-12).all()
+    # never worse than today on the objective it was judged by (the default: P(all) or the shortfall)
+    row = alloc.iloc[0]
+    if row["objective"] == "all":
+        assert row["objective_best"] >= row["objective_now"] - 1e-12 and row["change_p_meet_all"] >= -1e-12
+    else:
+        assert row["objective"] == "shortfall" and row["objective_best"] <= row["objective_now"] + 1e-12
+
+
+def test_optimize_judges_by_the_objective_asked_for_and_reports_gain_and_error(tmp_path, capsys):
+    out = tmp_path / "op"
+    assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "64", "--year", "2024",
+                 "--objective", "shortfall", "--out", str(out), "--draws", "400", "--max-evals", "25"]) == 0
+    printed = capsys.readouterr().out
+    assert "Judged by expected shortfall against the goals" in printed
+    assert "Monte Carlo error" in printed
+    alloc = pd.read_csv(out / "allocation.csv")
+    assert list(alloc.columns[:5]) == ["unit", "staff_now", "staff_best", "change", "objective"]
+    assert (alloc["objective"] == "shortfall").all()
+    row = alloc.iloc[0]
+    # never worse than today on the objective; a move is kept only beyond twice its error
+    assert row["objective_best"] <= row["objective_now"] + 1e-12
+    if (alloc["change"] != 0).any():
+        assert row["move_gain"] > 2 * row["move_gain_se"] and not row["within_noise"]
+    else:
+        assert row["within_noise"] or np.isnan(row["move_gain_se"]) or row["move_gain"] <= 2 * row["move_gain_se"]
+    assert {"marginal_gain", "marginal_gain_se", "objective_now_se", "change_p_meet_all"} <= set(alloc.columns)
+
+
+@pytest.mark.parametrize("spelling", ["shortfal", "count", "at_least:groundbreakings:many"])
+def test_optimize_refuses_an_objective_it_cannot_read(tmp_path, capsys, spelling):
+    assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "64", "--objective", spelling,
+                 "--out", str(tmp_path / "op")]) == 2
+    err = capsys.readouterr().err
+    assert "--objective" in err and "Traceback" not in err
+    assert not (tmp_path / "op").exists()

@@ -8,7 +8,8 @@ import pytest
 
 from forecasting.outcomes import OutcomeModel
 from forecasting.portfolio import Adjustments, PortfolioSimulator, simulate_portfolio
-from forecasting.whatif import StaffObjective, project_leverage
+from forecasting.objectives import Objective
+from forecasting.whatif import StaffObjective, format_value, project_leverage, response_curves, tornado
 
 AS_OF, YEAR = "2023Q2", 2023
 
@@ -31,7 +32,7 @@ def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted):
 
 
 def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff(fitted):
-    obj = StaffObjective(PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1))
+    obj = StaffObjective(PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1), "all")
     now = obj.current
     assert set(now) == set(fitted.history.district.unit_ids)
     a = obj.p_meet(now)
@@ -43,6 +44,43 @@ def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff
     # common random numbers: more staff can only add leads, so no target's chance falls
     assert (more.to_numpy() >= a.to_numpy() - 1e-12).all()
     assert 0.0 <= obj(now) <= 1.0
+    assert obj(now) == pytest.approx(a["all"])
+
+
+def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted):
+    sim = PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1)
+    shortfall = StaffObjective(sim, "shortfall")
+    now = shortfall.current
+    more = {**now, "campaign_top10": now["campaign_top10"] + 6}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value_now, se_now = shortfall.value(now)
+        value_more, _ = shortfall.value(more)
+        gain, se = shortfall.gain(more, now)
+    # the score is the shortfall negated; the gain is the fall in the shortfall, paired
+    assert shortfall(now) == pytest.approx(-value_now)
+    assert gain == pytest.approx(value_now - value_more)
+    assert gain >= 0 and 0 < se < se_now  # common random numbers: the paired error is the smaller
+    assert shortfall.gain(now, now) == (0.0, 0.0)
+    count = StaffObjective(sim, Objective("expected_count", "groundbreakings"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert count.gain(more, now)[0] >= 0
+    assert count.value(now)[0] == pytest.approx(count.run(now).counts["groundbreakings"].mean())
+    with pytest.raises(ValueError, match="no target 'tier_3bn'"):
+        StaffObjective(sim, "count:tier_3bn")
+
+
+def test_the_default_objective_says_why(fitted):
+    sim = PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1)
+    obj = StaffObjective(sim, language="en")
+    p_all = sim.run().p_meet("all")
+    if p_all >= 0.05:
+        assert obj.objective == Objective("p_meet", "all") and "at least 5%" in obj.reason
+    else:
+        assert obj.objective.kind == "expected_shortfall" and "below 5%" in obj.reason
+    assert StaffObjective(sim, "count:groundbreakings", language="zh").label == "开工项目预期数量"
+    assert StaffObjective(sim, "at_least:tier_5bn:2", language="en").label == "P(5 bn signings ≥ 2)"
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +99,10 @@ def steep_and_flat():
         return OutcomeModel(n_param_draws=20).fit(h)
 
 
-def _recommend(results, seed: int):
+def _recommend(results, seed: int, objective="shortfall"):
     from forecasting.allocate import allocate
 
-    objective = StaffObjective(PortfolioSimulator(results, 2024, n_draws=1500, rng=seed),
-                               weights={"groundbreakings": 1.0, "tier_5bn": 1.0, "tier_10bn": 1.0})
+    objective = StaffObjective(PortfolioSimulator(results, 2024, n_draws=1500, rng=seed), objective)
     now = objective.current
     free = ("branch_1", "branch_2", "branch_3", "branch_4")
     # the other units stay as they are; each free unit may gain or lose up to three people
@@ -78,17 +115,50 @@ def _recommend(results, seed: int):
     return res, {u: res.best[u] - now[u] for u in free}
 
 
-def test_allocator_moves_staff_towards_the_units_whose_true_response_is_steeper(steep_and_flat):
+def test_the_shortfall_objective_moves_staff_towards_the_units_whose_true_response_is_steeper(steep_and_flat):
     e = steep_and_flat.inflow.elasticities()
     assert e.loc[["branch_1", "branch_4"], "estimate"].min() > e.loc[["branch_2", "branch_3"], "estimate"].max()
     res, change = _recommend(steep_and_flat, seed=0)
     assert res.best_value >= res.current_value
+    assert not res.within_noise and res.move_gain > 2 * res.move_gain_se
     assert change["branch_1"] + change["branch_4"] > 0
     assert change["branch_2"] + change["branch_3"] < 0
     assert change["branch_1"] + change["branch_4"] == -(change["branch_2"] + change["branch_3"])
+    # one more person helps most in a steep unit
+    assert max(res.marginal["branch_1"], res.marginal["branch_4"]) > max(res.marginal["branch_2"],
+                                                                         res.marginal["branch_3"])
 
 
 def test_allocator_recommendation_is_stable_across_seeds(steep_and_flat):
     _, a = _recommend(steep_and_flat, seed=0)
     _, b = _recommend(steep_and_flat, seed=1)
     assert all(abs(a[u] - b[u]) <= 1 for u in a), (a, b)
+
+
+def test_response_curves_and_tornado_are_in_the_objectives_units_with_errors(fitted):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        curves = response_curves(fitted, [YEAR + 1], units=["campaign_top10"], change=(0, 4), n_draws=600, rng=2,
+                                 objective="count:groundbreakings")
+        levers = tornado(fitted, YEAR + 1, n_draws=600, rng=2, n_param_draws=6, n_projects=1,
+                         objective="shortfall", language="en")
+    today = curves[curves["change"] == 0].iloc[0]
+    assert today["gain"] == 0.0 and today["gain_se"] == 0.0
+    assert (curves["objective"] == "count:groundbreakings").all()
+    up = curves[curves["change"] == 4].iloc[0]
+    assert up["gain"] == pytest.approx(up["value"] - today["value"]) and up["gain"] >= 0
+    assert (levers["objective"] == "shortfall").all() and (levers["year"] == YEAR + 1).all()
+    assert levers["objective_label"].iloc[0] == "expected shortfall against the goals"
+    assert (levers[["low_gain_se", "high_gain_se"]] >= 0).all().all()
+    # the shortfall falls (a positive gain) with more staff, as the gain says
+    staff = levers[levers["lever"].str.startswith("Top-10")].iloc[0]
+    assert staff["high_gain"] == pytest.approx(staff["base"] - staff["high"])
+    assert staff["within_noise"] == ((abs(staff["low_gain"]) <= 2 * staff["low_gain_se"])
+                                     and (abs(staff["high_gain"]) <= 2 * staff["high_gain_se"]))
+
+
+def test_values_print_in_the_objectives_units():
+    assert format_value(Objective("p_meet", "all"), 0.1234) == "12.3%"
+    assert format_value(Objective("p_meet", "all"), 0.0025, signed=True) == "+0.25%"
+    assert format_value(Objective("expected_shortfall"), 9.6675) == "9.67"
+    assert format_value(Objective("expected_shortfall"), 0.0059) == "0.006"
