@@ -140,6 +140,14 @@ def levers_from_tornado(levers: pd.DataFrame, target: str = "all") -> pd.DataFra
     target, each lever's swing ``gain = |high - low|`` in p_meet, with ``low``, ``high``
     and the objective ``p_meet`` of ``target`` (key ``"all"`` or ``"p_meet:<target>"``),
     largest first."""
+    if "target" not in levers.columns and {"lever", "objective", "low", "high"} <= set(levers.columns):
+        # the objective-aware tornado (one row per lever, in the objective's own units)
+        se = levers[[c for c in ("low_gain_se", "high_gain_se") if c in levers.columns]].max(axis=1) \
+            if {"low_gain_se", "high_gain_se"} & set(levers.columns) else np.nan
+        out = pd.DataFrame({"lever": levers["lever"].astype(str), "gain": (levers["high"] - levers["low"]).abs(),
+                            "gain_se": se, "low": levers["low"], "high": levers["high"],
+                            "objective": levers["objective"].astype(str)})
+        return out.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
     need = {"lever", "target", "low", "high"}
     if not need <= set(levers.columns):
         raise ValueError(f"a tornado table has columns {sorted(need)}; this one has {list(levers.columns)}")
@@ -163,6 +171,21 @@ def projects_from_leverage(leverage: pd.DataFrame, column: str = "gain_all") -> 
     out["gain"] = leverage[column].astype(float)
     target = column.removeprefix("gain_")
     out["objective"] = "all" if target == "all" else f"p_meet:{target}"
+    return out.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def projects_from_attention(attention: pd.DataFrame) -> pd.DataFrame:
+    """The ``projects`` findings from :func:`forecasting.attention.attention_list`: ``gain`` =
+    the expected target-counted events gained if the project moved a quarter sooner
+    (``gain_counted``, with ``gain_se``), largest first; objective key ``"counted"``."""
+    need = {"project_id", "gain_counted"}
+    if not need <= set(attention.columns):
+        raise ValueError(f"an attention list has columns {sorted(need)}; this one has {list(attention.columns)}")
+    keep = [c for c in ("project_id", "name", "stage", "investment_bn") if c in attention.columns]
+    out = attention[keep].copy()
+    out["gain"] = attention["gain_counted"].astype(float)
+    out["gain_se"] = attention["gain_counted_se"].astype(float) if "gain_counted_se" in attention else np.nan
+    out["objective"] = "counted"
     return out.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -271,6 +294,8 @@ def objective_label(key: str | None, language: str = "en") -> str:
         return text("common.objective_p_meet_all", language=language)
     if key == "shortfall":
         return text("common.objective_expected_shortfall", language=language)
+    if key == "counted":
+        return text("common.objective_counted", language=language)
     if key.startswith("p_meet:"):
         with _language(language):
             return _tx("objective_p_meet_target", language, target=target_label(key.split(":", 1)[1]))
@@ -608,5 +633,5 @@ def print_pdf(page: Path, pdf: Path, *, chromium: str | None = None, timeout: fl
 
 
 __all__ = ["Brief", "Findings", "PdfError", "SECTIONS", "Section", "assemble", "find_chromium", "html_fragment",
-           "html_page", "levers_from_tornado", "objective_label", "pct", "pp", "print_pdf", "projects_from_leverage",
+           "html_page", "levers_from_tornado", "projects_from_attention", "objective_label", "pct", "pp", "print_pdf", "projects_from_leverage",
            "read_findings", "record"]

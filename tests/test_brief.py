@@ -270,3 +270,23 @@ def test_every_brief_text_has_real_chinese_and_the_same_placeholders():
         assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["zh"])), name
         assert re.search(r"[\u4e00-\u9fff]", entry["zh"]) or name in {"project_line_short"}, name
         assert entry["en"] != entry["zh"] or name in {"project_line_short"}, name
+
+
+def test_adapters_read_the_objective_aware_tornado_and_the_attention_list():
+    import pandas as pd
+
+    from forecasting.brief import levers_from_tornado, objective_label, projects_from_attention
+
+    levers = pd.DataFrame({"lever": ["a", "b"], "objective": "shortfall", "low": [9.8, 9.6], "high": [9.5, 9.7],
+                           "low_gain": [-0.1, 0.1], "low_gain_se": [0.01, 0.02], "high_gain": [0.2, -0.0],
+                           "high_gain_se": [0.03, 0.01]})
+    out = levers_from_tornado(levers)
+    assert out["lever"].tolist() == ["a", "b"] and out["gain"].tolist() == pytest.approx([0.3, 0.1])
+    assert out["gain_se"].tolist() == pytest.approx([0.03, 0.02]) and set(out["objective"]) == {"shortfall"}
+    att = pd.DataFrame({"project_id": ["p1", "p2"], "name": ["x", "y"], "gain_counted": [0.01, 0.07],
+                        "gain_counted_se": [0.001, 0.002]})
+    proj = projects_from_attention(att)
+    assert proj["project_id"].tolist() == ["p2", "p1"] and set(proj["objective"]) == {"counted"}
+    assert "count" in objective_label("counted", "en") and "计入" in objective_label("counted", "zh")
+    with pytest.raises(ValueError, match="gain_counted"):
+        projects_from_attention(att.drop(columns="gain_counted"))
