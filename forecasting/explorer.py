@@ -31,13 +31,16 @@ p_meet, beside today's plans, updated whenever a control changes.
 from __future__ import annotations
 
 import copy
+import threading
 import time
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Mapping
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 
+from .errors import ExtrapolationWarning
 from .objectives import Objective, default_objective
 from .portfolio import (Adjustments, ArrivalCells, PortfolioSimulation, PortfolioSimulator, RowEvents,
                         _arrival_combine, _arrival_sets, _arrival_sums, _arrival_summary,
@@ -50,6 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Approval speeds the slider offers (odds multipliers), each precomputed at first display.
 APPROVAL_GRID: tuple[float, ...] = (0.8, 1.0, 1.25, 1.5)
+#: A sector's year effects the slider offers (log-odds on its monthly advance), precomputed per sector.
+SECTOR_GRID: tuple[float, ...] = (-0.5, -0.25, 0.0, 0.25, 0.5)
 
 
 @dataclass
@@ -84,23 +89,30 @@ class Explorer:
     year : the target year.
     n_draws : simulated years.
     rng : an integer seed (the explorer reproduces the simulator's streams from it).
-    approval_grid : approval speeds to precompute (``()`` for none; 1.0 is always there).
+    approval_grid : approval speeds to precompute (1.0 is always there).
+    sector_grid : a sector's year effects to precompute for every sector (0 is always there).
+    precompute : ``"now"`` computes both grids before returning; ``"background"`` in a
+        thread, so the controls are there at once (a value not ready yet is computed when
+        asked for); ``"none"`` computes each value when first asked for. Each value is kept.
     objective : what a change is judged by (default: :func:`default_objective` of today's plans).
 
     Examples
     --------
     >>> from forecasting import load_history, OutcomeModel
     >>> results = OutcomeModel(n_param_draws=20).fit(load_history("data"))
-    >>> ex = Explorer(results, 2025, n_draws=2000, approval_grid=())
+    >>> ex = Explorer(results, 2025, n_draws=2000, precompute="none")
     >>> sim = ex.simulate(Adjustments(effort={"branch_4": {"staff": 12}}))
     >>> ex.objective.value(sim)[0] >= 0
     True
     """
 
     def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: int = 0,
-                 approval_grid: tuple[float, ...] = APPROVAL_GRID, objective: Objective | None = None):
+                 approval_grid: tuple[float, ...] = APPROVAL_GRID, sector_grid: tuple[float, ...] = SECTOR_GRID,
+                 precompute: Literal["now", "background", "none"] = "now", objective: Objective | None = None):
         if not isinstance(rng, (int, np.integer)):
             raise ValueError(f"the explorer needs an integer seed (rng), not {type(rng).__name__}")
+        if precompute not in ("now", "background", "none"):
+            raise ValueError(f'precompute must be "now", "background" or "none", not {precompute!r}')
         self.results, self.year, self.n_draws, self.seed = results, int(year), int(n_draws), int(rng)
         self.simulator = sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)
         self.baseline = sim.run(monthly=False)
@@ -116,12 +128,43 @@ class Explorer:
         self._ids = sim.ledger_events.ids
         self._sectors = results.state["sector"].to_numpy()
         self._templates = self._template_sets() if sim.cells is not None else []
-        self._regimes: dict[float, _Regime] = {}
-        self._regimes[1.0] = self._regime(1.0, base=True)
-        for speed in approval_grid:
-            self.regime(speed)
+        self._lock = threading.RLock()
+        self._regimes: dict[float, _Regime] = {1.0: self._regime(1.0, base=True)}
+        self._sector_parts: dict[tuple[float, str, float], tuple[RowEvents, list[tuple]]] = {}
+        #: the approval speeds and sector effects the controls offer (precomputed)
+        self.approval_grid = tuple(sorted({1.0, *(_key(v) for v in approval_grid)}))
+        self.sector_grid = tuple(sorted({0.0, *(_key(v) for v in sector_grid)}))
+        self.precompute_seconds: float | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if precompute == "now":
+            self._precompute()
+        elif precompute == "background":
+            self._thread = threading.Thread(target=self._precompute, name="explorer-precompute", daemon=True)
+            self._thread.start()
 
     # ------------------------------------------------------------------ set-up
+    def _precompute(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            for speed in self.approval_grid:
+                self.regime(speed)
+            for sector in self.results.history.district.sectors:
+                for value in self.sector_grid:
+                    if value:
+                        self._sector_part(1.0, sector, value)
+        except BaseException as e:  # noqa: BLE001 - kept to be raised by wait(), not lost in a thread
+            self._error = e
+        self.precompute_seconds = time.perf_counter() - t0
+
+    def wait(self) -> float:
+        """Wait for the background precomputation; its duration in seconds."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return float(self.precompute_seconds or 0.0)
+
     def _template_sets(self) -> list[_Templates]:
         sim = self.simulator
         h = self.results.history
@@ -179,10 +222,31 @@ class Explorer:
 
     def regime(self, speed: float) -> _Regime:
         """The events under approval speed ``speed`` (computed once, then kept)."""
-        key = round(float(speed), 9)
+        key = _key(speed)
         if key not in self._regimes:
-            self._regimes[key] = self._regime(key)
+            with self._lock:
+                if key not in self._regimes:
+                    self._regimes[key] = self._regime(key)
         return self._regimes[key]
+
+    def _sector_part(self, speed: float, sector: str, value: float) -> tuple[RowEvents, list[tuple]]:
+        """One sector's year ``value`` under approval speed ``speed``: its ledger rows' events
+        and, per template set, its templates' cell sums (computed once, then kept)."""
+        key = (_key(speed), sector, _key(value))
+        if key not in self._sector_parts:
+            with self._lock:
+                if key not in self._sector_parts:
+                    adj = Adjustments(approval_speed=key[0], sector_effect={sector: key[2]})
+                    rows = np.flatnonzero(self._sectors == sector)
+                    state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
+                    ev = row_events(self.results, state.iloc[rows].reset_index(drop=True),
+                                    frame.iloc[rows].reset_index(drop=True), self.year, self.simulator.draws,
+                                    start=start[rows], log_multiplier=mult[rows])
+                    _zero_settled(ev, self.results.history, self.year, Adjustments())
+                    sums = [self._template_sums(t, adj, t.by_sector[sector]) if sector in t.by_sector else None
+                            for t in self._templates]
+                    self._sector_parts[key] = (ev, sums)
+        return self._sector_parts[key]
 
     # ------------------------------------------------------------------ counting
     def _rows_end(self, ev: RowEvents, rows: np.ndarray, old: RowEvents | None = None) -> np.ndarray:
@@ -219,16 +283,16 @@ class Explorer:
                 out[sims[lo:lo + m]] = row_indicators(pev, d, U, V, W, sim.thresholds, sim.targets).sum(axis=1)
         return out
 
-    def _sector_cells(self, regime: _Regime, adj: Adjustments) -> ArrivalCells | None:
-        effects = {s: v for s, v in adj.sector_effect.items() if v}
+    def _sector_cells(self, regime: _Regime, speed: float, effects: Mapping[str, float]) -> ArrivalCells | None:
         if regime.cells is None or not effects:
             return regime.cells
+        parts_by_sector = {s: self._sector_part(speed, s, v)[1] for s, v in effects.items()}
         parts = []
-        for t, sums in zip(self._templates, regime.sums):
+        for g, (t, sums) in enumerate(zip(self._templates, regime.sums)):
             total = None
             for s, part in sums.items():
-                if s in effects:
-                    part = self._template_sums(t, adj, t.by_sector[s])
+                if s in parts_by_sector:
+                    part = parts_by_sector[s][g]
                 total = part if total is None else tuple(a + b for a, b in zip(total, part))
             parts.append(_arrival_summary(self.results, total, t.total))
         return self._cells(parts)
@@ -240,24 +304,37 @@ class Explorer:
         unknown = sorted((set(adj.slip_months) | set(adj.lost) | set(adj.resize)) - set(self._ids))
         if unknown:
             raise ValueError(f"not an open project of the ledger: {', '.join(unknown)}")
-        regime = self.regime(adj.approval_speed)
-        effects = {s for s, v in adj.sector_effect.items() if v}
-        changed = np.isin(self._sectors, list(effects)) | np.isin(
-            self._ids, list(adj.slip_months) + list(adj.resize) + list(adj.lost))
+        bad = sorted(set(adj.sector_effect) - set(self.results.history.district.sectors))
+        if bad:
+            raise ValueError(f"not a sector of the district: {', '.join(bad)}")
+        speed = _key(adj.approval_speed)
+        regime = self.regime(speed)
+        effects = {s: _key(v) for s, v in adj.sector_effect.items() if v}
+        in_sector = np.isin(self._sectors, list(effects))
+        projects = np.isin(self._ids, list(adj.slip_months) + list(adj.resize) + list(adj.lost))
+        rows = np.flatnonzero(in_sector | projects)
         end = regime.ledger_end.copy()
-        rows = np.flatnonzero(changed)
         if rows.size:
-            state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
-            sub = row_events(self.results, state.iloc[rows].reset_index(drop=True),
-                             frame.iloc[rows].reset_index(drop=True), self.year, self.simulator.draws,
-                             start=start[rows], log_multiplier=mult[rows])
-            _zero_settled(sub, self.results.history, self.year, adj)
-            end += self._rows_end(sub, rows, old=regime.ledger.take(rows))
+            new = regime.ledger.take(rows)
+            for s, v in effects.items():
+                part = self._sector_part(speed, s, v)[0]
+                pos = np.flatnonzero(self._sectors[rows] == s)
+                _put(new, pos, part, np.arange(len(pos)))
+            own = np.flatnonzero(projects[rows])
+            if own.size:
+                state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
+                r = rows[own]
+                sub = row_events(self.results, state.iloc[r].reset_index(drop=True),
+                                 frame.iloc[r].reset_index(drop=True), self.year, self.simulator.draws,
+                                 start=start[r], log_multiplier=mult[r])
+                _put(new, own, sub, np.arange(len(own)))
+            _zero_settled(new, self.results.history, self.year, adj)
+            end += self._rows_end(new, rows, old=regime.ledger.take(rows))
         if adj.prospects is not None and len(adj.prospects):
             end += self._prospects_end(adj)
         run = copy.copy(self.simulator)
         run.adjustments = Adjustments()
-        run.cells = self._sector_cells(regime, adj)
+        run.cells = self._sector_cells(regime, speed, effects)
         ledger = np.zeros_like(self.simulator._ledger)
         ledger[:, -1, :] = end
         run._ledger = ledger
@@ -266,7 +343,6 @@ class Explorer:
     def summary(self, sim: PortfolioSimulation, language: str | None = None) -> pd.DataFrame:
         """The objective and each target's p10–p90 count range and p_meet, today's plans beside
         ``sim``: one row per target (the objective first)."""
-        from .style import target_label
         from .texts import text
 
         base_t, alt_t = self.baseline.targets().set_index("target"), sim.targets().set_index("target")
@@ -278,11 +354,36 @@ class Explorer:
                  text("explorer.col_change", language=language): _signed(a - b, self.objective.is_probability)}]
         for name in self.simulator.targets.names:
             bt, at = base_t.loc[name], alt_t.loc[name]
-            rows.append({"": f"{target_label(name)} (≥ {int(bt['goal'])})",
+            rows.append({"": f"{_target_label(name, language)} (≥ {int(bt['goal'])})",
                          text("explorer.col_today", language=language): _range(bt),
                          text("explorer.col_chosen", language=language): _range(at),
                          text("explorer.col_change", language=language): _signed(at["p_meet"] - bt["p_meet"], True)})
         return pd.DataFrame(rows).set_index("")
+
+
+def _key(value: float) -> float:
+    return round(float(value), 9)
+
+
+def _put(into: RowEvents, at: np.ndarray, source: RowEvents, rows: np.ndarray) -> None:
+    """Overwrite rows ``at`` of ``into`` with rows ``rows`` of ``source``."""
+    into.cum_signed[:, at] = source.cum_signed[:, rows]
+    into.cum_ground[:, at] = source.cum_ground[:, rows]
+    into.clears[:, at] = source.clears[:, rows]
+    into.provincial[:, at] = source.provincial[:, rows]
+    into.counted[at] = source.counted[rows]
+
+
+def _target_label(name: str, language: str | None) -> str:
+    """:func:`~forecasting.style.target_label` in ``language`` (the style's own by default)."""
+    from . import style
+
+    old = style._LANG["language"]
+    style._LANG["language"] = language or old
+    try:
+        return style.target_label(name)
+    finally:
+        style._LANG["language"] = old
 
 
 def _range(t: pd.Series) -> str:
@@ -295,8 +396,10 @@ def _signed(v: float, probability: bool) -> str:
 
 def objective_label(objective: Objective, language: str | None = None) -> str:
     """The objective's name in the current language."""
-    from .style import target_label
     from .texts import text
+
+    def target_label(name: str) -> str:
+        return _target_label(name, language)
 
     if objective.kind == "p_meet":
         if objective.target == "all":
@@ -360,8 +463,7 @@ class ExplorerView:
                       for u, s in self.today.items()}
         for u, s in self.staff.items():
             s.observe(lambda ch, u=u: self._set("staff", u, ch["new"]), names="value")
-        grid = sorted({round(float(k), 9) for k in explorer._regimes})
-        self.speed = w.SelectionSlider(options=[(f"×{g:g}", g) for g in grid], value=1.0, continuous_update=False,
+        self.speed = w.SelectionSlider(options=[(f"×{g:g}", g) for g in explorer.approval_grid], value=1.0, continuous_update=False,
                                        description=T("approval_speed"), style=style, layout=layout)
         self.speed.observe(lambda ch: self._set("approval_speed", None, ch["new"]), names="value")
         P = results.history.projects.set_index("project_id").loc[explorer._ids]
@@ -389,8 +491,9 @@ class ExplorerView:
         self.p_clear.on_click(lambda _: self._set("prospects", None, []))
         self.p_list = w.HTML()
         self.sector = w.Dropdown(options=sectors, description=T("sector"), style=style)
-        self.sector_effect = w.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.1, continuous_update=False,
-                                           description=T("sector_effect"), style=style, layout=layout)
+        self.sector_effect = w.SelectionSlider(options=[(f"{g:+g}" if g else "0", g) for g in explorer.sector_grid],
+                                               value=0.0, continuous_update=False, description=T("sector_effect"),
+                                               style=style, layout=layout)
         self.sector.observe(lambda ch: setattr(self.sector_effect, "value",
                                                self.levers.sector_effect.get(ch["new"], 0.0)), names="value")
         self.sector_effect.observe(lambda ch: self._set("sector", self.sector.value, ch["new"]), names="value")
@@ -448,7 +551,9 @@ class ExplorerView:
 
         t0 = time.perf_counter()
         try:
-            sim = self.explorer.simulate(self.levers.adjustments(self.today))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ExtrapolationWarning)
+                sim = self.explorer.simulate(self.levers.adjustments(self.today))
         except (ValueError, KeyError) as e:  # a planner sees a sentence, not a traceback
             self.status.value = f"<span style='color:#b00'>{text('explorer.error', language=self.language, message=e)}</span>"
             return
@@ -461,8 +566,15 @@ class ExplorerView:
             f"{p['name']}: {district.unit_label(p['unit'], self.language)}, "
             f"{district.sector_label(p['sector'], self.language)}, {p['stage']}, {p['investment_bn']:g} bn"
             for p in self.levers.prospects)
-        self.status.value = text("explorer.status", language=self.language, seconds=f"{time.perf_counter() - t0:.2f}",
-                                 n=self.explorer.n_draws)
+        status = text("explorer.status", language=self.language, seconds=f"{time.perf_counter() - t0:.2f}",
+                      n=self.explorer.n_draws)
+        units = sorted({str(c.message).split(" with ")[0] for c in caught
+                        if issubclass(c.category, ExtrapolationWarning)})
+        if units:
+            district = self.explorer.results.history.district
+            names = ", ".join(district.unit_label(u, self.language) if u in district.unit_ids else u for u in units)
+            status += "<br><i>" + text("explorer.extrapolated", language=self.language, units=names) + "</i>"
+        self.status.value = status
 
 
 def _staff_today(simulator: PortfolioSimulator) -> dict[str, int]:
@@ -475,7 +587,8 @@ def _staff_today(simulator: PortfolioSimulator) -> dict[str, int]:
 
 
 def explorer(results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: int = 0,
-             approval_grid: tuple[float, ...] = APPROVAL_GRID, language: str | None = None,
+             approval_grid: tuple[float, ...] = APPROVAL_GRID, sector_grid: tuple[float, ...] = SECTOR_GRID,
+             precompute: Literal["now", "background", "none"] = "background", language: str | None = None,
              objective: Objective | None = None) -> ExplorerView:
     """The live what-if for ``year``: fits once, then answers every control on the same
     simulated years. Display ``.widget`` (needs a running kernel; in a saved copy the
@@ -487,7 +600,8 @@ def explorer(results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: 
     >>> view.widget                                     # doctest: +SKIP
     """
     return ExplorerView(Explorer(results, year, n_draws=n_draws, rng=rng, approval_grid=approval_grid,
-                                 objective=objective), language=language)
+                                 sector_grid=sector_grid, precompute=precompute, objective=objective),
+                        language=language)
 
 
-__all__ = ["APPROVAL_GRID", "Explorer", "ExplorerView", "Levers", "explorer", "objective_label"]
+__all__ = ["APPROVAL_GRID", "SECTOR_GRID", "Explorer", "ExplorerView", "Levers", "explorer", "objective_label"]
