@@ -12,10 +12,11 @@ project), without building a new simulator:
   uniforms (the rest of the ledger is held);
 * **a prospect** adds rows, drawn with the uniforms a new simulator would give them;
 * **a sector's year** re-propagates that sector's ledger rows and that sector's arrival
-  templates only; every other sector's share of the arrival cells is kept;
-* **the approval speed** touches every row and template: it is precomputed, at first
-  display, on the slider's grid (:data:`APPROVAL_GRID`); a speed off the grid is computed
-  when first asked for and then kept.
+  templates only (every other sector's share of the arrival cells is kept), and **the
+  approval speed** touches every row and template: both are precomputed on their
+  sliders' grids (:data:`APPROVAL_GRID`, :data:`SECTOR_GRID` for every sector) when the
+  explorer is built — in a background thread for the widgets, so the controls are there
+  at once — and any other value is computed when first asked for and then kept.
 
 Every path gives the numbers a new simulator with the same adjustments and seed gives:
 identical counts for staff, projects, prospects and the approval speed (the same
@@ -64,7 +65,7 @@ class _Regime:
 
     ledger: RowEvents
     ledger_end: np.ndarray  # simulated year × target
-    sums: list[dict[str, tuple]]  # per template set: sector -> cell sums
+    sums: list[dict[str, tuple]] | None  # per template set: sector -> cell sums
     cells: ArrivalCells | None
 
 
@@ -147,6 +148,8 @@ class Explorer:
     def _precompute(self) -> None:
         t0 = time.perf_counter()
         try:
+            if self._templates:
+                self._sums(self._regimes[1.0])
             for speed in self.approval_grid:
                 self.regime(speed)
             for sector in self.results.history.district.sectors:
@@ -207,6 +210,8 @@ class Explorer:
             _zero_settled(ledger, self.results.history, self.year, adj)
             end = self._rows_end(ledger, np.arange(len(self._ids)))
         sums, cells = [], None
+        if base:  # today's cells are the simulator's; the per-sector sums come when first needed
+            return _Regime(ledger, end, None, sim.cells)
         if self._templates:
             parts = []
             for t in self._templates:
@@ -217,8 +222,24 @@ class Explorer:
                 sums.append({s: _arrival_sums(sim.cells.cells, t.frame.iloc[rows], ev.take(rows),
                                               cell_of_row=t.cell_of_row[rows])[0]
                              for s, rows in t.by_sector.items()})
-            cells = sim.cells if base else self._cells(parts)
+            cells = self._cells(parts)
         return _Regime(ledger, end, sums, cells)
+
+    def _sums(self, regime: _Regime) -> list[dict[str, tuple]]:
+        """Per template set, each sector's cell sums under ``regime`` (today's computed once, when first needed)."""
+        if regime.sums is None:
+            with self._lock:
+                if regime.sums is None:
+                    adj = Adjustments(approval_speed=1.0)
+                    sums = []
+                    for t in self._templates:
+                        ev = _arrival_template_events(self.results, self.year, self.simulator.draws.take(t.draws),
+                                                      adj, t.frame, t.state)
+                        sums.append({sec: _arrival_sums(self.simulator.cells.cells, t.frame.iloc[rows], ev.take(rows),
+                                                        cell_of_row=t.cell_of_row[rows])[0]
+                                     for sec, rows in t.by_sector.items()})
+                    regime.sums = sums
+        return regime.sums
 
     def regime(self, speed: float) -> _Regime:
         """The events under approval speed ``speed`` (computed once, then kept)."""
@@ -288,7 +309,7 @@ class Explorer:
             return regime.cells
         parts_by_sector = {s: self._sector_part(speed, s, v)[1] for s, v in effects.items()}
         parts = []
-        for g, (t, sums) in enumerate(zip(self._templates, regime.sums)):
+        for g, (t, sums) in enumerate(zip(self._templates, self._sums(regime))):
             total = None
             for s, part in sums.items():
                 if s in parts_by_sector:

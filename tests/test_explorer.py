@@ -26,7 +26,7 @@ AS_OF, YEAR, N, SEED = "2023Q2", 2024, 2000, 3
 
 @pytest.fixture(scope="module")
 def fitted(bundled_history):
-    return OutcomeModel(n_param_draws=20).fit(bundled_history.upto(AS_OF))
+    return OutcomeModel(n_param_draws=8).fit(bundled_history.upto(AS_OF))
 
 
 @pytest.fixture(scope="module")
