@@ -515,8 +515,7 @@ class ExplorerView:
         self.sector_effect = w.SelectionSlider(options=[(f"{g:+g}" if g else "0", g) for g in explorer.sector_grid],
                                                value=0.0, continuous_update=False, description=T("sector_effect"),
                                                style=style, layout=layout)
-        self.sector.observe(lambda ch: setattr(self.sector_effect, "value",
-                                               self.levers.sector_effect.get(ch["new"], 0.0)), names="value")
+        self.sector.observe(self._show_sector, names="value")
         self.sector_effect.observe(lambda ch: self._set("sector", self.sector.value, ch["new"]), names="value")
         self.status = w.HTML()
         self.out = w.HTML()
@@ -539,6 +538,13 @@ class ExplorerView:
         try:
             self.slip.value = int(self.levers.slip_months.get(pid, 0))
             self.lost.value = pid in self.levers.lost
+        finally:
+            self._busy = False
+
+    def _show_sector(self, change) -> None:
+        self._busy = True  # showing a sector's year is not a change
+        try:
+            self.sector_effect.value = float(self.levers.sector_effect.get(change["new"], 0.0))
         finally:
             self._busy = False
 
@@ -585,7 +591,8 @@ class ExplorerView:
         district = self.explorer.results.history.district
         self.p_list.value = "<br>".join(
             f"{p['name']}: {district.unit_label(p['unit'], self.language)}, "
-            f"{district.sector_label(p['sector'], self.language)}, {p['stage']}, {p['investment_bn']:g} bn"
+            f"{district.sector_label(p['sector'], self.language)}, "
+            f"{text('explorer.stage_' + p['stage'], language=self.language)}, {p['investment_bn']:g} bn"
             for p in self.levers.prospects)
         status = text("explorer.status", language=self.language, seconds=f"{time.perf_counter() - t0:.2f}",
                       n=self.explorer.n_draws)

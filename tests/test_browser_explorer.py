@@ -103,7 +103,7 @@ def test_notebook_04_runs_in_jupyterlab_and_a_staffing_slider_moves_the_shown_ob
             page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
             # the kernel is up when the toolbar's indicator says idle
-            page.locator(".jp-NotebookPanel-toolbar [data-status='idle']").first.wait_for(timeout=60_000)
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=60_000)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
             table = page.locator(".forecasting-explorer table")

@@ -215,3 +215,15 @@ def test_background_precomputation_and_a_given_objective(fitted):
     s = e.summary(e.simulate(Adjustments(effort={"branch_4": {"staff": 14.0}})), "en")
     assert s.index[0] == objective_label(e.objective, "en") == "expected Groundbreakings"
     assert objective_label(e.objective, "zh") == "开工项目预期数量"
+
+
+def test_the_old_staffing_explorer_is_the_explorer_on_the_objectives_simulated_years(fitted, ex):
+    from forecasting.whatif import StaffObjective, staffing_explorer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = staffing_explorer(StaffObjective(PortfolioSimulator(fitted, YEAR, n_draws=N, rng=SEED)),
+                                precompute="none")
+    assert "forecasting-explorer" in box._dom_classes
+    table = box.children[1].children[1].value  # the shown table: today's plans twice, no change yet
+    assert ex.summary(ex.baseline, "en").to_html(classes="forecasting-explorer-table") == table
