@@ -478,9 +478,10 @@ class ExplorerView:
         self.today = _staff_today(explorer.simulator)
         self.levers = Levers(staff=dict(self.today))
         style = {"description_width": "initial"}
-        layout = w.Layout(width="420px")
+        slider_style = {"description_width": "260px"}  # the sliders line up whatever the unit's name
+        layout = w.Layout(width="480px")
         self.staff = {u: w.IntSlider(value=s, min=0, max=max_staff or 2 * s + 4, continuous_update=False,
-                                     description=district.unit_label(u, lang), style=style, layout=layout)
+                                     description=district.unit_label(u, lang), style=slider_style, layout=layout)
                       for u, s in self.today.items()}
         for u, s in self.staff.items():
             s.observe(lambda ch, u=u: self._set("staff", u, ch["new"]), names="value")
@@ -587,7 +588,7 @@ class ExplorerView:
         self.sim = sim
         self.shown = self.explorer.summary(sim, self.language)
         self.shown_value = self.explorer.objective.value(sim)
-        self.out.value = self.shown.to_html(classes="forecasting-explorer-table")
+        self.out.value = self.shown.to_html(classes="forecasting-explorer-table", index_names=False)
         district = self.explorer.results.history.district
         self.p_list.value = "<br>".join(
             f"{p['name']}: {district.unit_label(p['unit'], self.language)}, "
