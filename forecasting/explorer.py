@@ -46,7 +46,7 @@ from .objectives import Objective, default_objective
 from .portfolio import (Adjustments, ArrivalCells, PortfolioSimulation, PortfolioSimulator, RowEvents,
                         _arrival_combine, _arrival_sets, _arrival_sums, _arrival_summary,
                         _arrival_template_events, _arrival_template_rows, _cell_index, _future_quarters,
-                        _ledger_rows, _multipliers, _prospect_rows, _uniform_chunks, _zero_settled, row_events,
+                        _ledger_rows, _prospect_rows, _uniform_chunks, _zero_settled, row_events,
                         row_indicators)
 
 if TYPE_CHECKING:  # pragma: no cover
