@@ -377,6 +377,16 @@ ARRIVAL_CACHE_SIZE = 8
 TEMPLATE_SETS = 8
 
 
+def _arrival_sets(draws: ParameterDraws, rng) -> tuple[np.ndarray, list[np.random.Generator]]:
+    """Which template set serves each draw (an antithetic pair stays together), and each
+    set's random stream for its templates."""
+    pair = np.arange(draws.n) // 2
+    n_sets = int(min(TEMPLATE_SETS, pair.max() + 1))
+    group = pair % n_sets
+    seeds = np.random.SeedSequence(int(np.random.default_rng(rng).integers(2**63))).spawn(n_sets)
+    return group, [np.random.default_rng(s) for s in seeds]
+
+
 def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
                    effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
     """Per cell: dispersion, P(band), P(counted groundbreaking), and when those happen.
@@ -386,16 +396,18 @@ def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, 
     then varies between draws, so it is averaged over and counted in the Monte Carlo error
     like the rest, at no extra cost (each template is propagated under its own draws only).
     """
-    pair = np.arange(draws.n) // 2
-    n_sets = int(min(TEMPLATE_SETS, pair.max() + 1))
-    group = pair % n_sets
-    seeds = np.random.SeedSequence(int(np.random.default_rng(rng).integers(2**63))).spawn(n_sets)
+    group, rngs = _arrival_sets(draws, rng)
     parts = [_arrival_paths_for(results, year, draws.take(np.flatnonzero(group == g)), adj, effort, quarters,
-                                np.random.default_rng(seeds[g])) for g in range(n_sets)]
+                                rngs[g]) for g in range(len(rngs))]
+    return _arrival_combine(draws.n, group, parts)
+
+
+def _arrival_combine(n_draws: int, group: np.ndarray, parts: list[tuple]) -> tuple:
+    """The template sets' cell summaries put back in draw order."""
     out = []
     for j in range(1, 5):
-        full = np.zeros((draws.n,) + parts[0][j].shape[1:])
-        for g in range(n_sets):
+        full = np.zeros((n_draws,) + parts[0][j].shape[1:])
+        for g in range(len(parts)):
             full[group == g] = parts[g][j]
         out.append(full)
     return (parts[0][0], *out)
@@ -404,9 +416,17 @@ def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, 
 def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
                        effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
     """:func:`_arrival_paths` for one set of templates and the draws it serves."""
+    frame, state = _arrival_template_rows(results, effort, quarters, rng)
+    ev = _arrival_template_events(results, year, draws, adj, frame, state)
+    sums, total = _arrival_sums(effort, frame, ev)
+    return _arrival_summary(results, sums, total)
+
+
+def _arrival_template_rows(results: "OutcomeResults", effort: pd.DataFrame, quarters: list[str],
+                           rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Templates: K leads per unit from its mix, each placed in every arrival month (ledger
+    fields and state)."""
     inflow = results.inflow
-    targets = results.history.district.targets_for(year)
-    # templates: K leads per unit from its mix, each placed in every arrival month
     units = list(pd.unique(effort["unit"]))
     tmpl = pd.concat([inflow.mix.templates(u, TEMPLATES_PER_UNIT, rng) for u in units], ignore_index=True)
     tmpl["stage"], tmpl["provincial"] = "lead", "none"
@@ -424,10 +444,23 @@ def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDra
     state["entry_month"] = frame["arrival_month"].to_numpy()
     state["pace_now"] = 0.0
     state["pace_next"] = np.log(1.5)
+    return frame, state
+
+
+def _arrival_template_events(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+                             frame: pd.DataFrame, state: pd.DataFrame) -> RowEvents:
+    """The templates' events under the scenario's hazard shifts."""
     mult = _multipliers(state["sector"].to_numpy(), adj)
     ev = row_events(results, state, frame, year, draws, start=frame["arrival_month"].to_numpy(), log_multiplier=mult)
     ev.provincial[:] = 0.0  # the list for the year is decided in January, before they sign
+    return ev
 
+
+def _arrival_sums(effort: pd.DataFrame, frame: pd.DataFrame, ev: RowEvents, *,
+                  cell_of_row: np.ndarray | None = None) -> tuple[tuple, np.ndarray]:
+    """Per cell, the template-weighted sums of P(band), P(counted groundbreaking) and their
+    months, and the cells' total weights (sums over rows: a subset's sums add up).
+    ``cell_of_row`` (:func:`_cell_index` of ``frame``) saves looking the cells up again."""
     # disjoint bands between consecutive tier bounds: cumulative and banded tiers are sums
     # of bands, so their counts stay consistent (a 10 bn signing counts in "5 bn and above")
     p_signed_year = ev.cum_signed[:, :, -1]
@@ -437,20 +470,28 @@ def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDra
     m_signed = np.diff(ev.cum_signed, axis=-1, prepend=0.0)
     m_ground = np.diff(ev.cum_ground, axis=-1, prepend=0.0) * ev.counted[None, :, None]
 
-    # average each cell over its templates (weighted: they stand for the unit's whole mix)
-    # and its three months
-    cell_of_row = _cell_index(effort, frame)
+    # each cell averages its templates (weighted: they stand for the unit's whole mix) and
+    # its three months
+    cell_of_row = _cell_index(effort, frame) if cell_of_row is None else cell_of_row
     n_cells = len(effort)
     weight = frame["weight"].to_numpy(float)
     total = np.bincount(cell_of_row, weights=weight, minlength=n_cells)
 
-    def cell_mean(a: np.ndarray) -> np.ndarray:
+    def cell_sum(a: np.ndarray) -> np.ndarray:
         out = np.zeros((a.shape[0], n_cells) + a.shape[2:])
         np.add.at(out, (slice(None), cell_of_row), a * weight.reshape((1, -1) + (1,) * (a.ndim - 2)))
-        return out / total.reshape((1, -1) + (1,) * (a.ndim - 2))
+        return out
 
-    ms, mg = cell_mean(m_signed), cell_mean(m_ground)
-    return (float(inflow.alpha), cell_mean(p_tier_row), cell_mean(p_ground_row), _normalise(ms), _normalise(mg))
+    return (cell_sum(p_tier_row), cell_sum(p_ground_row), cell_sum(m_signed), cell_sum(m_ground)), total
+
+
+def _arrival_summary(results: "OutcomeResults", sums: tuple, total: np.ndarray) -> tuple:
+    """Dispersion, P(band), P(counted groundbreaking) and their months per cell, from :func:`_arrival_sums`."""
+    def mean(a: np.ndarray) -> np.ndarray:
+        return a / total.reshape((1, -1) + (1,) * (a.ndim - 2))
+
+    p_tier, p_ground, ms, mg = (mean(a) for a in sums)
+    return (float(results.inflow.alpha), p_tier, p_ground, _normalise(ms), _normalise(mg))
 
 
 def _normalise(a: np.ndarray) -> np.ndarray:

@@ -370,30 +370,14 @@ def _lang() -> str:
     return language()
 
 
-def staffing_explorer(objective: StaffObjective, *, names: Mapping[str, str] | None = None):
-    """Sliders, one per unit, and a *Simulate* button: each target's p_meet under the
-    staffing chosen beside today's (for a live discussion in a meeting; needs a running
-    kernel). Returns the ipywidgets box to display."""
-    import ipywidgets as w
-    from IPython.display import display
+def staffing_explorer(objective: StaffObjective, **kwargs):
+    """The live what-if (:func:`forecasting.explorer.explorer`) on the objective's year and
+    simulated years: every lever a scenario file has, not only staff. Returns the widget to
+    display; ``kwargs`` go to :func:`~forecasting.explorer.explorer`."""
+    from .explorer import explorer
 
-    now = objective.current
-    names = names or {}
-    sliders = {u: w.IntSlider(value=s, min=0, max=2 * s + 4, description=names.get(u, u),
-                              style={"description_width": "initial"}) for u, s in now.items()}
-    button = w.Button(description="Simulate", button_style="primary")
-    out = w.Output()
-
-    def on_click(_) -> None:
-        chosen = {u: s.value for u, s in sliders.items()}
-        table = pd.DataFrame({"today": objective.p_meet(now), "chosen": objective.p_meet(chosen)})
-        table["change"] = table["chosen"] - table["today"]
-        with out:
-            out.clear_output()
-            display(table.style.format("{:.1%}"))
-
-    button.on_click(on_click)
-    return w.VBox([*sliders.values(), button, out])
+    sim = objective.simulator
+    return explorer(sim.results, sim.year, n_draws=sim.n_draws, rng=sim.seed, **kwargs).widget
 
 
 __all__ = ["NOISE_Z", "StaffObjective", "allocation_note", "choose_objective", "format_value", "objective_label",
