@@ -212,7 +212,9 @@ def shorten(name: object, width: int = 32) -> str:
 
 def amount(bn: float) -> str:
     """An investment amount as the language writes it: ``"2.5 bn"``, ``"25亿元"``."""
-    return t("amount_bn", bn=f"{bn:.1f}", yi=f"{bn * 10:.0f}" if bn >= 1 else f"{bn * 10:.1f}")
+    if language() == "zh":
+        return t("amount_bn", amount=f"{bn * 10:.0f}" if bn >= 1 else f"{bn * 10:.1f}")
+    return t("amount_bn", amount=f"{bn:.1f}")
 
 
 def target_label(name: str) -> str:
