@@ -110,6 +110,10 @@ def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
             if col in out.columns and pd.api.types.is_numeric_dtype(out[col]):
                 out[col] = out[col] * 10
     for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            yes, no = text("labels.yes", language=language), text("labels.no", language=language)
+            out[col] = out[col].map({True: yes, False: no})
+            continue
         if not isinstance(col, str) or not (pd.api.types.is_object_dtype(out[col])
                                              or pd.api.types.is_string_dtype(out[col])):
             continue
@@ -175,6 +179,8 @@ def readable(frame: pd.DataFrame | pd.Series, district=None, *, language: str | 
     lang = _lang(language)
     if isinstance(frame, pd.Series):
         out = frame.copy()
+        if pd.api.types.is_bool_dtype(out):
+            out = out.map({True: text("labels.yes", language=lang), False: text("labels.no", language=lang)})
         out.index = _index(out.index, district, lang)
         out.name = header(out.name, lang) if out.name is not None else None
         return out
@@ -189,7 +195,7 @@ def readable(frame: pd.DataFrame | pd.Series, district=None, *, language: str | 
     if isinstance(out.index, pd.MultiIndex):
         out.index = pd.MultiIndex.from_arrays(
             [_index(out.index.get_level_values(i), district, lang) for i in range(out.index.nlevels)])
-    elif not isinstance(out.index, pd.RangeIndex):
+    elif not (isinstance(out.index, pd.RangeIndex) and out.index.name is None):
         out.index = _index(out.index, district, lang)
     return out
 
