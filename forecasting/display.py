@@ -24,6 +24,8 @@ SECTOR_COLUMNS = ("sector",)
 TARGET_COLUMNS = ("target",)
 #: Columns whose values are words the label catalogue knows (flags, kinds, steps, methods).
 WORD_COLUMNS = ("flag", "kind", "step", "forecaster", "direction", "event", "provincial", "generator", "package")
+#: Longest project name a table shows (the Excel forecast keeps names whole).
+NAME_WIDTH = 38
 _TARGETS = re.compile(r"^(groundbreakings|provincial_major|all|tier_.+)$")
 _INTERVAL = re.compile(r"^(p_.+)_(lo|hi)$")
 _TIER_P = re.compile(r"^p_(tier_.+)$")
@@ -124,7 +126,7 @@ def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
         elif col in STAGE_COLUMNS + TARGET_COLUMNS + WORD_COLUMNS:
             out[col] = out[col].map(lambda v: _word(v, language))
         elif col == "name":
-            out[col] = out[col].map(lambda v: shorten(v, 48) if isinstance(v, str) else v)
+            out[col] = out[col].map(lambda v: shorten(v, NAME_WIDTH) if isinstance(v, str) else v)
         elif col == "value":
             out[col] = out[col].map(lambda v: _factor_value(v, language))
     if "unit_label" in out.columns and "unit" in out.columns:
@@ -139,8 +141,10 @@ _PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
 
 def _factor_value(value, language: str):
     """The ``value`` column of :meth:`OutcomeResults.explain` in the language."""
-    if not isinstance(value, str) or language != "zh":
+    if not isinstance(value, str):
         return value
+    if language != "zh":
+        return _word(value, language)
     if m := _MONTHS.match(value):
         return f"{m.group(1)}个月"
     if m := _BN.match(value):
