@@ -52,7 +52,8 @@ def plot_mix(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     top = table.sum(axis=1).idxmax()
     ax.set_title(title or t("title_mix", top=shorten(t(str(top)), NAME_WIDTH)))
     ax.set_xlabel(t("projects"))
-    ax.legend(loc="lower right")
+    # below the bars: long unit and sector labels leave a narrow panel
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=13)
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -138,7 +139,7 @@ def plot_watchlist(table: pd.DataFrame, column: str, *, label_col: str | None = 
     for yi, v, r in zip(y, p, right):
         ax.text(r + 0.015, yi, f"{v:.0%}", va="center", fontsize=14)
     if label_col is None and {"name", "investment_bn"} <= set(t_.columns):
-        ax.set_yticks(y, project_labels(t_))
+        ax.set_yticks(y, project_labels(t_, width=44))
     else:
         ax.set_yticks(y, [shorten(v, 2 * NAME_WIDTH) for v in t_[label_col or "label"]])
     ax.set_xlim(0, 1.08)

@@ -96,7 +96,8 @@ def stalled(history: History) -> pd.DataFrame:
 
 def data_quality(history: History, *, language: str | None = None) -> pd.DataFrame:
     """Notes on the ledger a planner should know before trusting the numbers, in
-    ``language`` (default: the style's)."""
+    ``language`` (default: the style's); :func:`forecasting.display.readable` gives the
+    table its headers in the language."""
     P = history.projects
     rev = P["investment_signed"] / P["investment_first"]
     signed = P["investment_signed"].notna()
@@ -117,8 +118,7 @@ def data_quality(history: History, *, language: str | None = None) -> pd.DataFra
                                     yi=f"{P['investment_bn'].min() * 10:.1f}")),
     ]
     notes += [(say("check_short", i=i), note) for i, note in enumerate(short_history_notes(history, language), 1)]
-    check, finding = text("columns.check", language=language), text("columns.finding", language=language)
-    return pd.DataFrame(notes, columns=[check, finding]).set_index(check)
+    return pd.DataFrame(notes, columns=["check", "finding"]).set_index("check")
 
 
 def short_history_notes(history: History, language: str | None = None) -> list[str]:

@@ -167,7 +167,7 @@ def test_names_are_shortened_at_word_boundaries():
     style.use_style("en")
     ax = charts.plot_watchlist(table, "p_signed")
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["Lingxin battery cell plant · 2.5 bn", "Hongbang Industrial Co., Ltd. … · 3.0 bn"]
+    assert labels == ["Lingxin battery cell plant · 2.5 bn", "Hongbang Industrial Co., Ltd. Industrial … · 3.0 bn"]
     style.use_style("zh")
     ax = charts.plot_watchlist(table, "p_signed")
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "Lingxin battery cell plant · 25亿元"
