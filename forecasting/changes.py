@@ -152,15 +152,17 @@ def snapshot_changes(old: pd.DataFrame, new: pd.DataFrame, *, units: dict[str, s
     return events[list(EVENT_COLUMNS)]
 
 
-def changes_note(history: History, prev: str | None, curr: str) -> str | None:
-    """Why quarter changes from ``prev`` to ``curr`` cannot be shown, as a sentence; ``None``
-    when they can (both are snapshots of ``history`` and ``prev`` comes first)."""
+def changes_note(history: History, prev: str | None, curr: str, *, language: str | None = None) -> str | None:
+    """Why quarter changes from ``prev`` to ``curr`` cannot be shown, as a sentence in
+    ``language`` (default: the style's); ``None`` when they can (both are snapshots of
+    ``history`` and ``prev`` comes first)."""
+    from .texts import text
+
     if len(history.quarters) < 2:
-        return (f"Quarter changes need two snapshots; the folder holds only {history.quarters[0]}, so there is "
-                "nothing to compare it with yet: this page fills in when next quarter's snapshot arrives.")
+        return text("overview.changes_one_snapshot", language=language, quarter=history.quarters[0])
     if prev is None or prev not in history.snapshots or prev >= curr:
-        return (f"There is no snapshot for {prev} before {curr} to compare with (snapshots exist for "
-                f"{', '.join(history.quarters)}); choose another previous quarter.")
+        return text("overview.changes_no_previous", language=language, prev=prev, curr=curr,
+                    quarters=", ".join(history.quarters))
     return None
 
 

@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .style import FORECAST_COLOR, GOAL_COLOR, PALETTE, SO_FAR_COLOR, t, target_label
+from .style import FORECAST_COLOR, GOAL_COLOR, PALETTE, SO_FAR_COLOR, amount, shorten, t, target_label
+
+#: Longest name a chart's axis shows; longer ones are cut at a word boundary (:func:`~forecasting.style.shorten`).
+NAME_WIDTH = 34
 
 
 def _axes(ax: Axes | None, figsize=None) -> Axes:
@@ -36,19 +39,21 @@ def plot_funnel(counts: pd.Series, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_mix(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Stacked bars: projects by a category (rows) and stage (columns), from :func:`overview.mix`."""
+    """Stacked bars: projects by a category (rows) and stage (columns), from :func:`overview.mix`
+    (whose rows are the district's unit or sector labels; long ones are shortened)."""
     ax = _axes(ax)
     order = table.sum(axis=1).sort_values().index
     table = table.loc[order]
     left = np.zeros(len(table))
     for i, stage in enumerate(table.columns):
         vals = table[stage].to_numpy()
-        ax.barh([t(str(c)) for c in table.index], vals, left=left, label=t(stage), color=PALETTE[i % len(PALETTE)])
+        ax.barh([shorten(t(str(c)), NAME_WIDTH) for c in table.index], vals, left=left, label=t(stage), color=PALETTE[i % len(PALETTE)])
         left += vals
     top = table.sum(axis=1).idxmax()
-    ax.set_title(title or t("title_mix", top=t(str(top))))
+    ax.set_title(title or t("title_mix", top=shorten(t(str(top)), NAME_WIDTH)))
     ax.set_xlabel(t("projects"))
-    ax.legend(loc="lower right")
+    # below the bars: long unit and sector labels leave a narrow panel
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=13)
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -106,9 +111,21 @@ def plot_yearly(counts: pd.DataFrame, column: str, *, goal: float | None = None,
     return ax
 
 
-def plot_watchlist(table: pd.DataFrame, column: str, *, label_col: str = "label", ax: Axes | None = None,
+def project_labels(table: pd.DataFrame, width: int = NAME_WIDTH) -> list[str]:
+    """Chart labels of projects: the name shortened at a word boundary and the amount, in the
+    language (``"Lingxin battery cell plant · 2.5 bn"``)."""
+    return [t("project_row", name=shorten(r["name"], width), amount=amount(float(r["investment_bn"])))
+            for _, r in table.iterrows()]
+
+
+def plot_watchlist(table: pd.DataFrame, column: str, *, label_col: str | None = None, ax: Axes | None = None,
                    title: str | None = None) -> Axes:
-    """Projects as bars of probability with their interval (``column``, ``column_lo``, ``column_hi``)."""
+    """Projects as bars of probability with their interval (``column``, ``column_lo``, ``column_hi``).
+
+    Each bar is labelled with ``label_col``; by default with the project's name (shortened
+    at a word boundary) and amount when the table has ``name`` and ``investment_bn``, else
+    its ``label`` column.
+    """
     ax = _axes(ax)
     t_ = table.iloc[::-1]
     y = np.arange(len(t_))
@@ -121,7 +138,10 @@ def plot_watchlist(table: pd.DataFrame, column: str, *, label_col: str = "label"
     right = t_[f"{column}_hi"].to_numpy() if f"{column}_hi" in t_ else p
     for yi, v, r in zip(y, p, right):
         ax.text(r + 0.015, yi, f"{v:.0%}", va="center", fontsize=14)
-    ax.set_yticks(y, t_[label_col].to_numpy())
+    if label_col is None and {"name", "investment_bn"} <= set(t_.columns):
+        ax.set_yticks(y, project_labels(t_, width=44))
+    else:
+        ax.set_yticks(y, [shorten(v, 2 * NAME_WIDTH) for v in t_[label_col or "label"]])
     ax.set_xlim(0, 1.08)
     ax.set_xlabel(t("probability"))
     ax.grid(axis="y", visible=False)

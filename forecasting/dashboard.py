@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .style import FORECAST_COLOR, GOAL_COLOR, SO_FAR_COLOR, SLIDE, language, t
+from .style import FORECAST_COLOR, GOAL_COLOR, SO_FAR_COLOR, SLIDE, amount, language, shorten, t, target_label
 
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -52,25 +52,24 @@ def plot_dashboard(targets: pd.DataFrame, *, year: int, as_of: str, title: str |
         top = max(float(r["goal"]), float(r["p90"]), float(r["so_far"])) * 1.25 + 1
         ax.barh([0], [r["so_far"]], color=SO_FAR_COLOR, height=0.5, label=t("so_far"))
         ax.barh([0], [r["p90"] - r["p10"]], left=[r["p10"]], color=FORECAST_COLOR, alpha=0.35, height=0.5,
-                label=_say("Forecast, 80 % range", "预测（80%区间）"))
-        ax.plot([r["p50"]], [0], marker="D", color=FORECAST_COLOR, markersize=11, label=_say("Most likely", "最可能"))
+                label=t("forecast_80"))
+        ax.plot([r["p50"]], [0], marker="D", color=FORECAST_COLOR, markersize=11, label=t("most_likely"))
         ax.axvline(r["goal"], color=GOAL_COLOR, lw=3, label=t("goal"))
         ax.set_xlim(0, top)
         ax.set_ylim(-0.6, 0.6)
         ax.set_yticks([])
         ax.grid(axis="x", visible=True, alpha=0.3)
         ax.grid(axis="y", visible=False)
-        ax.set_title(f"{t(r['target'])}: {_say('goal', '目标')} {int(r['goal'])}, "
-                     f"{_say('so far', '已完成')} {int(r['so_far'])}", fontsize=17, loc="left")
+        ax.set_title(t("dashboard_row", target=target_label(r["target"]), goal=int(r["goal"]),
+                       so_far=int(r["so_far"])), fontsize=17, loc="left")
         ax.text(1.01, 0.5, _pct(float(r["p_meet"])), transform=ax.transAxes, fontsize=26, fontweight="bold",
                 va="center", color=FORECAST_COLOR)
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=4, fontsize=13) if len(rows) == 1 else \
         axes[-1, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4, fontsize=13)
-    fig.suptitle(title or _say(f"{year} targets as of {as_of}: all met with probability {_pct(p_all)}",
-                               f"{year}年目标（截至{as_of}）：全部完成的概率 {_pct(p_all)}"),
+    fig.suptitle(title or t("title_dashboard", year=year, as_of=as_of, p=_pct(p_all)),
                  x=0.02, ha="left", fontsize=22, fontweight="bold")
-    fig.text(0.985, 0.93, _say("P(meet)", "完成概率"), ha="right", fontsize=15)
+    fig.text(0.985, 0.93, t("p_meet_short"), ha="right", fontsize=15)
     fig.subplots_adjust(left=0.03, right=0.88, top=0.86, bottom=0.14, hspace=0.9)
     return fig
 
@@ -101,8 +100,8 @@ def plot_fan(trajectory: pd.DataFrame, *, year: int, as_of: str, targets: list[s
         else:
             xs, lo, hi, mid = m, d["p10"].to_numpy(), d["p90"].to_numpy(), d["p50"].to_numpy()
         ax.fill_between(xs, lo, hi, color=FORECAST_COLOR, alpha=0.25, step=None,
-                        label=_say("Forecast, 80 % range", "预测（80%区间）"))
-        ax.plot(xs, mid, color=FORECAST_COLOR, lw=2.5, ls="--", label=_say("Most likely", "最可能"))
+                        label=t("forecast_80"))
+        ax.plot(xs, mid, color=FORECAST_COLOR, lw=2.5, ls="--", label=t("most_likely"))
         if seen.any():
             ax.plot(m[seen], d["actual"].to_numpy()[seen], color=SO_FAR_COLOR, lw=3.5, marker="o", label=t("so_far"))
         goal = float(d["goal"].iloc[0])
@@ -111,11 +110,11 @@ def plot_fan(trajectory: pd.DataFrame, *, year: int, as_of: str, targets: list[s
         ax.set_xlim(1, 12)
         ax.set_ylim(0, max(goal, float(d["p90"].max())) * 1.15 + 0.5)
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(t(name), fontsize=18)
+        ax.set_title(target_label(name), fontsize=18)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.suptitle(_say(f"{year}: the path to each goal, as of {as_of}", f"{year}年各目标进度与预测（截至{as_of}）"),
+    fig.suptitle(t("title_fan", year=year, as_of=as_of),
                  x=0.02, ha="left", fontsize=22, fontweight="bold")
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=13)
@@ -134,16 +133,17 @@ def plot_distributions(counts: pd.DataFrame, goals: dict[str, int], *, year: int
         ks = np.arange(lo, max(hi, goals[name]) + 1)
         p = np.array([(c == k).mean() for k in ks])
         met = ks >= goals[name]
-        ax.bar(ks[~met], p[~met], color="#999999", label=_say("Short of the goal", "未达目标"))
-        ax.bar(ks[met], p[met], color=FORECAST_COLOR, label=_say("Goal met", "达到目标"))
+        ax.bar(ks[~met], p[~met], color="#999999", label=t("short_of_goal"))
+        ax.bar(ks[met], p[met], color=FORECAST_COLOR, label=t("goal_met"))
         ax.axvline(goals[name] - 0.5, color=GOAL_COLOR, lw=2.5)
-        ax.set_title(f"{t(name)}: {_say('P(meet)', '完成概率')} {_pct(float((c >= goals[name]).mean()))}", fontsize=17)
+        ax.set_title(t("distribution_row", target=target_label(name), p=_pct(float((c >= goals[name]).mean()))),
+                     fontsize=17)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(t("probability"), fontsize=13)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=12)
-    fig.suptitle(_say(f"{year}: how many, and how likely", f"{year}年各目标完成数量的概率分布"),
+    fig.suptitle(t("title_distributions", year=year),
                  x=0.02, ha="left", fontsize=22, fontweight="bold")
     fig.tight_layout()
     return fig
@@ -155,15 +155,15 @@ def plot_comparison(comparison: pd.DataFrame, *, title: str | None = None) -> Fi
     fig, ax = plt.subplots(figsize=SLIDE)
     x = np.arange(len(d))
     w = 0.38
-    ax.bar(x - w / 2, d["baseline_p_meet"], w, color="#999999", label=_say("Today's plans", "现有安排"))
-    ax.bar(x + w / 2, d["scenario_p_meet"], w, color=FORECAST_COLOR, label=_say("Scenario", "情景"))
+    ax.bar(x - w / 2, d["baseline_p_meet"], w, color="#999999", label=t("todays_plans"))
+    ax.bar(x + w / 2, d["scenario_p_meet"], w, color=FORECAST_COLOR, label=t("scenario"))
     for i, r in d.iterrows():
         ax.text(i + w / 2, r["scenario_p_meet"] + 0.02, f"{r['change_p_meet'] * 100:+.0f} pp", ha="center", fontsize=14)
-    ax.set_xticks(x, [t(n) if n != "all" else _say("All targets", "全部目标") for n in d["target"]], fontsize=14)
+    ax.set_xticks(x, [target_label(n) for n in d["target"]], fontsize=14)
     ax.set_ylim(0, 1.08)
-    ax.set_ylabel(_say("Probability of meeting the goal", "完成目标的概率"))
+    ax.set_ylabel(t("p_meet_axis"))
     ax.legend(loc="upper right")
-    ax.set_title(title or _say("The scenario against today's plans", "情景与现有安排对比"))
+    ax.set_title(title or t("title_comparison"))
     return fig
 
 
@@ -251,14 +251,14 @@ def plot_leverage(table: pd.DataFrame, column: str = "gain_all", *, n: int = 10,
     """The open projects whose being a quarter further along would lift a target's p_meet most."""
     d = table.nlargest(n, column).iloc[::-1]
     fig, ax = plt.subplots(figsize=SLIDE)
-    labels = [f"{r['project_id']} · {str(r['name'])[:38]} ({r['investment_bn']:.1f} bn, {t(r['stage'])})"
-              for _, r in d.iterrows()]
+    labels = [t("project_row_stage", name=shorten(r["name"], 38), amount=amount(r["investment_bn"]),
+                stage=t(r["stage"])) for _, r in d.iterrows()]
     ax.barh(np.arange(len(d)), 100 * d[column], color=FORECAST_COLOR)
     ax.set_yticks(np.arange(len(d)), labels, fontsize=12)
-    ax.set_xlabel(_say("Percentage points gained if a quarter sooner", "提前一个季度可提高的百分点"))
+    ax.set_xlabel(t("leverage_axis"))
     ax.grid(axis="x", visible=True, alpha=0.3)
     ax.grid(axis="y", visible=False)
-    ax.set_title(title or _say("Projects worth chasing", "值得重点推进的项目"))
+    ax.set_title(title or t("title_leverage"))
     return fig
 
 
@@ -286,8 +286,7 @@ def plot_attribution(attribution: pd.DataFrame, *, prev: str, curr: str, targets
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     fig.supylabel(t("percent_axis"), fontsize=13)
-    fig.suptitle(_say(f"Why the chances moved from {prev} to {curr} (percentage points)",
-                      f"{prev}至{curr}完成概率变化的原因（百分点）"), x=0.02, ha="left", fontsize=20, fontweight="bold")
+    fig.suptitle(t("title_attribution", prev=prev, curr=curr), x=0.02, ha="left", fontsize=20, fontweight="bold")
     return fig
 
 

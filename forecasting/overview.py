@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .history import short_history_notes, History, target_counts
+from .history import SHORT_HISTORY_QUARTERS, History, target_counts
 from .schema import ALL_STAGES
+from .texts import text
 
 #: Days without a stage change after which DOMAIN.md's districts flag a prospect.
 YELLOW_DAYS, RED_DAYS = 61, 92
@@ -16,14 +17,25 @@ def funnel(history: History) -> pd.Series:
     return history.latest["stage"].value_counts().reindex(list(ALL_STAGES), fill_value=0)
 
 
-def mix(history: History, by: str = "sector", *, open_only: bool = True) -> pd.DataFrame:
-    """Projects by ``by`` (``sector`` or ``unit``) and stage; open projects only by default."""
+def mix(history: History, by: str = "sector", *, open_only: bool = True, labels: bool = True,
+        language: str | None = None) -> pd.DataFrame:
+    """Projects by ``by`` (``sector`` or ``unit``) and stage; open projects only by default.
+
+    With ``labels`` the rows are the district's labels for the units or sectors (in
+    ``language``, default the style's; :mod:`forecasting.display`), else their ids.
+    """
+    from .display import sector_name, unit_name
+
     P = history.latest
     if open_only:
         P = P[~P["stage"].isin(["operating", "lost"])]
     table = pd.crosstab(P[by], P["stage"])
     cols = [s for s in ALL_STAGES if s in table.columns]
-    return table[cols]
+    table = table[cols]
+    if labels and by in ("unit", "sector"):
+        name = unit_name if by == "unit" else sector_name
+        table.index = pd.Index([name(history.district, v, language) for v in table.index], name=by)
+    return table
 
 
 def quarterly_flow(history: History, *, min_bn: float | None = None) -> pd.DataFrame:
@@ -82,23 +94,43 @@ def stalled(history: History) -> pd.DataFrame:
         ["project_id", "name", "stage", "investment_bn", "unit", "days_in_stage", "flag"]]
 
 
-def data_quality(history: History) -> pd.DataFrame:
-    """Notes on the ledger a planner should know before trusting the numbers."""
+def data_quality(history: History, *, language: str | None = None) -> pd.DataFrame:
+    """Notes on the ledger a planner should know before trusting the numbers, in
+    ``language`` (default: the style's); :func:`forecasting.display.readable` gives the
+    table its headers in the language."""
     P = history.projects
     rev = P["investment_signed"] / P["investment_first"]
     signed = P["investment_signed"].notna()
     flags = stalled(history)["flag"].value_counts()
+    say = lambda name, **v: text(f"overview.{name}", language=language, **v)  # noqa: E731
+    revised = (signed.any() and (rev[signed] != 1).any()) or len(history.quarters) > 1
     notes = [
-        ("snapshots", f"{len(history.quarters)} quarters, {history.quarters[0]} to {history.as_of}"),
-        ("projects in the latest snapshot", f"{len(P)} ({int(P['stage'].eq('lost').sum())} lost, "
-                                             f"{int(P['stage'].eq('operating').sum())} operating)"),
-        ("amount revised by signing", f"{(rev[signed] != 1).mean():.0%} of signed projects; "
-                                      f"median change {np.median(rev[signed]) - 1:+.0%}"
-         if signed.any() and (rev[signed] != 1).any() or len(history.quarters) > 1
-         else "unknown: no snapshot shows an amount before signing"),
-        ("stalled open projects", f"{int(flags.get('red', 0))} red (≥3 months), {int(flags.get('yellow', 0))} yellow (≥2 months)"),
-        ("negotiation dates", "not recorded in the ledger; imputed mid-way between the snapshots that bracket them"),
-        ("smallest project", f"{P['investment_bn'].min():.2f} bn (the ledger holds projects of at least 0.1 bn)"),
+        (say("check_snapshots"), say("finding_snapshots", n=len(history.quarters), first=history.quarters[0],
+                                     last=history.as_of)),
+        (say("check_projects"), say("finding_projects", n=len(P), lost=int(P["stage"].eq("lost").sum()),
+                                    operating=int(P["stage"].eq("operating").sum()))),
+        (say("check_revised"), say("finding_revised", share=f"{(rev[signed] != 1).mean():.0%}",
+                                   median=f"{np.median(rev[signed]) - 1:+.0%}")
+         if revised else say("finding_revised_unknown")),
+        (say("check_stalled"), say("finding_stalled", red=int(flags.get("red", 0)), yellow=int(flags.get("yellow", 0)))),
+        (say("check_negotiation"), say("finding_negotiation")),
+        (say("check_smallest"), say("finding_smallest", bn=f"{P['investment_bn'].min():.2f}",
+                                    yi=f"{P['investment_bn'].min() * 10:.1f}")),
     ]
-    notes += [(f"short history ({i})", text) for i, text in enumerate(short_history_notes(history), 1)]
+    notes += [(say("check_short", i=i), note) for i, note in enumerate(short_history_notes(history, language), 1)]
     return pd.DataFrame(notes, columns=["check", "finding"]).set_index("check")
+
+
+def short_history_notes(history: History, language: str | None = None) -> list[str]:
+    """What a short history cannot tell (:func:`forecasting.history.short_history_notes`),
+    in ``language`` (default: the style's)."""
+    n = len(history.quarters)
+    if n >= SHORT_HISTORY_QUARTERS:
+        return []
+    first, last = history.quarters[0], history.as_of
+    say = lambda name, **v: text(f"overview.{name}", language=language, **v)  # noqa: E731
+    which = say("short_which_one", first=first) if n == 1 else say("short_which_many", n=n, first=first, last=last)
+    notes = [say("short_1", which=which, first=first), say("short_2", first=first), say("short_3", first=first)]
+    if n == 1:
+        notes.append(say("short_4"))
+    return notes

@@ -287,10 +287,13 @@ def _text(value) -> str:
 
 
 def _title(nb, fallback: str) -> str:
-    """The notebook's first markdown heading, else its file name in words."""
+    """The notebook's first markdown heading (a Markdown cell, or a heading a code cell shows
+    with :func:`forecasting.texts.show`), else its file name in words."""
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            m = re.search(r"^#+\s+(.+)$", cell.source, flags=re.MULTILINE)
+        sources = [cell.source] if cell.cell_type == "markdown" else \
+            [_text(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", [])]
+        for source in sources:
+            m = re.search(r"^#+\s+(.+)$", source, flags=re.MULTILINE)
             if m:
                 return m.group(1).strip()
     return fallback.replace("_", " ")

@@ -14,8 +14,11 @@ from typing import Literal, Sequence
 import matplotlib as mpl
 from matplotlib import font_manager
 
-#: Okabe–Ito palette (colour-blind safe), in the order the charts use it.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+#: Twelve colours that stay apart, in the order the charts use them: the Okabe–Ito palette
+#: (colour-blind safe) first, then four of Paul Tol's muted scheme (wine, teal, olive,
+#: indigo) for charts with more series — nine units plus a total keep distinct colours.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000",
+           "#882255", "#44AA99", "#999933", "#332288"]
 GOAL_COLOR = "#D55E00"
 SO_FAR_COLOR = "#009E73"
 FORECAST_COLOR = "#0072B2"
@@ -141,82 +144,16 @@ def language() -> str:
     return _LANG["language"]
 
 
-#: Labels in both languages; ``t("signed")`` gives the current language's. A label may hold
-#: ``{placeholders}`` that :func:`t` fills from its keyword arguments.
-LABELS: dict[str, tuple[str, str]] = {
-    # stages
-    "lead": ("Lead", "线索"),
-    "negotiating": ("Negotiating", "洽谈"),
-    "signed": ("Signed", "签约"),
-    "approved": ("Approved", "供地"),
-    "under_construction": ("Under construction", "在建"),
-    "operating": ("Operating", "投产"),
-    "lost": ("Lost", "终止"),
-    # targets and counted events
-    "groundbreakings": ("Groundbreakings", "开工项目"),
-    "groundbreakings_all": ("Groundbreakings, any size", "开工项目（全部规模）"),
-    "groundbreaking": ("Groundbreaking", "开工"),
-    "provincial_major": ("Provincial major projects", "省重大项目"),
-    "provincial": ("Provincial major", "省重大项目"),
-    "all": ("All targets", "全部目标"),
-    # sectors of the bundled district (a district's own sector names pass through unchanged)
-    "new_energy": ("New energy", "新能源"),
-    "auto_parts": ("Auto parts", "汽车零部件"),
-    "smart_appliances": ("Smart appliances", "智能家电"),
-    "photovoltaics": ("Photovoltaics", "光伏"),
-    "smart_grid": ("Smart grid", "智能电网"),
-    "other": ("Other", "其他"),
-    # forecasters
-    "stage_weighted": ("Stage-weighted spreadsheet", "阶段加权表"),
-    "stage_quarter_rate": ("Stage and quarter base rate", "阶段季度基准率"),
-    "outcome_model": ("Forecast model", "预测模型"),
-    # axes, legends, ticks
-    "new_leads": ("New leads", "新增线索"),
-    "projects": ("Projects", "项目数"),
-    "goal": ("Goal", "目标"),
-    "goal_value": ("Goal {goal}", "目标 {goal}"),
-    "half": ("half", "一半"),
-    "so_far": ("Achieved so far", "已完成"),
-    "n_of_goal": ("{so_far} of {goal}", "{so_far}/{goal}"),
-    "quarter": ("Quarter", "季度"),
-    "year": ("Year", "年份"),
-    "probability": ("Probability", "概率"),
-    "forecast": ("Forecast", "预测"),
-    "perfectly_calibrated": ("perfectly calibrated", "完全校准"),
-    "forecast_probability": ("forecast probability", "预测概率"),
-    "observed_share": ("observed share", "实际发生比例"),
-    "brier_skill": ("Brier skill vs stage-weighted", "相对阶段加权表的Brier技能分"),
-    "percentage_points": ("percentage points", "百分点"),
-    "percent_axis": ("Probability, % (steps in percentage points)", "概率（%，各步骤为百分点）"),
-    "before": ("Before", "变化前"),
-    "after": ("After", "变化后"),
-    "events": ("Events", "事件数"),
-    # chart titles (they state the finding)
-    "title_funnel": ("{n} open projects in the pipeline", "在推项目共{n}个"),
-    "title_mix": ("Most open projects: {top}", "在推项目最多：{top}"),
-    "title_flow": ("Quarterly flow through the pipeline", "各季度项目流量"),
-    "title_progress": ("{year} so far: {met} of {n} targets already met", "{year}年至今：{n}项目标已完成{met}项"),
-    "title_skill": ("Skill over the planners' spreadsheet, with 90 % intervals", "相对阶段加权表的预测技能（90%区间）"),
-    "title_waterfall": ("{what}: {before} → {after}", "{what}：{before} → {after}"),
-    "title_changes": ("{prev} → {curr}: {summary}", "{prev} → {curr}：{summary}"),
-    "summary_changes": ("{new} new, {stage} moved on, {lost} lost", "新增{new}个，推进{stage}个，终止{lost}个"),
-    "change": ("Change", "变化"),
-    # what changed between two snapshots (forecasting.changes)
-    "change_new": ("New projects", "新增项目"),
-    "change_stage": ("Stage moves", "阶段推进"),
-    "change_revision": ("Investment revisions", "投资额调整"),
-    "change_lost": ("Losses", "项目终止"),
-    "change_provincial": ("Provincial list changes", "省重大项目变化"),
-    "none": ("None", "无"),
-    "candidate": ("Candidate", "候选"),
-    "designated": ("Designated", "已列入"),
-    # attribution steps (forecasting.refresh)
-    "a quarter passed": ("a quarter passed", "时间推移"),
-    "new projects": ("new projects", "新增项目"),
-    "progress": ("progress", "项目进展"),
-    "losses": ("losses", "项目终止"),
-    "model refit": ("model refit", "模型更新"),
-}
+def _labels() -> dict[str, tuple[str, str]]:
+    from .texts import entries
+
+    return {k: (v["en"], v["zh"]) for k, v in entries("labels").items()}
+
+
+#: Labels in both languages, from the catalogue ``forecasting/catalogue/labels.toml``;
+#: ``t("signed")`` gives the current language's. A label may hold ``{placeholders}`` that
+#: :func:`t` fills from its keyword arguments.
+LABELS: dict[str, tuple[str, str]] = _labels()
 
 _TIER = re.compile(r"^(\d+(?:\.\d+)?)\s*bn$", re.IGNORECASE)
 
@@ -240,6 +177,47 @@ def t(key: str, **values: object) -> str:
     en, zh = LABELS.get(key, (key, key))
     text = zh if language() == "zh" else en
     return text.format(**values) if values else text
+
+
+def series_color(i: int) -> str:
+    """The colour of the ``i``-th series of a chart: twelve distinct, then they repeat."""
+    return PALETTE[i % len(PALETTE)]
+
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def shorten(name: object, width: int = 32) -> str:
+    """``name`` cut to at most ``width`` characters at a word boundary, with an ellipsis.
+
+    English names are cut between words (``textwrap.shorten``); Chinese text, which has no
+    spaces, is cut between characters. A name that fits comes back unchanged.
+
+    Examples
+    --------
+    >>> shorten("Hongbang Industrial Co., Ltd. Industrial park phase 2", 36)
+    'Hongbang Industrial Co., Ltd. …'
+    >>> shorten("海陵区新能源电池储能产业园二期项目", 10)
+    '海陵区新能源电池储…'
+    """
+    import textwrap
+
+    text = " ".join(str(name).split())
+    if len(text) <= width:
+        return text
+    if _WIDE.search(text) and " " not in text[:width]:
+        return text[: width - 1] + "…"
+    cut = textwrap.shorten(text, width=width, placeholder=" …")
+    if cut == "…" or cut.strip() == "…":  # one word longer than the width
+        return text[: width - 1] + "…"
+    return cut
+
+
+def amount(bn: float) -> str:
+    """An investment amount as the language writes it: ``"2.5 bn"``, ``"25亿元"``."""
+    if language() == "zh":
+        return t("amount_bn", amount=f"{bn * 10:.0f}" if bn >= 1 else f"{bn * 10:.1f}")
+    return t("amount_bn", amount=f"{bn:.1f}")
 
 
 def target_label(name: str) -> str:
