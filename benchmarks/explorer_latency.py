@@ -86,5 +86,9 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     sizes = [int(a) for a in sys.argv[1:]] or [2000, 20000]
+    runs = []
     for n in sizes:
-        print(json.dumps(measure(n)), flush=True)
+        runs.append(measure(n))
+        print(json.dumps(runs[-1]), flush=True)
+    (ROOT / "benchmarks/results").mkdir(exist_ok=True)
+    (ROOT / "benchmarks/results/explorer_latency.json").write_text(json.dumps({"runs": runs}, indent=1) + "\n")

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: Latin words a Chinese text may keep: measures and acronyms planners read as they are.
-KEEP = {"P", "Brier", "ECE", "PIT", "RMS", "README", "Simulate", "bn", "A", "B", "Q", "SVG", "Excel"}
+KEEP = {"P", "Brier", "ECE", "PIT", "RMS", "README", "bn", "A", "B", "Q", "SVG", "Excel",
+        "PDF", "PowerPoint", "Chromium", "chromium", "CHROMIUM", "Debian"}  # and product names
 KEY = re.compile(r"""(?:show|text)\(\s*["']((?:notebooks|labels|columns|excel|overview|common)\.[\w.]+)["']""")
 
 
