@@ -41,7 +41,7 @@ import html
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -239,24 +239,6 @@ class Brief:
         raise KeyError(f"the brief has no section {key!r}")
 
 
-class _language:
-    """Labels (``style.t``, ``style.target_label``) in ``language`` inside the block."""
-
-    def __init__(self, language: str):
-        self.language = language
-
-    def __enter__(self):
-        from . import style
-
-        self.old = style._LANG["language"]
-        style._LANG["language"] = self.language
-
-    def __exit__(self, *exc):
-        from . import style
-
-        style._LANG["language"] = self.old
-
-
 def _tx(key: str, language: str, **values) -> str:
     from .texts import text
 
@@ -297,8 +279,7 @@ def objective_label(key: str | None, language: str = "en") -> str:
     if key == "counted":
         return text("common.objective_counted", language=language)
     if key.startswith("p_meet:"):
-        with _language(language):
-            return _tx("objective_p_meet_target", language, target=target_label(key.split(":", 1)[1]))
+        return _tx("objective_p_meet_target", language, target=target_label(key.split(":", 1)[1], language=language))
     return key
 
 
@@ -332,12 +313,10 @@ def assemble(findings: dict[str, Findings], *, as_of: str, language: str = "en")
 
     lang = language
     year = next((f.values.get("year") for k, f in findings.items() if k == "targets"), None)
-    with _language(lang):
-        sections = [_targets(findings.get("targets"), lang, target_label),
-                    _changes(findings.get("changes"), lang, target_label),
-                    _levers(findings.get("levers"), lang),
-                    _projects(findings.get("projects"), lang, t),
-                    _calibration(findings.get("calibration"), lang)]
+    label, word = partial(target_label, language=lang), partial(t, language=lang)
+    sections = [_targets(findings.get("targets"), lang, label), _changes(findings.get("changes"), lang, label),
+                _levers(findings.get("levers"), lang), _projects(findings.get("projects"), lang, word),
+                _calibration(findings.get("calibration"), lang)]
     year = year if year is not None else (as_of[:4] if as_of else "")
     return Brief(lang, as_of, _tx("title", lang, as_of=as_of), _tx("subtitle", lang, year=year), sections,
                  note=_tx("illustrative", lang))

@@ -56,22 +56,8 @@ def _word(value, language: str | None) -> str:
         en, zh = LABELS[value]
         return zh if _lang(language) == "zh" else en
     if _TARGETS.match(value):
-        return _in(language, target_label, value)
+        return target_label(value, language=_lang(language))
     return value
-
-
-def _in(language: str | None, fn, *args):
-    """``fn(*args)`` with the style's language switched to ``language`` for the call."""
-    from . import style
-
-    if language is None or language == style.language():
-        return fn(*args)
-    before = style._LANG["language"]
-    style._LANG["language"] = language
-    try:
-        return fn(*args)
-    finally:
-        style._LANG["language"] = before
 
 
 def header(column: object, language: str | None = None) -> object:
@@ -97,9 +83,9 @@ def header(column: object, language: str | None = None) -> object:
         return text(f"columns.interval_{m.group(2)}", language=lang, what=header(m.group(1), lang))
     m = _TIER_P.match(column)
     if m:
-        return text("columns.p_tier", language=lang, tier=_in(lang, target_label, m.group(1)))
+        return text("columns.p_tier", language=lang, tier=target_label(m.group(1), language=lang))
     if column.startswith("counts_"):
-        return text("columns.counts_toward", language=lang, target=_in(lang, target_label, column[7:]))
+        return text("columns.counts_toward", language=lang, target=target_label(column[7:], language=lang))
     return _word(column, lang)
 
 

@@ -48,6 +48,7 @@ from .portfolio import (Adjustments, ArrivalCells, PortfolioSimulation, Portfoli
                         _arrival_template_events, _arrival_template_rows, _cell_index, _future_quarters,
                         _ledger_rows, _prospect_rows, _uniform_chunks, _zero_settled, row_events,
                         row_indicators)
+from .style import target_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from .outcomes import OutcomeResults
@@ -375,7 +376,7 @@ class Explorer:
                  text("explorer.col_change", language=language): _signed(a - b, self.objective.is_probability)}]
         for name in self.simulator.targets.names:
             bt, at = base_t.loc[name], alt_t.loc[name]
-            rows.append({"": f"{_target_label(name, language)} (≥ {int(bt['goal'])})",
+            rows.append({"": f"{target_label(name, language=language)} (≥ {int(bt['goal'])})",
                          text("explorer.col_today", language=language): _range(bt),
                          text("explorer.col_chosen", language=language): _range(at),
                          text("explorer.col_change", language=language): _signed(at["p_meet"] - bt["p_meet"], True)})
@@ -395,18 +396,6 @@ def _put(into: RowEvents, at: np.ndarray, source: RowEvents, rows: np.ndarray) -
     into.counted[at] = source.counted[rows]
 
 
-def _target_label(name: str, language: str | None) -> str:
-    """:func:`~forecasting.style.target_label` in ``language`` (the style's own by default)."""
-    from . import style
-
-    old = style._LANG["language"]
-    style._LANG["language"] = language or old
-    try:
-        return style.target_label(name)
-    finally:
-        style._LANG["language"] = old
-
-
 def _range(t: pd.Series) -> str:
     return f"{int(t['p10'])}–{int(t['p90'])} · {t['p_meet']:.0%}"
 
@@ -419,18 +408,15 @@ def objective_label(objective: Objective, language: str | None = None) -> str:
     """The objective's name in the current language."""
     from .texts import text
 
-    def target_label(name: str) -> str:
-        return _target_label(name, language)
-
+    target = target_label(objective.target, language=language)
     if objective.kind == "p_meet":
         if objective.target == "all":
             return text("explorer.objective_all", language=language)
-        return text("explorer.objective_p_meet", language=language, target=target_label(objective.target))
+        return text("explorer.objective_p_meet", language=language, target=target)
     if objective.kind == "expected_count":
-        return text("explorer.objective_count", language=language, target=target_label(objective.target))
+        return text("explorer.objective_count", language=language, target=target)
     if objective.kind == "p_at_least":
-        return text("explorer.objective_at_least", language=language, target=target_label(objective.target),
-                    k=objective.k)
+        return text("explorer.objective_at_least", language=language, target=target, k=objective.k)
     return text("explorer.objective_shortfall", language=language)
 
 

@@ -226,10 +226,9 @@ def _explain(columns: list[str], target_columns: list[str], sheets: dict, goals,
     tiers = {f"tier_{t.name}": t for t in goals.tiers}
 
     def tier_name(key: str) -> str:
-        from .display import _in
         from .style import target_label
 
-        return _in(lang, target_label, key)
+        return target_label(key, language=lang)
 
     def band(t) -> str:
         lo = f"{t.min_bn:g}" if lang == "en" else f"{t.min_bn * 10:g}"

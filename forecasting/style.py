@@ -158,8 +158,9 @@ LABELS: dict[str, tuple[str, str]] = _labels()
 _TIER = re.compile(r"^(\d+(?:\.\d+)?)\s*bn$", re.IGNORECASE)
 
 
-def t(key: str, **values: object) -> str:
-    """A label in the current language, with ``{placeholders}`` filled from ``values``.
+def t(key: str, *, language: str | None = None, **values: object) -> str:
+    """A label in ``language`` (default: the current style's), with ``{placeholders}``
+    filled from ``values``.
 
     An unknown key comes back as it is: a district's own names (project names, unit labels,
     a sector the table does not know) are shown as the ledger writes them.
@@ -173,9 +174,9 @@ def t(key: str, **values: object) -> str:
     'Lingxin battery cell plant'
     """
     if key.startswith("tier_"):
-        return target_label(key)
+        return target_label(key, language=language)
     en, zh = LABELS.get(key, (key, key))
-    text = zh if language() == "zh" else en
+    text = zh if (language or _LANG["language"]) == "zh" else en
     return text.format(**values) if values else text
 
 
@@ -220,8 +221,9 @@ def amount(bn: float) -> str:
     return t("amount_bn", amount=f"{bn:.1f}")
 
 
-def target_label(name: str) -> str:
-    """The display name of a target (``targets.csv``'s ``target`` column) in the current language.
+def target_label(name: str, *, language: str | None = None) -> str:
+    """The display name of a target (``targets.csv``'s ``target`` column) in ``language``
+    (default: the current style's).
 
     ``groundbreakings``, ``provincial_major`` and ``all`` have fixed names; ``tier_NAME``
     reads an amount in its name (``tier_10bn`` → "10 bn signings", "100亿级签约项目"),
@@ -234,9 +236,9 @@ def target_label(name: str) -> str:
     ['Groundbreakings', '10 bn signings', '5 bn signings', 'Provincial major projects', 'All targets']
     """
     if not name.startswith("tier_"):
-        return t(name)
+        return t(name, language=language)
     tier = name[5:]
-    zh = language() == "zh"
+    zh = (language or _LANG["language"]) == "zh"
     m = _TIER.match(tier)
     if m:
         bn = float(m.group(1))
