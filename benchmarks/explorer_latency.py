@@ -2,7 +2,7 @@
 
     python benchmarks/explorer_latency.py            # bundled district, 2,000 and 20,000 simulated years
 
-The explorer of notebook 04 (:class:`forecasting.explorer.Explorer`) fits once, then each
+The explorer of notebook 04 (:class:`forecasting.report.explorer.Explorer`) fits once, then each
 change of a control is answered on the same simulated years. The target: every lever
 within 1 s after the first fit. Reported: the first display (the controls are there),
 the background precomputation of the approval speeds' and the sectors' grids, each lever
@@ -27,8 +27,8 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
     import pandas as pd
 
     from forecasting import OutcomeModel, load_history
-    from forecasting.explorer import Explorer
-    from forecasting.portfolio import Adjustments
+    from forecasting.report.explorer import Explorer
+    from forecasting.simulation.portfolio import Adjustments
 
     warnings.simplefilter("ignore")
     h = load_history(ROOT / "data")

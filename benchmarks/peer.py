@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from forecasting.episodes import month_index, spells
-from forecasting.forecast import Forecast, finish_projects, independent_targets
-from forecasting.history import History, year_events
+from forecasting.history.episodes import month_index, spells
+from forecasting.forecast.contract import Forecast, finish_projects, independent_targets
+from forecasting.history.histories import History, year_events
 
 _OPEN = ("lead", "negotiating", "signed", "approved", "under_construction")
 _CATS = ("stage", "sector", "unit", "unit_type", "provincial_status")

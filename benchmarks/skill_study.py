@@ -2,15 +2,15 @@
 
 On ``--districts`` simulated districts of the bundled data's scale (``--generator package``:
 the package's generator; ``--generator b``: the independently written
-:mod:`forecasting.generator_b`; one seed each), from Q2 origins (forecasting the rest of that year) and Q4 origins
+:mod:`forecasting.synthetic.generator_b`; one seed each), from Q2 origins (forecasting the rest of that year) and Q4 origins
 (forecasting the next year), every forecaster predicts each project's events; scores are
 pooled over districts and origins **on the projects still open at the as-of date**.
 
 * floor: the stage-weighted baseline (planners' spreadsheet);
 * peer: gradient boosting per event (``benchmarks/peer.py``);
 * model: :class:`forecasting.OutcomeModel`;
-* ceiling: that generator's oracle (:class:`forecasting.oracle.Oracle`,
-  :class:`forecasting.oracle_b.OracleB`), handed its true parameters.
+* ceiling: that generator's oracle (:class:`forecasting.synthetic.oracle.Oracle`,
+  :class:`forecasting.synthetic.oracle_b.OracleB`), handed its true parameters.
 
 Brier skill score against the floor, with a bootstrap interval over (district, origin)
 clusters; the model's skill as a share of the oracle's; expected calibration error.
@@ -35,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peer import Peer  # noqa: E402
 
 from forecasting import OutcomeModel, StageWeighted  # noqa: E402
-from forecasting.backtest import score_forecast  # noqa: E402
-from forecasting.forecast import settled_probabilities  # noqa: E402
-from forecasting.generator import simulate_district  # noqa: E402
-from forecasting.history import History  # noqa: E402
-from forecasting.oracle import Oracle  # noqa: E402
-from forecasting.scoring import bootstrap_skill, brier_score, expected_calibration_error  # noqa: E402
+from forecasting.evaluation.backtest import score_forecast  # noqa: E402
+from forecasting.forecast.contract import settled_probabilities  # noqa: E402
+from forecasting.synthetic.generator import simulate_district  # noqa: E402
+from forecasting.history.histories import History  # noqa: E402
+from forecasting.synthetic.oracle import Oracle  # noqa: E402
+from forecasting.evaluation.scoring import bootstrap_skill, brier_score, expected_calibration_error  # noqa: E402
 
 PAIRS = (("2022Q2", 2022), ("2022Q4", 2023), ("2023Q2", 2023))
 
@@ -50,8 +50,8 @@ def simulation_and_oracle(generator: str, seed: int):
     if generator == "package":
         sim = simulate_district(rng=seed, end="2023Q4")
         return sim, Oracle(sim)
-    from forecasting.generator_b import simulate_district_b
-    from forecasting.oracle_b import OracleB
+    from forecasting.synthetic.generator_b import simulate_district_b
+    from forecasting.synthetic.oracle_b import OracleB
 
     sim = simulate_district_b(rng=seed, end="2023Q4")
     return sim, OracleB(sim)

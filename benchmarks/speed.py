@@ -19,8 +19,8 @@ CASE = r'''
 import json, resource, time, numpy as np, warnings
 warnings.simplefilter("ignore")
 from forecasting import OutcomeModel, load_history
-from forecasting.generator import default_params, simulate_district, with_params
-from forecasting.history import History
+from forecasting.synthetic.generator import default_params, simulate_district, with_params
+from forecasting.history.histories import History
 kind = "{kind}"
 t0 = time.perf_counter()
 if kind == "bundled":

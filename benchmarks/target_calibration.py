@@ -15,13 +15,13 @@ year); each is scored against what happened:
 
 Generators:
 
-* ``package``: ``forecasting.generator`` with year-to-year variation as large as the
+* ``package``: ``forecasting.synthetic.generator`` with year-to-year variation as large as the
   public figures allow (``year_sd`` 0.25, ``inflow_year_sd`` 0.15). shared/DOMAIN.md: of
   signed projects "roughly 45–60 % start within 12 months" (57–67 % in other reports);
   read as year-to-year swings of ±1 sd this is a logit spread of about ±0.3 in the
   one-year share, a monthly log-odds spread of about 0.2–0.25 (``-log(1-p)/p`` ≈ 1.4).
   The bundled data's own generator setting (0.12) is the quiet end of that range.
-* ``b``: ``forecasting.generator_b``, written separately from the public figures (other
+* ``b``: ``forecasting.synthetic.generator_b``, written separately from the public figures (other
   duration family, heterogeneity, year process, sizes and provincial rule).
 
 Usage::
@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 from forecasting import OutcomeModel, StageWeighted
-from forecasting.backtest import BacktestResult, central_pit_coverage, run_backtest
+from forecasting.evaluation.backtest import BacktestResult, central_pit_coverage, run_backtest
 from forecasting.errors import ForecastingWarning
-from forecasting.history import History
+from forecasting.history.histories import History
 
 PAIRS = (("2021Q4", 2022), ("2022Q2", 2022), ("2022Q4", 2023), ("2023Q2", 2023))
 #: Year-to-year variation of the package's generator for this study (module docstring).
@@ -52,11 +52,11 @@ PACKAGE_YEAR_SD, PACKAGE_INFLOW_YEAR_SD = 0.25, 0.15
 
 def simulate(generator: str, seed: int):
     if generator == "package":
-        from forecasting.generator import default_params, simulate_district, with_params
+        from forecasting.synthetic.generator import default_params, simulate_district, with_params
 
         params = with_params(default_params(), year_sd=PACKAGE_YEAR_SD, inflow_year_sd=PACKAGE_INFLOW_YEAR_SD)
         return simulate_district(params, rng=seed, end="2023Q4")
-    from forecasting.generator_b import simulate_district_b
+    from forecasting.synthetic.generator_b import simulate_district_b
 
     return simulate_district_b(rng=seed, end="2023Q4")
 

@@ -2,12 +2,13 @@
 
 The names a notebook needs; everything else lives in the modules named for their idea.
 """
-from .baselines import StageQuarterRate, StageWeighted
-from .datafolder import DataFolder, load_data
+from .forecast.baselines import StageQuarterRate, StageWeighted
+from .data.datafolder import DataFolder
+from .data.validate import load_data
 from .errors import DataError, ForecastingWarning
-from .forecast import Forecast
-from .history import History, load_history, target_counts
-from .outcomes import OutcomeModel
+from .forecast.contract import Forecast
+from .history.histories import History, load_history, target_counts
+from .simulation.outcomes import OutcomeModel
 
 __all__ = [
     "DataError",

@@ -11,7 +11,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from forecasting.generator import simulate_district
+from forecasting.synthetic.generator import simulate_district
 
 SEED = 2161
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from forecasting.generator import simulate_district
-from forecasting.history import History
+from forecasting.synthetic.generator import simulate_district
+from forecasting.history.histories import History
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data"

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from forecasting.allocate import (allocate, greedy_allocation, random_allocations, rescale, staff_needed)
+from forecasting.whatif.allocate import (allocate, greedy_allocation, random_allocations, rescale, staff_needed)
 from forecasting.errors import ExtrapolationWarning
 
 #: Equal objectives up to float rounding (sums of logs in a different order).

@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pytest
 
-from forecasting.attention import attention_list
-from forecasting.objectives import Objective
-from forecasting.outcomes import OutcomeModel
-from forecasting.portfolio import Adjustments, PortfolioSimulator
-from forecasting.watchlist import most_likely, outlook
+from forecasting.whatif.attention import attention_list
+from forecasting.whatif.objectives import Objective
+from forecasting.simulation.outcomes import OutcomeModel
+from forecasting.simulation.portfolio import Adjustments, PortfolioSimulator
+from forecasting.whatif.watchlist import most_likely, outlook
 
 AS_OF, YEAR = "2023Q2", 2023
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from forecasting import OutcomeModel, StageQuarterRate, StageWeighted
-from forecasting.backtest import origins, peeks, run_backtest
-from forecasting.forecast import finish_projects, independent_targets, Forecast
-from forecasting.history import year_events
-from forecasting.scoring import brier_score
+from forecasting.evaluation.backtest import origins, peeks, run_backtest
+from forecasting.forecast.contract import finish_projects, independent_targets, Forecast
+from forecasting.history.histories import year_events
+from forecasting.evaluation.scoring import brier_score
 
 
 class Leaky:
@@ -81,7 +81,7 @@ def test_backtest_writes_its_tables(sim_history, tmp_path):
 
 def test_pit_coverage_is_eighty_percent_for_a_calibrated_count_forecast():
     """Counts drawn from the forecast itself: 80 % whatever the discreteness (even a near-sure count)."""
-    from forecasting.backtest import central_pit_coverage
+    from forecasting.evaluation.backtest import central_pit_coverage
 
     rng = np.random.default_rng(0)
     for pmf in (np.array([0.9, 0.1]), np.array([0.2, 0.5, 0.3]), np.ones(30) / 30):

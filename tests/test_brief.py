@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import brief
-from forecasting.brief import Findings, assemble, read_findings, record
+from forecasting.report import brief
+from forecasting.report.brief import Findings, assemble, read_findings, record
 
 TARGETS = pd.DataFrame({
     "target": ["groundbreakings", "tier_10bn", "tier_5bn", "provincial_major", "all"],
@@ -140,7 +140,7 @@ def test_assemble_in_chinese(findings):
     text = " ".join(x for s in b.sections for x in [s.heading, *s.lines])
     assert not any(w in text for w in ("mainly", "Chance", "moves it", "Over "))  # no English left
     # and the labels' language is put back as it was
-    from forecasting import style
+    from forecasting.report import style
     assert style.language() == "en"
 
 
@@ -275,7 +275,7 @@ def test_every_brief_text_has_real_chinese_and_the_same_placeholders():
 def test_adapters_read_the_objective_aware_tornado_and_the_attention_list():
     import pandas as pd
 
-    from forecasting.brief import levers_from_tornado, objective_label, projects_from_attention
+    from forecasting.report.brief import levers_from_tornado, objective_label, projects_from_attention
 
     levers = pd.DataFrame({"lever": ["a", "b"], "objective": "shortfall", "low": [9.8, 9.6], "high": [9.5, 9.7],
                            "low_gain": [-0.1, 0.1], "low_gain_se": [0.01, 0.02], "high_gain": [0.2, -0.0],

@@ -1,5 +1,5 @@
 """What changed between snapshots, the attribution container, their charts, and the labels in
-both languages (``forecasting.changes``, ``charts.plot_waterfall``/``plot_changes``, ``style``).
+both languages (``forecasting.evaluation.changes``, ``charts.plot_waterfall``/``plot_changes``, ``style``).
 
 The small hand-written folder of ``conftest`` (2023Q3, 2023Q4, 2024Q1) has one event of every
 kind, so the expected tables are written out by hand from its rows.
@@ -22,9 +22,9 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from forecasting import charts, style  # noqa: E402
-from forecasting.changes import KINDS, Attribution, check_chain, quarter_changes  # noqa: E402
-from forecasting.datafolder import load_data  # noqa: E402
-from forecasting.history import History  # noqa: E402
+from forecasting.evaluation.changes import KINDS, Attribution, check_chain, quarter_changes  # noqa: E402
+from forecasting.data.validate import load_data  # noqa: E402
+from forecasting.history.histories import History  # noqa: E402
 from forecasting.output import write_xlsx  # noqa: E402
 
 
@@ -192,7 +192,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def test_chinese_charts_render_with_the_cjk_font(history):
     from matplotlib import font_manager
 
-    from forecasting import overview
+    from forecasting.report import overview
 
     style.use_style("zh")
     name = style.cjk_font()

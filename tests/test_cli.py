@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.cli import main
+from forecasting.cli.main import main
 
 from conftest import BUNDLED
 

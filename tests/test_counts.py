@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
-from forecasting import counts
-from forecasting.counts import count_summary, draws_summary, poisson_binomial_pmf
+from forecasting.forecast import counts
+from forecasting.forecast.counts import count_summary, draws_summary, poisson_binomial_pmf
 
 #: Monte Carlo tolerance in standard errors. A 5-SE miss has two-sided probability 6e-7;
 #: with ~6 checks on each of <= 50 derandomised examples the family-wise false-alarm rate

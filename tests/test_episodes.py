@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.episodes import interval_person_months, month_index, person_months, spells
-from forecasting.history import History, load_history
-from forecasting.progression import fit_progression
+from forecasting.history.episodes import interval_person_months, month_index, person_months, spells
+from forecasting.history.histories import History, load_history
+from forecasting.models.progression import fit_progression
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data"
 AS_OF = pd.Timestamp("2023-12-31")

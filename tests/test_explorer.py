@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.objectives import Objective
-from forecasting.outcomes import OutcomeModel
-from forecasting.portfolio import Adjustments, PortfolioSimulator
+from forecasting.whatif.objectives import Objective
+from forecasting.simulation.outcomes import OutcomeModel
+from forecasting.simulation.portfolio import Adjustments, PortfolioSimulator
 from forecasting.texts import entries, text
 
 AS_OF, YEAR, N, SEED = "2023Q2", 2024, 2000, 3
@@ -31,7 +31,7 @@ def fitted(bundled_history):
 
 @pytest.fixture(scope="module")
 def ex(fitted):
-    from forecasting.explorer import Explorer
+    from forecasting.report.explorer import Explorer
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -97,7 +97,7 @@ def test_the_baseline_and_repeated_answers_are_the_simulators_own(fitted, ex, bi
 
 
 def test_bad_levers_are_sentences(fitted, ex):
-    from forecasting.explorer import Explorer
+    from forecasting.report.explorer import Explorer
 
     with pytest.raises(ValueError, match="not an open project of the ledger: NOPE"):
         ex.simulate(Adjustments(slip_months={"NOPE": 3}))
@@ -109,7 +109,7 @@ def test_bad_levers_are_sentences(fitted, ex):
 
 @pytest.fixture()
 def view(ex):
-    from forecasting.explorer import ExplorerView
+    from forecasting.report.explorer import ExplorerView
 
     return ExplorerView(ex, language="en")
 
@@ -177,7 +177,7 @@ def test_a_failing_choice_shows_a_sentence_not_a_traceback(view):
 
 
 def test_chinese_labels_come_from_the_district_and_the_catalogue(ex):
-    from forecasting.explorer import ExplorerView
+    from forecasting.report.explorer import ExplorerView
 
     v = ExplorerView(ex, language="zh")
     district = ex.results.history.district
@@ -195,7 +195,7 @@ def test_every_explorer_text_has_chinese_and_english():
 
 
 def test_background_precomputation_and_a_given_objective(fitted):
-    from forecasting.explorer import Explorer, objective_label
+    from forecasting.report.explorer import Explorer, objective_label
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -218,7 +218,8 @@ def test_background_precomputation_and_a_given_objective(fitted):
 
 
 def test_the_old_staffing_explorer_is_the_explorer_on_the_objectives_simulated_years(fitted, ex):
-    from forecasting.whatif import StaffObjective, staffing_explorer
+    from forecasting.report.explorer import staffing_explorer
+    from forecasting.whatif.levers import StaffObjective
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

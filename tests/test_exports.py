@@ -16,10 +16,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from forecasting.cli import main
-from forecasting.generator import SECTOR_LABELS, UNITS, simulate_district
-from forecasting.ledger import read_snapshot, write_snapshot
-from forecasting.validate import read_and_validate
+from forecasting.cli.main import main
+from forecasting.synthetic.generator import SECTOR_LABELS, UNITS, simulate_district
+from forecasting.data.ledger import read_snapshot, write_snapshot
+from forecasting.data.validate import read_and_validate
 
 Q = "2024Q1"
 LATEST = f"ledger/{Q}.csv"
@@ -383,7 +383,7 @@ def test_xls_file_name_is_accepted_and_reading_is_a_sentence(folder, capsys):
 def test_xls_book_cells_dates_and_merges():
     import xlrd
 
-    from forecasting.cells import xls_book_sheets
+    from forecasting.data.cells import xls_book_sheets
 
     class Cell:
         def __init__(self, ctype, value):

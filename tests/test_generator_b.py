@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from forecasting import load_data
-from forecasting.forecast import poisson_binomial_pmf, settled_probabilities
-from forecasting.generator_b import default_params_b, simulate_district_b
-from forecasting.history import History
-from forecasting.oracle_b import OracleB
+from forecasting.forecast.contract import poisson_binomial_pmf, settled_probabilities
+from forecasting.synthetic.generator_b import default_params_b, simulate_district_b
+from forecasting.history.histories import History
+from forecasting.synthetic.oracle_b import OracleB
 
 YEARS = range(2019, 2024)
 

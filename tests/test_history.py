@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.history import History, target_counts
+from forecasting.history.histories import History, target_counts
 
 
 def test_upto_sees_nothing_later(sim_history):

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ExtrapolationWarning, SparseDataWarning
-from forecasting.generator import SECTORS, default_params, simulate_district, with_params
-from forecasting.history import History
-from forecasting.inflow import LeadMix, arrival_counts, fit_inflow
+from forecasting.synthetic.generator import SECTORS, default_params, simulate_district, with_params
+from forecasting.history.histories import History
+from forecasting.models.inflow import LeadMix, arrival_counts, fit_inflow
 
 SEED = 7
 START, END = "2015Q1", "2023Q4"
@@ -166,7 +166,7 @@ def test_no_draw_has_more_staff_bring_fewer_leads(bundled_history):
 
 
 def _mvn_plain(res, n):
-    from forecasting.progression import _mvn
+    from forecasting.models.progression import _mvn
 
     return _mvn(res.params.to_numpy(), res.cov.to_numpy(), n, np.random.default_rng(5))
 
@@ -359,7 +359,7 @@ def test_no_convergence_warning_on_the_bundled_data(bundled_history):
 
 
 def test_dispersion_not_settling_warns(bundled_history, monkeypatch):
-    import forecasting.inflow as inflow
+    import forecasting.models.inflow as inflow
     from forecasting.errors import ConvergenceWarning
 
     monkeypatch.setattr(inflow, "_ROUNDS", 1)
@@ -369,7 +369,7 @@ def test_dispersion_not_settling_warns(bundled_history, monkeypatch):
 
 def test_glm_failing_with_its_fallback_warns():
     from forecasting.errors import ConvergenceWarning
-    from forecasting.inflow import _glm
+    from forecasting.models.inflow import _glm
 
     rng = np.random.default_rng(0)
     X = np.column_stack([np.ones(20), rng.normal(size=20)])

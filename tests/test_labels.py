@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-from forecasting import charts, display, load_history, overview, style
-from forecasting.output import forecast_sheets, write_xlsx
+from forecasting import load_history
+from forecasting.report import charts, display, overview, style
+from forecasting.output import write_xlsx
+from forecasting.report.sheets import forecast_sheets
 
 matplotlib.use("Agg")
 

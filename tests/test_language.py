@@ -17,7 +17,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from forecasting import style, texts
+from forecasting import texts
+from forecasting.report import style
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -114,7 +115,7 @@ def zh_report(tmp_path_factory):
     """One Chinese report: notebooks 01, 02, 03 and 05 on the small hand-written folder
     (its 2024 targets copied to 2025), 500 draws."""
     from conftest import make_valid_folder
-    from forecasting.report import build_report
+    from forecasting.report.meeting import build_report
 
     base = tmp_path_factory.mktemp("zh")
     data = make_valid_folder(base / "data")

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import BUNDLED
-from forecasting.district import read_district
-from forecasting.ledger import check_snapshot, read_cells, read_effort, read_snapshot, write_snapshot
-from forecasting.schema import LEDGER_COLUMNS
+from forecasting.data.district import read_district
+from forecasting.data.ledger import check_snapshot, read_cells, read_effort, read_snapshot, write_snapshot
+from forecasting.data.schema import LEDGER_COLUMNS
 
 FORMATS = [(".csv", False, "亿元"), (".xlsx", False, "亿元"), (".csv", True, "亿元"), (".csv", True, "万元"),
            (".xlsx", True, "亿元"), (".xlsx", True, "万元")]
@@ -214,7 +214,7 @@ def test_bundled_district_has_chinese_labels():
                                        ("２０２４－０３－１５", "2024-03-15"), ("2024-03-15 14:30:00", "2024-03-15"),
                                        ("45366", "2024-03-15")])
 def test_year_first_dates_and_serials(text, date):
-    from forecasting.vocabulary import parse_date
+    from forecasting.data.vocabulary import parse_date
 
     assert parse_date(text)[0] == pd.Timestamp(date)
 
@@ -222,6 +222,6 @@ def test_year_first_dates_and_serials(text, date):
 @pytest.mark.parametrize("text,value,unit", [("12.5亿", 12.5, "亿元"), ("3000万", 3000.0, "万元"),
                                             ("1,200", 1200.0, None), ("１２．５", 12.5, None), ("12.5 亿元", 12.5, "亿元")])
 def test_amount_text(text, value, unit):
-    from forecasting.vocabulary import parse_amount
+    from forecasting.data.vocabulary import parse_amount
 
     assert parse_amount(text) == (value, unit)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.objectives import Objective, default_objective, parse_objective
+from forecasting.whatif.objectives import Objective, default_objective, parse_objective
 
 
 class _Targets:

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.counts import poisson_binomial_pmf
-from forecasting.generator import default_params, simulate_district, with_params
-from forecasting.history import History
-from forecasting.outcomes import OutcomeModel
-from forecasting.portfolio import (Adjustments, PortfolioSimulator, draw_parameters, row_events,
+from forecasting.forecast.counts import poisson_binomial_pmf
+from forecasting.synthetic.generator import default_params, simulate_district, with_params
+from forecasting.history.histories import History
+from forecasting.simulation.outcomes import OutcomeModel
+from forecasting.simulation.portfolio import (Adjustments, PortfolioSimulator, draw_parameters, row_events,
                                    simulate_portfolio)
-from forecasting.progression import fit_progression
+from forecasting.models.progression import fit_progression
 
 AS_OF, YEAR = "2023Q2", 2023
 
@@ -43,7 +43,7 @@ def test_independent_case_matches_the_exact_poisson_binomial(fitted):
     res.inflow = None
     simulator = PortfolioSimulator(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
     sim, ev = simulator.run(), simulator.ledger_events
-    from forecasting.forecast import settled_probabilities
+    from forecasting.forecast.contract import settled_probabilities
 
     settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
     open_ = settled["p_groundbreaking"].isna().to_numpy() & ev.counted
@@ -83,7 +83,7 @@ def test_common_shock_makes_counts_more_variable_than_independence(fitted):
     sim = simulate_portfolio(res, YEAR, n_draws=20_000, rng=5)
     ev = _ledger_events(res, 60)
     p = ev.cum_ground[:, ev.counted, -1].mean(axis=0)
-    from forecasting.forecast import settled_probabilities
+    from forecasting.forecast.contract import settled_probabilities
 
     settled = settled_probabilities(res.history, YEAR).set_index("project_id").reindex(ev.ids)
     p = p[settled["p_groundbreaking"].isna().to_numpy()[ev.counted]]
@@ -126,7 +126,7 @@ def test_scenarios_move_counts_the_right_way(fitted, baseline):
 
 
 def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(fitted):
-    from forecasting.portfolio import PortfolioSimulator
+    from forecasting.simulation.portfolio import PortfolioSimulator
 
     sim = PortfolioSimulator(fitted, YEAR, n_draws=4000, rng=2)
     base = sim.run()
@@ -145,7 +145,7 @@ def test_inverse_cdf_counts_match_scipy(mu, alpha, n, p, seed):
     """The recursions behind the new leads' counts give scipy's quantiles exactly."""
     from scipy import stats
 
-    from forecasting.portfolio import _binom_ppf, _nb_ppf
+    from forecasting.simulation.portfolio import _binom_ppf, _nb_ppf
 
     u = np.random.default_rng(seed).random(200)
     ours = _nb_ppf(u, np.full(200, mu), alpha)
@@ -167,7 +167,7 @@ def test_inverse_cdf_search_stopping_warns():
     import warnings
 
     from forecasting.errors import ConvergenceWarning
-    from forecasting.portfolio import _binom_ppf, _invert
+    from forecasting.simulation.portfolio import _binom_ppf, _invert
 
     # a pmf too flat to reach u = 0.5 within the 100,000 steps the search allows
     with pytest.warns(ConvergenceWarning, match="inverse-CDF"):
@@ -184,7 +184,7 @@ def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_hist
     leads' tiers were once drawn as if disjoint: 5 % of years broke this)."""
     from dataclasses import replace as dc_replace
 
-    from forecasting.district import Tier
+    from forecasting.data.district import Tier
 
     h = bundled_history.upto("2023Q4")
     t = h.district.targets_for(2024)
@@ -206,7 +206,7 @@ def test_projects_table_is_the_simulations_own_probabilities(fitted):
     pd.testing.assert_frame_equal(fc.projects, alone)
     simulator = fitted.simulator(YEAR, n_draws=6000, rng=4)
     sim = simulator.run()
-    from forecasting.forecast import settled_probabilities
+    from forecasting.forecast.contract import settled_probabilities
 
     settled = settled_probabilities(fitted.history, YEAR).set_index("project_id").reindex(fc.projects["project_id"])
     big = fc.projects["investment_bn"].to_numpy() >= fitted.history.district.targets_for(YEAR).groundbreakings_min_bn

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from forecasting.episodes import person_months, spells
+from forecasting.history.episodes import person_months, spells
 from forecasting.errors import SparseDataWarning
-from forecasting.generator import default_params, simulate_district, with_params
-from forecasting.history import History
-from forecasting.progression import build_matrices, covariates, fit_progression
+from forecasting.synthetic.generator import default_params, simulate_district, with_params
+from forecasting.history.histories import History
+from forecasting.models.progression import build_matrices, covariates, fit_progression
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_newton_accepting_a_failed_line_search_warns():
     import scipy.sparse as sparse
 
     from forecasting.errors import ConvergenceWarning
-    from forecasting.progression import _Multinomial
+    from forecasting.models.progression import _Multinomial
 
     rng = np.random.default_rng(0)
     X = sparse.csr_matrix(rng.normal(size=(50, 2)))
@@ -135,8 +135,8 @@ def test_newton_accepting_a_failed_line_search_warns():
 def test_unit_types_come_from_the_schema_not_a_copied_list():
     import inspect
 
-    import forecasting.progression as progression
-    from forecasting.schema import UNIT_TYPES
+    import forecasting.models.progression as progression
+    from forecasting.data.schema import UNIT_TYPES
 
     assert '"branch", "center", "campaign"' not in inspect.getsource(progression)
     h = History(*(lambda s: (s.district, s.effort, s.snapshots()))(simulate_district(rng=2, start="2021Q1",

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from forecasting.errors import ConvergenceWarning, SparseDataWarning
-from forecasting.history import History
-from forecasting.provincial import fit_provincial
+from forecasting.history.histories import History
+from forecasting.models.provincial import fit_provincial
 
 
 def test_no_warning_on_the_bundled_data(bundled_history):
@@ -28,7 +28,7 @@ def test_falling_back_on_fixed_numbers_says_so(bundled_history):
     # no Q4 snapshot: nothing to learn nominations or designations from
     early = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q[:4] == "2023" and q[-1] != "4"})
     from forecasting.errors import ShortHistoryWarning
-    from forecasting.provincial import _fit
+    from forecasting.models.provincial import _fit
 
     with pytest.warns(ShortHistoryWarning, match="cannot be told apart"):
         res = fit_provincial(early)  # one step, fitted on the designations the dates show
@@ -57,8 +57,8 @@ def test_no_generator_constant_in_the_provincial_model():
     import ast
     import inspect
 
-    import forecasting.provincial as provincial
-    from forecasting.generator import default_params
+    import forecasting.models.provincial as provincial
+    from forecasting.synthetic.generator import default_params
 
     p = default_params()
     truth = {abs(v) for k, v in vars(p).items() if k.startswith(("nominate_", "designate_"))}

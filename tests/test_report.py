@@ -18,8 +18,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from forecasting.brief import find_chromium
-from forecasting.report import ReportError, build_report
+from forecasting.report.brief import find_chromium
+from forecasting.report.meeting import ReportError, build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "scripts" / "screenshot.py"
@@ -34,8 +34,9 @@ CELLS = [
     ("markdown", "# Smoke test: what changed this quarter"),
     ("code", PARAMETERS),
     ("code", '''import pandas as pd
-from forecasting import load_history, overview, charts, style
-from forecasting.changes import quarter_changes
+from forecasting import load_history
+from forecasting.report import overview, charts, style
+from forecasting.evaluation.changes import quarter_changes
 style.use_style(language)
 history = load_history(data_dir).upto(as_of)
 print(history.as_of, len(history.latest))'''),
@@ -129,7 +130,7 @@ def test_report_table_round_trips(report):
 def test_stored_curated_notebooks_hold_png_only():
     """SVG is made during report runs only (report.py's docstring says why): nbval compares
     SVG text exactly, and a stored SVG would fail on another matplotlib or font."""
-    from forecasting.report import curated_notebooks
+    from forecasting.report.meeting import curated_notebooks
 
     for path in curated_notebooks():
         nb = nbformat.read(path, as_version=4)
@@ -144,14 +145,14 @@ def test_failing_notebook_leaves_nothing_behind(tmp_path, valid_folder):
         build_report(valid_folder, "2024Q1", out, notebooks=[nb], progress=False)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "nb"]  # no staging folder left either
-    from forecasting.style import FORMATS_ENV
+    from forecasting.report.style import FORMATS_ENV
 
     assert FORMATS_ENV not in os.environ
 
 
 def test_report_command_reports_a_failing_notebook_as_a_sentence(tmp_path, valid_folder, monkeypatch, capsys):
     from forecasting import report as report_module
-    from forecasting.cli import main
+    from forecasting.cli.main import main
 
     nb = make_notebook(tmp_path / "nb" / "01_broken.ipynb", fail=True)
     monkeypatch.setattr(report_module, "curated_notebooks", lambda folder=None: [nb])
@@ -201,8 +202,8 @@ def test_a_new_quarter_arrives_and_the_report_explains_the_change(tmp_path):
     arrives; the report for 2024Q2 (the what-changed notebook, through the command line)
     holds the HTML page, the waterfall charts and the attribution, whose steps add up to
     each target's total change."""
-    from forecasting.cli import main
-    from forecasting.generator import simulate_district
+    from forecasting.cli.main import main
+    from forecasting.synthetic.generator import simulate_district
 
     sim = simulate_district(rng=11, end="2024Q2")
     data = sim.write(tmp_path / "data")
@@ -266,7 +267,7 @@ def test_report_slides_hold_the_brief_then_every_chart(report):
     from pptx import Presentation
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-    from forecasting.slides import BRIEF_SLIDES
+    from forecasting.report.slides import BRIEF_SLIDES
 
     deck = Presentation(str(report / "slides.pptx"))
     charts = sorted((report / "charts").glob("*.png"))

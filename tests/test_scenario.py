@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import BUNDLED, SECTORS, UNITS, make_valid_folder
-from forecasting.district import read_district
+from forecasting.data.district import read_district
 from forecasting.errors import DataError
-from forecasting.history import load_history
-from forecasting.scenario import (Prospect, Scenario, ScenarioWarning, read_scenario, scenario_to_toml)
+from forecasting.history.histories import load_history
+from forecasting.whatif.scenario import (Prospect, Scenario, ScenarioWarning, read_scenario, scenario_to_toml)
 
 FULL = '''\
 name = "Everything at once"
@@ -153,7 +153,7 @@ def test_prospect_frame_and_adjustments_carry_every_change(read):
     try:
         adj = s.adjustments()
     except ImportError:  # pragma: no cover - the simulation is optional for this module
-        pytest.skip("forecasting.portfolio is not importable")
+        pytest.skip("forecasting.simulation.portfolio is not importable")
     assert adj.approval_speed == 1.5 and adj.lost == frozenset({"P004"}) and adj.resize == {"P009": 12.0}
     assert adj.effort["branch_4"]["staff"] == 14.0 and len(adj.prospects) == 2
     assert adj.sector_effect == {"photovoltaics": 0.3, "smart_grid": -0.2}

@@ -14,8 +14,8 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.metrics import log_loss as sk_log_loss
 
-from forecasting import scoring
-from forecasting.scoring import (
+from forecasting.evaluation import scoring
+from forecasting.evaluation.scoring import (
     bootstrap_scores,
     bootstrap_skill,
     brier_score,

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.cli import main
+from forecasting.cli.main import main
 from forecasting.errors import ShortHistoryWarning
-from forecasting.generator import simulate_district
+from forecasting.synthetic.generator import simulate_district
 
 SEED = 7
 END = "2024Q1"
@@ -96,7 +96,7 @@ def _forecast(folder: Path, out: Path, capsys) -> tuple[pd.DataFrame, pd.DataFra
 @pytest.fixture(scope="module")
 def full_forecast(folders, tmp_path_factory):
     from forecasting import load_history
-    from forecasting.outcomes import OutcomeModel
+    from forecasting.simulation.outcomes import OutcomeModel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -129,9 +129,9 @@ def test_forecast_from_a_short_history_is_close_to_the_full_one(name, folders, f
 
 def test_short_history_warning_says_what_one_snapshot_cannot_tell(folders):
     from forecasting import load_history
-    from forecasting.history import short_history_notes
-    from forecasting.outcomes import OutcomeModel
-    from forecasting.overview import data_quality
+    from forecasting.history.histories import short_history_notes
+    from forecasting.simulation.outcomes import OutcomeModel
+    from forecasting.report.overview import data_quality
 
     h = load_history(folders["one"])
     with pytest.warns(ShortHistoryWarning, match="Losses and investment revisions before 2024Q1 are unknown"):
@@ -146,8 +146,8 @@ def test_short_history_warning_says_what_one_snapshot_cannot_tell(folders):
 
 def test_backtest_and_changes_say_why_not(folders, tmp_path, capsys):
     from forecasting import load_history
-    from forecasting.backtest import origins_note
-    from forecasting.changes import changes_note
+    from forecasting.evaluation.backtest import origins_note
+    from forecasting.evaluation.changes import changes_note
 
     h = load_history(folders["one"])
     assert "none of the 1 snapshot quarter" in origins_note(h)
@@ -171,7 +171,7 @@ def test_renamed_ids_forecast_the_same_numbers(folders, tmp_path, capsys):
 
 def test_prepared_scenarios_adapt_to_the_district(folders):
     from forecasting import load_history
-    from forecasting.scenario import prepared_scenarios
+    from forecasting.whatif.scenario import prepared_scenarios
 
     scenarios_dir = Path(__file__).resolve().parents[1] / "notebooks" / "scenarios"
     bundled, notes = prepared_scenarios(load_history(folders["full"]), scenarios_dir)
@@ -199,7 +199,7 @@ def test_report_runs_every_notebook(name, folders, tmp_path, capsys):
 
 def test_baselines_and_provincial_say_when_they_have_nothing_to_learn_from(folders):
     from forecasting import StageWeighted, load_history
-    from forecasting.provincial import fit_provincial
+    from forecasting.models.provincial import fit_provincial
 
     h = load_history(folders["one"])
     with pytest.warns(ShortHistoryWarning, match="baseline needs a past quarter-end"):

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.generator import _signing_amount, default_params, simulate_district
-from forecasting.history import History
-from forecasting.size import THRESHOLDS, fit_size, presigning_amounts
+from forecasting.synthetic.generator import _signing_amount, default_params, simulate_district
+from forecasting.history.histories import History
+from forecasting.models.size import THRESHOLDS, fit_size, presigning_amounts
 
 RATIOS = np.array([0.6, 0.8, 0.88, 0.95, 0.99, 1.0, 1.03, 1.1, 1.3, 1.8])
 
@@ -113,8 +113,8 @@ def test_no_convergence_warning_on_the_bundled_data(bundled_history):
 def test_thresholds_come_from_the_district_and_the_data_not_the_generator(bundled_history):
     from dataclasses import replace
 
-    from forecasting.district import Tier
-    from forecasting.size import REPORTED_THRESHOLDS, bunching_thresholds, thresholds_for
+    from forecasting.data.district import Tier
+    from forecasting.models.size import REPORTED_THRESHOLDS, bunching_thresholds, thresholds_for
 
     gen = tuple(default_params().bunching_thresholds)
     assert tuple(THRESHOLDS) != gen and tuple(REPORTED_THRESHOLDS) != gen

@@ -11,8 +11,8 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from forecasting.brief import Findings, assemble  # noqa: E402
-from forecasting.slides import (BRIEF_SLIDES, CHART_MIME, Chart, build_slides, describe_charts,  # noqa: E402
+from forecasting.report.brief import Findings, assemble  # noqa: E402
+from forecasting.report.slides import (BRIEF_SLIDES, CHART_MIME, Chart, build_slides, describe_charts,  # noqa: E402
                                 figure_title, register_chart_titles)
 
 

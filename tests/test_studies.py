@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecasting import studies
+from forecasting.evaluation import studies
 
 
 def test_tables_stack_both_generators(tmp_path):

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from conftest import BUNDLED
-from forecasting.cli import main
-from forecasting.datafolder import load_data
+from forecasting.cli.main import main
+from forecasting.data.validate import load_data
 
 Q3, Q4, Q1 = "ledger/2023Q3.csv", "ledger/2023Q4.csv", "ledger/2024Q1.csv"
 EFFORT = "effort.csv"

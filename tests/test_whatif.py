@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pytest
 
-from forecasting.outcomes import OutcomeModel
-from forecasting.portfolio import Adjustments, PortfolioSimulator, simulate_portfolio
-from forecasting.objectives import Objective
-from forecasting.whatif import StaffObjective, format_value, project_leverage, response_curves, tornado
+from forecasting.simulation.outcomes import OutcomeModel
+from forecasting.simulation.portfolio import Adjustments, PortfolioSimulator, simulate_portfolio
+from forecasting.whatif.objectives import Objective
+from forecasting.whatif.levers import StaffObjective, format_value, project_leverage, response_curves, tornado
 
 AS_OF, YEAR = "2023Q2", 2023
 
@@ -87,8 +87,8 @@ def test_the_default_objective_says_why(fitted):
 def steep_and_flat():
     """A district simulated with known unit elasticities: branch_1 and branch_4 respond
     steeply to staff (1.5), branch_2 and branch_3 hardly at all (0.1); fitted as of 2023Q4."""
-    from forecasting.generator import default_params, simulate_district, with_params
-    from forecasting.history import History
+    from forecasting.synthetic.generator import default_params, simulate_district, with_params
+    from forecasting.history.histories import History
 
     p = default_params()
     elasticity = {**p.inflow_elasticity, "branch_1": 1.5, "branch_4": 1.5, "branch_2": 0.1, "branch_3": 0.1}
@@ -100,7 +100,7 @@ def steep_and_flat():
 
 
 def _recommend(results, seed: int, objective="shortfall"):
-    from forecasting.allocate import allocate
+    from forecasting.whatif.allocate import allocate
 
     objective = StaffObjective(PortfolioSimulator(results, 2024, n_draws=1500, rng=seed), objective)
     now = objective.current

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting.generator import default_params, simulate_district, with_params
-from forecasting.history import History
-from forecasting.inflow import fit_inflow
-from forecasting.outcomes import OutcomeModel
-from forecasting.progression import YearEvidence, fit_progression
-from forecasting.yearshock import fit_year_shock
+from forecasting.synthetic.generator import default_params, simulate_district, with_params
+from forecasting.history.histories import History
+from forecasting.models.inflow import fit_inflow
+from forecasting.simulation.outcomes import OutcomeModel
+from forecasting.models.progression import YearEvidence, fit_progression
+from forecasting.models.yearshock import fit_year_shock
 
 
 def _evidence(values: np.ndarray, se: float, years) -> YearEvidence:
@@ -101,7 +101,7 @@ def test_next_year_is_exact_against_the_gaussian_formula_for_fixed_hyper_paramet
     from the textbook conditioning on the contrasts (computed here independently)."""
     import pandas as pd
 
-    from forecasting.yearshock import HYPER, YearShockPosterior, _Likelihood
+    from forecasting.models.yearshock import HYPER, YearShockPosterior, _Likelihood
 
     ev, _ = _ar_evidence(0.6, k=6, seed=4, last=0.4)
     rho, tau = 0.6, 0.3
@@ -110,7 +110,7 @@ def test_next_year_is_exact_against_the_gaussian_formula_for_fixed_hyper_paramet
     s = post.sample_years(40_000, [2015], rng=0)[:, 0, 0]
     years = np.arange(2009, 2016)
     R = tau**2 * rho ** np.abs(np.subtract.outer(years, years))  # f over the six years and the next
-    T = __import__("forecasting.progression", fromlist=["helmert"]).helmert(6)
+    T = __import__("forecasting.models.progression", fromlist=["helmert"]).helmert(6)
     Hx = np.hstack([T, np.zeros((5, 1))])
     x = T @ ev["advance"].estimate
     K = Hx @ R @ Hx.T + T @ ev["advance"].cov @ T.T

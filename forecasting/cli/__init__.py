@@ -1,0 +1,1 @@
+"""The ``forecasting`` command (``shared/spec/CLI.md``)."""

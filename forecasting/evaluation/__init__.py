@@ -1,0 +1,1 @@
+"""How good the forecasts are and why they moved: scores, backtests, the simulation studies, quarter changes and their attribution."""

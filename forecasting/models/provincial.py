@@ -1,0 +1,230 @@
+"""Designation as a Jiangsu provincial major project, following the province's yearly rhythm.
+
+Nominations happen late in the year (a project shows as ``candidate`` in the Q4 snapshot),
+and the province decides early in the next (``designated`` with that ``provincial_year``
+by the Q1 snapshot). So for a target year ``Y``:
+
+* as of Q1 of ``Y`` or later the answer is known (settled elsewhere);
+* as of Q4 of ``Y - 1``, a candidate is designated with ``P(designate | candidate)``, and a
+  project that was not nominated will not be;
+* earlier, ``P = P(signed, not lost, not yet operating at the end of September Y - 1)``
+  ``× P(nominate | eligible) × P(designate | candidate)``, the first factor from the
+  progression model.
+
+Both conditional probabilities are logistic in log investment, sector and stage, with
+ridge priors (designations are a handful a year), fitted on the history's Q4 and Q1
+snapshots. Log investment is centred on the median amount of the projects the step is
+fitted on (the eligible projects for nomination), a statistic of the data rather than a
+fixed reference size, so the intercept is the log-odds of a typical eligible project.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..errors import ConvergenceWarning, SparseDataWarning
+from ..history.histories import History
+
+_ELIGIBLE = ("signed", "approved", "under_construction")
+
+
+def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float) -> np.ndarray:
+    logsize = np.log(frame["investment_bn"].to_numpy(float) / centre_bn)
+    built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
+    sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
+    return np.column_stack([np.ones(len(frame)), logsize, built, sec])
+
+
+def _names(sectors: list[str]) -> list[str]:
+    return ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
+
+
+def _weights(sectors: list[str]) -> np.ndarray:
+    return np.array([1e-3, 0.05, 0.5, *[2.0] * len(sectors)])
+
+
+def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50
+         ) -> tuple[np.ndarray, np.ndarray]:
+    if len(y) == 0:
+        warnings.warn(
+            f"no history to fit P({what}) on (no Q4 snapshot with such projects, or none followed by a "
+            f"Q1 decision): it is assumed to be {1 / (1 + np.exp(6.0)):.2%} for every project, whatever "
+            "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
+            SparseDataWarning, stacklevel=3)
+        return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
+    params, cov, converged = _penalised_logit(y, X, w, max_iter)
+    if not converged:
+        warnings.warn(
+            f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
+            "probabilities are the last iterate's and may be off, and so may the provincial-list forecast",
+            ConvergenceWarning, stacklevel=3)
+    return params, cov
+
+
+def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int
+                     ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Logistic regression maximising ``loglik − Σ w b²`` (a ridge prior), by Newton's method
+    with step halving: the penalised likelihood is strictly concave, so this converges from
+    zero even where the classes separate (a list that takes exactly the largest projects).
+    Returns the estimates, their covariance (inverse penalised Hessian) and whether it converged."""
+    b = np.zeros(X.shape[1])
+
+    def objective(beta: np.ndarray) -> float:
+        eta = X @ beta
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * beta**2))
+
+    value, converged = objective(b), False
+    H = X.T @ X * 0.25 + np.diag(2 * w)
+    for _ in range(max_iter):
+        p = special.expit(X @ b)
+        grad = X.T @ (y - p) - 2 * w * b
+        H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
+        step = np.linalg.solve(H, grad)
+        t = 1.0
+        while t > 1e-6 and objective(b + t * step) < value - 1e-12:
+            t /= 2
+        b = b + t * step
+        value = objective(b)
+        if np.max(np.abs(t * step)) < 1e-8:
+            converged = True
+            break
+    p = special.expit(X @ b)
+    H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
+    return b, np.linalg.inv(H), converged and bool(np.isfinite(b).all())
+
+
+@dataclass
+class ProvincialResults:
+    """Fitted nomination and designation curves; ``size_centre_bn`` is the amount log size is
+    centred on (the median of the eligible projects the nomination step was fitted on)."""
+
+    sectors: list[str]
+    nominate: pd.Series
+    nominate_cov: np.ndarray
+    designate: pd.Series
+    designate_cov: np.ndarray
+    n_nominated: int
+    n_designated: int
+    size_centre_bn: float
+
+    def p_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+        """P(nominated in October | eligible then): ``draw × project``."""
+        b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
+
+    def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+        """P(designated in January | candidate): ``draw × project``."""
+        b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
+        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
+
+    def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        from .progression import _mvn
+
+        return (_mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng),
+                _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng))
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
+
+
+def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:
+    """Fit both steps on the history's Q4 snapshots and the Q1 decisions that followed.
+
+    ``max_iter`` bounds each fit's Newton steps; a fit that stops there warns
+    (:class:`~forecasting.errors.ConvergenceWarning`), and a step with no history to fit on
+    falls back to a small fixed probability and says so (:class:`~forecasting.errors.SparseDataWarning`).
+
+    Examples
+    --------
+    >>> from forecasting import load_history
+    >>> res = fit_provincial(load_history("data"))
+    >>> res.n_designated >= 1
+    True
+    """
+    sectors = list(history.district.sectors)
+    snaps = history.snapshots
+    P = history.projects.set_index("project_id")
+    elig_rows, cand_rows = [], []
+    for q, snap in snaps.items():
+        if not q.endswith("Q4"):
+            continue
+        year = int(q[:4]) + 1
+        decided = f"{year}Q1" in snaps
+        eligible = snap[snap["stage"].isin(_ELIGIBLE) & (snap["provincial"] != "designated")]
+        elig_rows.append(eligible.assign(y=(eligible["provincial"] == "candidate").astype(float)))
+        if decided:
+            cand = eligible[eligible["provincial"] == "candidate"]
+            later = P.reindex(cand["project_id"])
+            y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
+            cand_rows.append(cand.assign(y=y.to_numpy(float)))
+    elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
+    cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
+    w = _weights(sectors)
+    centre = _size_centre(elig, P)
+    if not len(cand):  # no Q4 list followed by its January decision (a short history)
+        return _fit_from_dates(history, sectors, w, centre, max_iter)
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "nominate | eligible", max_iter=max_iter)
+    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors, centre) if len(cand) else np.zeros((0, len(w))),
+                  w, "designate | candidate", max_iter=max_iter)
+    names = _names(sectors)
+    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd,
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0,
+                             centre)
+
+
+def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
+    """Median amount (bn) of the eligible project-years; with none, of the signed projects; else 1 bn
+    (the provincial list's usual floor, DOMAIN.md: "usually at least 1 bn")."""
+    for amounts in (elig.get("investment_bn"), projects["investment_signed"] if "investment_signed" in projects
+                    else None):
+        if amounts is not None:
+            a = pd.to_numeric(amounts, errors="coerce").to_numpy(float)
+            a = a[np.isfinite(a) & (a > 0)]
+            if a.size:
+                return float(np.median(a))
+    return 1.0
+
+
+def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre: float,
+                    max_iter: int) -> ProvincialResults:
+    """Without a Q4 snapshot followed by the January decision, the two steps cannot be told
+    apart: the designations of the last three years (``provincial_year`` of the designated
+    projects) are fitted against the projects eligible at the end of September before, as
+    the milestone dates show them, as one step ("nominate"; "designate" is then near certain).
+    Said in a :class:`~forecasting.errors.ShortHistoryWarning`."""
+    import warnings
+
+    from ..errors import ShortHistoryWarning
+
+    P = history.projects
+    as_of = history.as_of_date
+    rows = []
+    for year in range(as_of.year - 2, as_of.year + 1):
+        if as_of < pd.Timestamp(f"{year}-01-31"):
+            continue
+        sep = pd.Timestamp(f"{year - 1}-09-30")
+        alive = (P["signed_date"] <= sep) & ~(P["operating_date"] <= sep) & ~(P["lost_date"] <= sep)
+        earlier = P["provincial"].eq("designated") & (P["provincial_year"] < year)
+        e = P[alive & ~earlier.fillna(False)].copy()
+        e["stage"] = np.where(e["groundbreaking_date"] <= sep, "under_construction",
+                              np.where(e["approved_date"] <= sep, "approved", "signed"))
+        e["y"] = (e["provincial"].eq("designated") & e["provincial_year"].eq(year)).fillna(False).astype(float)
+        rows.append(e)
+    elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
+    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "designated | eligible in September", max_iter=max_iter)
+    k = len(w)
+    bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
+    n = int(elig["y"].sum()) if len(elig) else 0
+    warnings.warn(
+        f"provincial list: no Q4 snapshot followed by January's decision, so nomination and designation "
+        f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "
+        "three years that the ledger's dates show, against the projects eligible each September",
+        ShortHistoryWarning, stacklevel=3)
+    names = _names(sectors)
+    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd, n, n, centre)

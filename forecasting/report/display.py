@@ -1,0 +1,200 @@
+"""Tables as planners read them: names instead of ids, headers in the report's language.
+
+Every table a notebook shows or an Excel sheet holds passes through :func:`readable`:
+units and sectors get the labels ``district.toml`` gives them (``label``/``label_zh`` and
+``[sector_labels]``), stages, targets and flags their names in the language, and the
+column headers theirs from the catalogue (``forecasting/catalogue/columns.toml``). The
+numbers are untouched.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import pandas as pd
+
+from .style import language as current_language
+from .style import shorten, t, target_label
+from ..texts import entries, text
+
+#: Columns whose values are stages, targets, or ids of the district's units and sectors.
+STAGE_COLUMNS = ("stage", "before", "after")
+UNIT_COLUMNS = ("unit",)
+SECTOR_COLUMNS = ("sector",)
+TARGET_COLUMNS = ("target",)
+#: Columns whose values are words the label catalogue knows (flags, kinds, steps, methods).
+WORD_COLUMNS = ("flag", "kind", "step", "forecaster", "direction", "event", "provincial", "generator", "package")
+#: Longest project name a table shows (the Excel forecast keeps names whole).
+NAME_WIDTH = 38
+_TARGETS = re.compile(r"^(groundbreakings|provincial_major|all|tier_.+)$")
+_INTERVAL = re.compile(r"^(p_.+)_(lo|hi)$")
+_TIER_P = re.compile(r"^p_(tier_.+)$")
+
+
+def _lang(language: str | None) -> str:
+    return language or current_language()
+
+
+def unit_name(district, unit_id: str, language: str | None = None) -> str:
+    """A unit's label in the language (its id when ``district`` is ``None`` or has none)."""
+    return district.unit_label(unit_id, _lang(language)) if district is not None else str(unit_id)
+
+
+def sector_name(district, sector: str, language: str | None = None) -> str:
+    """A sector's label in the language: ``[sector_labels]``, else the catalogue's name."""
+    if district is not None and sector in district.sector_labels:
+        return district.sector_label(sector, _lang(language))
+    return _word(sector, language)
+
+
+def _word(value, language: str | None) -> str:
+    from .style import LABELS
+
+    if not isinstance(value, str):
+        return value
+    if value in LABELS:
+        en, zh = LABELS[value]
+        return zh if _lang(language) == "zh" else en
+    if _TARGETS.match(value):
+        return target_label(value, language=_lang(language))
+    return value
+
+
+def header(column: object, language: str | None = None) -> object:
+    """The readable header of one column name (unknown names come back unchanged).
+
+    Examples
+    --------
+    >>> header("p_groundbreaking_lo", "en")
+    'P(breaks ground this year), low (5 %)'
+    >>> header("p_tier_5bn", "zh")
+    '年内签约进入50亿级签约项目的概率'
+    """
+    if not isinstance(column, str):
+        return column
+    lang = _lang(language)
+    cols = entries("columns")
+    if column in ("counts_toward", "counting_note"):  # the watch lists' columns (not the template)
+        return cols[f"{column}_column"][lang]
+    if column in cols:
+        return cols[column][lang]
+    m = _INTERVAL.match(column)
+    if m:
+        return text(f"columns.interval_{m.group(2)}", language=lang, what=header(m.group(1), lang))
+    m = _TIER_P.match(column)
+    if m:
+        return text("columns.p_tier", language=lang, tier=target_label(m.group(1), language=lang))
+    if column.startswith("counts_"):
+        return text("columns.counts_toward", language=lang, target=target_label(column[7:], language=lang))
+    return _word(column, lang)
+
+
+#: Amounts in billion yuan; a Chinese table shows them in 亿元 (hundred million), as planners write them.
+AMOUNT_COLUMNS = ("investment_bn", "investment_before", "investment_after")
+
+
+def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
+    out = frame.copy()
+    if language == "zh":
+        for col in AMOUNT_COLUMNS:
+            if col in out.columns and pd.api.types.is_numeric_dtype(out[col]):
+                out[col] = out[col] * 10
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            yes, no = text("labels.yes", language=language), text("labels.no", language=language)
+            out[col] = out[col].map({True: yes, False: no})
+            continue
+        if not isinstance(col, str) or not (pd.api.types.is_object_dtype(out[col])
+                                             or pd.api.types.is_string_dtype(out[col])):
+            continue
+        if col in UNIT_COLUMNS:
+            out[col] = out[col].map(lambda u: unit_name(district, u, language) if isinstance(u, str) else u)
+        elif col in SECTOR_COLUMNS:
+            out[col] = out[col].map(lambda s: sector_name(district, s, language) if isinstance(s, str) else s)
+        elif col in STAGE_COLUMNS + TARGET_COLUMNS + WORD_COLUMNS:
+            out[col] = out[col].map(lambda v: _word(v, language))
+        elif col == "name":
+            out[col] = out[col].map(lambda v: shorten(v, NAME_WIDTH) if isinstance(v, str) else v)
+        elif col == "value":
+            out[col] = out[col].map(lambda v: _factor_value(v, language))
+    if "unit_label" in out.columns and "unit" in out.columns:
+        out = out.drop(columns="unit_label")  # the unit column now carries the label
+    return out
+
+
+_MONTHS = re.compile(r"^(\d+) months$")
+_BN = re.compile(r"^(\d+(?:\.\d+)?) bn$")
+_PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
+
+
+def _factor_value(value, language: str):
+    """The ``value`` column of :meth:`OutcomeResults.explain` in the language."""
+    if not isinstance(value, str):
+        return value
+    if language != "zh":
+        return _word(value, language)
+    if m := _MONTHS.match(value):
+        return f"{m.group(1)}个月"
+    if m := _BN.match(value):
+        return f"{float(m.group(1)) * 10:.1f}亿元"
+    if m := _PACE.match(value):
+        return f"每阶段{m.group(1)}个月"
+    return _word(value, language)
+
+
+def _index(index: pd.Index, district, language: str) -> pd.Index:
+    name = index.name
+    if name in UNIT_COLUMNS:
+        values = [unit_name(district, v, language) for v in index]
+    elif name in SECTOR_COLUMNS:
+        values = [sector_name(district, v, language) for v in index]
+    else:
+        values = [header(v, language) if name is None or name not in ("project_id", "year") else v for v in index]
+    return pd.Index(values, name=header(name, language) if name is not None else None)
+
+
+def readable(frame: pd.DataFrame | pd.Series, district=None, *, language: str | None = None,
+             columns: Iterable[str] | None = None) -> pd.DataFrame | pd.Series:
+    """``frame`` as planners read it, in ``language`` (default: the style's).
+
+    Unit and sector ids become the district's labels (``district``: a
+    :class:`~forecasting.data.district.District`, e.g. ``history.district``; without it the ids
+    stay), stages, targets and flags their names, project names are shortened at a word
+    boundary, and the headers (columns, index names, row labels that are target or column
+    names) come from the catalogue. ``columns`` picks and orders the columns first.
+
+    Examples
+    --------
+    >>> readable(pd.DataFrame({"stage": ["signed"], "p_signed": [0.5]}), language="zh").columns.tolist()
+    ['阶段', '年内签约概率']
+    """
+    lang = _lang(language)
+    if isinstance(frame, pd.Series):
+        out = frame.copy()
+        if pd.api.types.is_bool_dtype(out):
+            out = out.map({True: text("labels.yes", language=lang), False: text("labels.no", language=lang)})
+        out.index = _index(out.index, district, lang)
+        out.name = header(out.name, lang) if out.name is not None else None
+        return out
+    out = frame[list(columns)] if columns is not None else frame
+    out = _values(out, district, lang)
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = pd.MultiIndex.from_tuples([tuple(header(c, lang) for c in col) for col in out.columns],
+                                                names=[header(n, lang) if n else n for n in out.columns.names])
+    else:
+        out.columns = pd.Index([header(c, lang) for c in out.columns],
+                               name=header(out.columns.name, lang) if out.columns.name else None)
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = pd.MultiIndex.from_arrays(
+            [_index(out.index.get_level_values(i), district, lang) for i in range(out.index.nlevels)])
+    elif not (isinstance(out.index, pd.RangeIndex) and out.index.name is None):
+        out.index = _index(out.index, district, lang)
+    return out
+
+
+def unit_labels(district, ids: Iterable[str], language: str | None = None) -> list[str]:
+    """The labels of ``ids`` (units), in order."""
+    return [unit_name(district, u, language) for u in ids]
+
+
+__all__ = ["header", "readable", "sector_name", "unit_labels", "unit_name"]

@@ -1,0 +1,67 @@
+"""The package's layout follows the data flow, and an import against it fails the suite.
+
+The contracts live in ``pyproject.toml`` (``[tool.importlinter]``); these tests run them with
+import-linter on the package as it is, and on a copy with one import added against the flow.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+FLOW = next(c for c in CONTRACTS if c["type"] == "layers" and "containers" not in c)
+
+
+def lint(root: Path) -> subprocess.CompletedProcess:
+    """Run every contract of ``root/pyproject.toml`` on the package under ``root``."""
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
+    return subprocess.run([sys.executable, "-c", code], cwd=root, env={"PYTHONPATH": str(root), "PATH": ""},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_package_keeps_every_contract():
+    run = lint(ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in run.stdout
+
+
+def test_every_module_sits_in_a_layer():
+    """A new module cannot slip past the contract by sitting outside every layer."""
+    named = {m.strip() for layer in FLOW["layers"] for m in layer.split("|")} | {"forecasting.synthetic"}
+    pkg = ROOT / "forecasting"
+    found = {f"forecasting.{p.stem}" for p in pkg.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    found |= {f"forecasting.{p.parent.name}" for p in pkg.glob("*/__init__.py")}
+    assert found == named
+
+
+#: (module file, line appended, the contract it breaks): a back-import, a deferred one, a
+#: TYPE_CHECKING one, a forecasting-path module reaching into the synthetic districts.
+BACK_IMPORTS = [
+    ("data/schema.py", "from forecasting.report import style\n", FLOW["name"]),
+    ("models/progression.py", "def _peek():\n    from ..simulation.portfolio import PortfolioSimulator\n", FLOW["name"]),
+    ("simulation/portfolio.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .outcomes import OutcomeResults\n",
+     "The forecaster runs the simulation, not the other way round"),
+    ("whatif/levers.py", "from ..evaluation import scoring\n", FLOW["name"]),
+    ("cli/args.py", "from .main import main\n", "The command: the parser over the sub-commands over their shared argument types"),
+    ("history/episodes.py", "from forecasting.synthetic.generator import simulate_district\n",
+     "The synthetic districts stay outside the forecasting path"),
+]
+
+
+@pytest.mark.parametrize("module, line, contract", BACK_IMPORTS, ids=[b[0] for b in BACK_IMPORTS])
+def test_an_import_against_the_flow_fails(tmp_path, module, line, contract):
+    shutil.copytree(ROOT / "forecasting", tmp_path / "forecasting", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with (tmp_path / "forecasting" / module).open("a") as fh:
+        fh.write("\n" + line)
+    run = lint(tmp_path)
+    assert run.returncode != 0, run.stdout
+    assert f"{contract} BROKEN" in " ".join(run.stdout.split()), run.stdout
+    assert "forecasting." + module.removesuffix(".py").replace("/", ".") in run.stdout
