@@ -65,3 +65,10 @@ def test_an_import_against_the_flow_fails(tmp_path, module, line, contract):
     assert run.returncode != 0, run.stdout
     assert f"{contract} BROKEN" in " ".join(run.stdout.split()), run.stdout
     assert "forecasting." + module.removesuffix(".py").replace("/", ".") in run.stdout
+
+
+def test_the_stage_to_date_column_map_is_written_once():
+    """Each fact lives once: only the data vocabulary spells which column dates which stage."""
+    spelled = [p.relative_to(ROOT).as_posix() for p in (ROOT / "forecasting").rglob("*.py")
+               if '"under_construction": "groundbreaking_date"' in p.read_text()]
+    assert spelled == ["forecasting/data/schema.py"]

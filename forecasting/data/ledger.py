@@ -32,6 +32,7 @@ from .schema import (
     MILESTONE_DATES,
     MONEY_ALIASES,
     REQUIRED_COLUMNS,
+    STAGE_DATE,
     STAGE_RANK,
     STAGES,
 )
@@ -52,12 +53,7 @@ from .writing import write_snapshot
 __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snapshot", "write_snapshot"]
 
 #: The milestone date a stage requires, for the stage itself and every stage past it.
-_REQUIRED_DATE: dict[str, str] = {
-    "signed": "signed_date",
-    "approved": "approved_date",
-    "under_construction": "groundbreaking_date",
-    "operating": "operating_date",
-}
+_REQUIRED_DATE: dict[str, str] = {s: STAGE_DATE[s] for s in STAGES[STAGE_RANK["signed"]:]}
 _REVERSE_ALIAS: dict[str, str] = {v: k for k, v in HEADER_ALIASES.items()}
 _YI_COLUMN_MEDIAN = 1_000.0  # a 亿元 column whose median is above this holds 万元
 _WAN_COLUMN_MEDIAN = 100.0  # a 万元 column whose median is below this (0.001 bn) holds 亿元

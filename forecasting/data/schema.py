@@ -28,13 +28,12 @@ STAGE_DATE: dict[str, str | None] = {
     "under_construction": "groundbreaking_date",
     "operating": "operating_date",
 }
-MILESTONE_DATES: tuple[str, ...] = (
-    "first_seen",
-    "signed_date",
-    "approved_date",
-    "groundbreaking_date",
-    "operating_date",
-)
+#: The ledger's milestone date columns, in stage order.
+MILESTONE_DATES: tuple[str, ...] = tuple(c for c in STAGE_DATE.values() if c is not None)
+#: The column holding the date each stage was entered, in a history's project table (and a
+#: synthetic district's): the ledger's milestone dates, and ``negotiating_date``, which the
+#: history derives from the snapshots since the ledger has no such column.
+ENTRY_COLUMN: dict[str, str] = {s: c if c is not None else f"{s}_date" for s, c in STAGE_DATE.items()}
 DATE_COLUMNS: tuple[str, ...] = MILESTONE_DATES + ("lost_date",)
 
 PROVINCIAL_STATUS: tuple[str, ...] = ("none", "candidate", "designated")

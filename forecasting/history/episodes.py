@@ -17,18 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.schema import LOST, STAGES
+from ..data.schema import ENTRY_COLUMN, LOST, STAGES
 
 #: Stages a project can leave by advancing (operating is absorbing).
 OPEN_STAGES: tuple[str, ...] = STAGES[:-1]
-ENTRY_COLUMN = {
-    "lead": "first_seen",
-    "negotiating": "negotiating_date",
-    "signed": "signed_date",
-    "approved": "approved_date",
-    "under_construction": "groundbreaking_date",
-    "operating": "operating_date",
-}
 #: Longest duration (months) the duration terms distinguish; longer spells are treated as this.
 MAX_DURATION = 120
 
@@ -202,4 +194,4 @@ def _n_rows(s: pd.DataFrame) -> np.ndarray:
 
 
 __all__ = ["spells", "person_months", "interval_person_months", "negotiation_windows", "month_index",
-           "OPEN_STAGES", "ENTRY_COLUMN", "MAX_DURATION", "LOST"]
+           "OPEN_STAGES", "MAX_DURATION", "LOST"]

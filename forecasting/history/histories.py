@@ -21,7 +21,7 @@ import pandas as pd
 from ..data.datafolder import DataFolder
 from ..data.district import District, Targets
 from ..data.quarters import parse_quarter, quarter_end
-from ..data.schema import LOST, STAGE_RANK, STAGES
+from ..data.schema import ENTRY_COLUMN, LOST, STAGE_RANK, STAGES
 
 #: Stage rank of ``lost`` for ordering: after every forward stage.
 _RANK = {**STAGE_RANK, LOST: len(STAGES)}
@@ -145,7 +145,7 @@ class History:
 
         entry = pd.Series(pd.NaT, index=latest.index, dtype="datetime64[ns]")
         for stage in STAGES:
-            col = "negotiating_date" if stage == "negotiating" else _entry_column(stage)
+            col = ENTRY_COLUMN[stage]
             entry = entry.mask(latest["stage"] == stage, latest[col])
         latest["stage_entry"] = entry.mask(latest["stage"] == LOST, latest["lost_date"])
 
@@ -155,16 +155,6 @@ class History:
             lambda v: v if isinstance(v, tuple) else ()
         )
         return latest
-
-
-def _entry_column(stage: str) -> str:
-    return {
-        "lead": "first_seen",
-        "signed": "signed_date",
-        "approved": "approved_date",
-        "under_construction": "groundbreaking_date",
-        "operating": "operating_date",
-    }[stage]
 
 
 def _lost_from(latest: pd.DataFrame, long: pd.DataFrame) -> pd.Series:

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..data.district import District, Targets, Tier, Unit
 from ..data.quarters import quarter_end, quarter_range
-from ..data.schema import LEDGER_COLUMNS, STAGES
+from ..data.schema import ENTRY_COLUMN, LEDGER_COLUMNS, STAGES
 
 SECTORS = ("new_energy", "auto_parts", "smart_appliances", "photovoltaics", "smart_grid", "other")
 FOCUS_SECTORS = frozenset(SECTORS[:5])
@@ -564,7 +564,7 @@ def _progress(
     for j, st in enumerate(STAGES):
         if st == "lead":
             continue
-        col = "negotiating_date" if st == "negotiating" else _date_col(st)
+        col = ENTRY_COLUMN[st]
         out[col] = _dates_from_months(entry_month[:, j], t0, rng)
     out["lost_date"] = _dates_from_months(lost_month, t0, rng)
     out["lost_from"] = pd.Series(np.where(lost_from >= 0, np.array(STAGES)[np.maximum(lost_from, 0)], None), dtype=object)
@@ -591,15 +591,6 @@ def _signing_amount(params: TrueParams, size: np.ndarray, rng: np.random.Generat
         near = (out >= 0.85 * t) & (out < t) & (rng.random(n) < params.bunching_prob)
         out = np.where(near, t * (1.0 + rng.uniform(0.0, 0.05, n)), out)
     return np.maximum(np.round(out, 3), 0.1)
-
-
-def _date_col(stage: str) -> str:
-    return {
-        "signed": "signed_date",
-        "approved": "approved_date",
-        "under_construction": "groundbreaking_date",
-        "operating": "operating_date",
-    }[stage]
 
 
 def _dates_from_months(months: np.ndarray, t0: pd.Timestamp, rng: np.random.Generator) -> pd.Series:

@@ -36,8 +36,9 @@ from ._generator_b_core import (
 )
 from .generator import FOCUS_SECTORS, SECTORS, UNITS, Simulation, _investors, bundled_district, simulate_effort
 from ..data.quarters import quarter_end
+from ..data.schema import ENTRY_COLUMN, STAGES
 
-_ENTRY_COLS = ("negotiating_date", "signed_date", "approved_date", "groundbreaking_date", "operating_date")
+_ENTRY_COLS = tuple(ENTRY_COLUMN[s] for s in STAGES[1:])
 _STAGE_NAMES = ("lead", "negotiating", "signed", "approved", "under_construction")
 
 

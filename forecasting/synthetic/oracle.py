@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.schema import ENTRY_COLUMN, STAGES
 from ..history.episodes import OPEN_STAGES, month_index
 from ..forecast.contract import Forecast, finish_projects, independent_targets
 from .generator import FOCUS_SECTORS, Simulation, TrueParams, _signing_amount
 from ..history.histories import History
 
 N_OPEN = len(OPEN_STAGES)
-_TRUE_ENTRY = ("first_seen", "negotiating_date", "signed_date", "approved_date", "groundbreaking_date", "operating_date")
+_TRUE_ENTRY = tuple(ENTRY_COLUMN[s] for s in STAGES)
 
 
 def _gh(n: int) -> tuple[np.ndarray, np.ndarray]:
