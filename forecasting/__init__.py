@@ -1,11 +1,13 @@
 """Planning and forecasting toolkit for an investment-attraction office.
 
-The names a notebook needs; everything else lives in the modules named for their idea.
+The names a notebook needs; everything else lives in the subpackages, named in the order the
+data flows (``data``, ``history``, ``models``, ``forecast``, ``simulation``, ``whatif`` and
+``evaluation``, ``report``, ``cli``; README "How the forecasts work").
 """
-from .forecast.baselines import StageQuarterRate, StageWeighted
 from .data.datafolder import DataFolder
 from .data.validate import load_data
 from .errors import DataError, ForecastingWarning
+from .forecast.baselines import StageQuarterRate, StageWeighted
 from .forecast.contract import Forecast
 from .history.histories import History, load_history, target_counts
 from .simulation.outcomes import OutcomeModel

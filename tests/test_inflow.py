@@ -166,9 +166,9 @@ def test_no_draw_has_more_staff_bring_fewer_leads(bundled_history):
 
 
 def _mvn_plain(res, n):
-    from forecasting.models.progression import _mvn
+    from forecasting.models.progression import mvn
 
-    return _mvn(res.params.to_numpy(), res.cov.to_numpy(), n, np.random.default_rng(5))
+    return mvn(res.params.to_numpy(), res.cov.to_numpy(), n, np.random.default_rng(5))
 
 
 def test_simulated_counts_match_exact_moments(fitted):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.synthetic.generator import _signing_amount, default_params, simulate_district
+from forecasting.synthetic.generator import signing_amount, default_params, simulate_district
 from forecasting.history.histories import History
 from forecasting.models.size import THRESHOLDS, fit_size, presigning_amounts
 
@@ -17,7 +17,7 @@ def true_p_at_least(amount: float, threshold: float, n: int = 40_000, seed: int 
     """P(signed amount >= threshold) for an amount recorded in negotiation, by Monte Carlo
     from the generator's own signing process (revision, heavy tails, bunching)."""
     rng = np.random.default_rng(seed)
-    return float(np.mean(_signing_amount(default_params(), np.full(n, amount), rng) >= threshold))
+    return float(np.mean(signing_amount(default_params(), np.full(n, amount), rng) >= threshold))
 
 
 @pytest.fixture(scope="module")

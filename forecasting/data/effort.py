@@ -6,9 +6,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ..errors import Breach, RowBreaches
 from .cells import read_cells
 from .district import District
-from ..errors import Breach, RowBreaches
 from .schema import EFFORT_COLUMNS
 from .vocabulary import fold_header as _key, numbers as _number
 

@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..errors import Breach, RowBreaches
 from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
-from ..errors import Breach, RowBreaches
 from .schema import (
     ALL_STAGES,
     DATE_COLUMNS,

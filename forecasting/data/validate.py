@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import Breach, DataError
 from .datafolder import DataFolder
 from .district import District, read_district
-from ..errors import Breach, DataError
 from .ledger import Snapshot, read_effort, read_snapshot
 from .quarters import quarter_end
 from .schema import ALL_STAGES, LOST, STAGE_RANK

@@ -18,8 +18,8 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ..history.histories import History
 from ..data.schema import LOST
+from ..history.histories import History
 
 Kind = Literal["new", "stage", "revision", "lost", "provincial"]
 #: The kinds of event, in the order the tables list them.

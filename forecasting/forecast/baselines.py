@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .contract import Forecast, finish_projects, independent_targets
 from ..history.histories import History, year_events
+from .contract import Forecast, finish_projects, independent_targets
 
 _OPEN = ("lead", "negotiating", "signed", "approved", "under_construction")
 

@@ -12,9 +12,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from .counts import count_summary, draws_summary, poisson_binomial_pmf
 from ..data.district import Targets
 from ..history.histories import History, target_counts, year_events
+from .counts import count_summary, draws_summary, poisson_binomial_pmf
 
 #: The per-project events and their ``projects.csv`` column.
 EVENT_COLUMNS = {"signed": "p_signed", "groundbreaking": "p_groundbreaking", "provincial": "p_provincial"}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..history.episodes import MAX_DURATION, OPEN_STAGES, month_index
-from ..models.progression import _GROUND, _OPERATE, _PRE, N_STAGES, ProgressionResults, covariates, duration_effect
+from ..models.progression import GROUND, OPERATE, PRE, N_STAGES, ProgressionResults, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
 
@@ -63,11 +63,11 @@ def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, whi
     else:
         sec = block("sector", cov["sector"].to_numpy())
     for k in range(N_STAGES):
-        logsize = cov["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
+        logsize = cov["logsize_pre" if k in PRE else "logsize_post"].to_numpy()
         eta = params[:, [ix[f"{k}:const"]]] + params[:, [ix[f"{k}:logsize"]]] * logsize
         if which == "advance":
             eta = eta + params[:, [ix[f"{k}:phase2"]]] * cov["phase2"].to_numpy()
-            eta = eta + (sec_pre + utype + unit if k in _PRE else sec_post)
+            eta = eta + (sec_pre + utype + unit if k in PRE else sec_post)
         else:
             eta = eta + sec
         out[:, :, k] = eta
@@ -127,9 +127,9 @@ def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
     gen = params[:, [ix[f"season:{m}"] for m in range(12)]]
     ground = params[:, [ix[f"season_ground:{m}"] for m in range(12)]]
     out = np.repeat(gen[:, None, :], N_STAGES, axis=1)
-    out[:, _GROUND, :] = ground
+    out[:, GROUND, :] = ground
     if "season_operate:0" in ix:
-        out[:, _OPERATE, :] = params[:, [ix[f"season_operate:{m}"] for m in range(12)]]
+        out[:, OPERATE, :] = params[:, [ix[f"season_operate:{m}"] for m in range(12)]]
     return out
 
 

@@ -63,10 +63,10 @@ from scipy import optimize, stats
 from statsmodels.base._penalties import L2
 from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
 
+from ..data.quarters import parse_quarter, quarter_range, shift
 from ..errors import ConvergenceWarning, ExtrapolationWarning, ForecastingWarning, SparseDataWarning
 from ..history.histories import History
-from .progression import GLMPenalized, YearEvidence, _mvn, unshrink
-from ..data.quarters import parse_quarter, quarter_range, shift
+from .progression import GLMPenalized, YearEvidence, mvn, unshrink
 
 #: Prior standard deviation of a unit's elasticity around the pooled one. Elasticities of
 #: units doing the same job are expected within about ±0.5 of each other. The spread itself
@@ -433,7 +433,7 @@ class InflowResults:
         staff never brings fewer leads, and with common random numbers a simulated year
         with more staff never has fewer leads than the same year without.
         """
-        P = np.array(_mvn(self.params.to_numpy(), self.cov.to_numpy(), n_draws, np.random.default_rng(rng)))
+        P = np.array(mvn(self.params.to_numpy(), self.cov.to_numpy(), n_draws, np.random.default_rng(rng)))
         names = list(self.params.index)
         pooled = P[:, names.index("log_staff")]
         for u in self.design.units:

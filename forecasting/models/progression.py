@@ -44,16 +44,19 @@ import scipy.sparse as sp
 from statsmodels.base._penalized import PenalizedMixin
 from statsmodels.genmod.generalized_linear_model import GLM
 
-from ..history.episodes import MAX_DURATION, OPEN_STAGES, interval_person_months, month_index, negotiation_windows, spells
-from ..errors import ConvergenceWarning, SparseDataWarning
-from ..history.histories import History
 from ..data.quarters import parse_quarter
 from ..data.schema import UNIT_TYPES
+from ..errors import ConvergenceWarning, SparseDataWarning
+from ..history.episodes import MAX_DURATION, OPEN_STAGES, interval_person_months, month_index, negotiation_windows, spells
+from ..history.histories import History
 
 N_STAGES = len(OPEN_STAGES)
-_PRE = (0, 1)  # lead, negotiating: before signing
-_GROUND = OPEN_STAGES.index("approved")  # the stage that ends with groundbreaking
-_OPERATE = OPEN_STAGES.index("under_construction")  # the stage that ends with operation
+#: The open stages before signing (lead, negotiating): their hazards use the pre-signing terms.
+PRE = (0, 1)
+#: The open stage that ends with groundbreaking (approved).
+GROUND = OPEN_STAGES.index("approved")
+#: The open stage that ends with operation (under construction).
+OPERATE = OPEN_STAGES.index("under_construction")
 
 #: Prior standard deviations of the ridge-penalised blocks (log-odds scale). Those of
 #: :data:`EB_BLOCKS` are only starting values: their spread is estimated.
@@ -213,7 +216,7 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, s
     n = len(rows)
     k = rows["stage_idx"].to_numpy()
     d = rows["duration"].to_numpy()
-    logsize = np.where(np.isin(k, _PRE), rows["logsize_pre"].to_numpy(), rows["logsize_post"].to_numpy())
+    logsize = np.where(np.isin(k, PRE), rows["logsize_pre"].to_numpy(), rows["logsize_post"].to_numpy())
     phase2 = rows["phase2"].to_numpy()
     pace = rows["pace"].to_numpy()
     stage_oh = _onehot(k, list(range(N_STAGES)))
@@ -230,11 +233,11 @@ def build_matrices(rows: pd.DataFrame, design: Design) -> tuple[sp.csr_matrix, s
             cols_l.append(on * pace)
         blocks_a.append(np.column_stack(cols_a))
         blocks_l.append(np.column_stack(cols_l))
-    pre = np.isin(k, _PRE)[:, None].astype(float)
+    pre = np.isin(k, PRE)[:, None].astype(float)
     sector = _onehot(rows["sector"].to_numpy(), design.sectors)
     month = _onehot(rows["cal_month"].to_numpy(), list(range(12)))
-    ground = (k == _GROUND)[:, None].astype(float)
-    operate = (k == _OPERATE)[:, None].astype(float)
+    ground = (k == GROUND)[:, None].astype(float)
+    operate = (k == OPERATE)[:, None].astype(float)
     Xa = np.hstack(blocks_a + [
         sector * pre, sector * (1 - pre),
         _onehot(rows["unit_type"].to_numpy(), design.unit_types) * pre,
@@ -321,14 +324,14 @@ class ProgressionResults:
         na = len(self.params_advance)
         if self.cov_joint is not None:
             mean = np.concatenate([self.params_advance.to_numpy(), self.params_lost.to_numpy()])
-            both = _mvn(mean, self.cov_joint, n_draws, rng)
+            both = mvn(mean, self.cov_joint, n_draws, rng)
             return both[:, :na], both[:, na:]
-        a = _mvn(self.params_advance.to_numpy(), self.cov_advance.to_numpy(), n_draws, rng)
-        l = _mvn(self.params_lost.to_numpy(), self.cov_lost.to_numpy(), n_draws, rng)
+        a = mvn(self.params_advance.to_numpy(), self.cov_advance.to_numpy(), n_draws, rng)
+        l = mvn(self.params_lost.to_numpy(), self.cov_lost.to_numpy(), n_draws, rng)
         return a, l
 
 
-def _mvn(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def mvn(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` draws from ``N(mean, cov)`` in antithetic pairs (``mean ± z``): every draw is a
     draw (none is the mode), and the pairs cancel the first-order Monte Carlo error of
     anything smooth in the parameters. ``n <= 1`` gives the mean itself."""

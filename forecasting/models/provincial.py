@@ -122,7 +122,7 @@ class ProvincialResults:
         return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        from .progression import _mvn
+        from .progression import mvn as _mvn
 
         return (_mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng),
                 _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng))

@@ -213,9 +213,9 @@ class SizeResults:
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
         """``n_draws × len(self.params)`` curve coefficients: normal on the fitted scale, mapped back."""
-        from .progression import _mvn
+        from .progression import mvn
 
-        return to_natural(_mvn(self.theta.to_numpy(), self.cov.to_numpy(), n_draws, rng))
+        return to_natural(mvn(self.theta.to_numpy(), self.cov.to_numpy(), n_draws, rng))
 
     def summary(self) -> pd.DataFrame:
         """Estimates with standard errors by the delta method (``theta`` and its se beside them)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..history.histories import SHORT_HISTORY_QUARTERS, History, target_counts
 from ..data.schema import ALL_STAGES
+from ..history.histories import SHORT_HISTORY_QUARTERS, History, target_counts
 from ..texts import text
 
 #: Days without a stage change after which DOMAIN.md's districts flag a prospect.

@@ -20,7 +20,7 @@ from ..forecast.contract import Forecast
 from ..forecast.propagate import project_state
 from ..history.episodes import MAX_DURATION
 from ..history.histories import History
-from ..models.progression import _PRE, ProgressionResults, fit_progression
+from ..models.progression import PRE, ProgressionResults, fit_progression
 from ..models.provincial import ProvincialResults, fit_provincial
 from ..models.size import SizeResults, fit_size
 from ..models.yearshock import fit_year_shock
@@ -142,14 +142,14 @@ def _contributions(res: ProgressionResults, peers: pd.DataFrame, k: int) -> pd.D
     p = res.params_advance
     m = res.as_of_month + 1
     d = np.clip(m - peers["entry_month"].to_numpy(), 1, MAX_DURATION).astype(float)
-    size = peers["logsize_pre" if k in _PRE else "logsize_post"].to_numpy()
+    size = peers["logsize_pre" if k in PRE else "logsize_post"].to_numpy()
     parts = {
         "time in stage": res.duration_curve(k, d),
         "investment": p[f"{k}:logsize"] * size,
         "phase": p[f"{k}:phase2"] * peers["phase2"].to_numpy(),
-        "sector": peers["sector"].map(lambda s: p.get(f"sector_{'pre' if k in _PRE else 'post'}:{s}", 0.0)).to_numpy(float),
+        "sector": peers["sector"].map(lambda s: p.get(f"sector_{'pre' if k in PRE else 'post'}:{s}", 0.0)).to_numpy(float),
     }
-    if k in _PRE:
+    if k in PRE:
         parts["unit"] = peers["unit"].map(lambda u: p.get(f"unit:{u}", 0.0)).to_numpy(float) + \
             peers["unit_type"].map(lambda t: p.get(f"unit_type:{t}", 0.0)).to_numpy(float)
     if k > 0:

@@ -1,6 +1,6 @@
 """The year as a whole: joint draws of every project's outcome and of the leads still to come.
 
-The per-project probabilities of :mod:`~forecasting.simulation.outcomes` answer "how likely is this
+The per-project probabilities of :mod:`~forecasting.outcomes` answer "how likely is this
 project to break ground this year"; a target is about a *count*, and counts need the joint
 distribution. Projects are not independent: a good or bad year (the progression model's
 yearly common shock, whose spread is estimated from the history's year-to-year variation)
@@ -9,7 +9,7 @@ simulated as a two-level mixture:
 
 1. ``D`` parameter draws, each with its own draw of the estimates (progression, size,
    provincial and inflow models) and of every unseen year's common shock. Under each draw
-   every project's month-by-month path is propagated exactly (:mod:`~forecasting.forecast.propagate`):
+   every project's month-by-month path is propagated exactly (:mod:`~forecasting.propagate`):
    the cumulative probability of being signed, and of breaking ground, by the end of each
    month of the target year; the probability that its amount at signing clears each tier
    threshold; the probability of designation.
@@ -21,14 +21,14 @@ simulated as a two-level mixture:
    and one ``W`` for designation.
 
 Leads that are not in the ledger yet arrive per unit and quarter from the inflow model
-(:mod:`~forecasting.models.inflow`: a negative binomial count with effort as covariates and its own
+(:mod:`~forecasting.inflow`: a negative binomial count with effort as covariates and its own
 yearly shock); each arrival is a lead drawn from its unit's mix of sectors and sizes and is
 propagated like any other project from its arrival month. Arrival counts and their events
 are drawn by inverse CDFs of fixed uniforms, so the same seed gives common random numbers
 across scenarios: more staff can only add arrivals in the same simulated year, never
 reshuffle the rest.
 
-Everything a scenario can change (:mod:`~forecasting.whatif.scenario`) enters here: effort, the
+Everything a scenario can change (:mod:`~forecasting.scenario`) enters here: effort, the
 speed of the approval steps, a project's slip, loss or new size, new prospects and a
 sector's good or bad year.
 """
@@ -45,7 +45,7 @@ from scipy import stats
 from ..history.episodes import month_index
 from ..forecast.contract import TARGET_COLUMNS, settled_probabilities, so_far, targets_from_draws
 from ..history.histories import History, year_events
-from ..models.progression import _PRE, N_STAGES, covariates, warn_unseen
+from ..models.progression import PRE as _PRE, N_STAGES, covariates, warn_unseen
 from ..forecast.propagate import project_state, propagate
 from ..data.schema import STAGES
 from ..models.yearshock import COMPONENTS
@@ -99,7 +99,7 @@ class ParameterDraws:
 
     ``years`` is ``draw × calendar year × stage`` (years from ``first_year``) shifts of the
     advance log-odds; ``years_lost`` and ``inflow_shock`` are ``draw × calendar year`` shifts
-    of the loss log-odds and the log inflow: one year's conditions (:mod:`~forecasting.models.yearshock`).
+    of the loss log-odds and the log inflow: one year's conditions (:mod:`~forecasting.yearshock`).
     """
 
     advance: np.ndarray
@@ -194,7 +194,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
 
     Parameters
     ----------
-    state : covariates and state, as :func:`~forecasting.forecast.propagate.project_state` returns.
+    state : covariates and state, as :func:`~forecasting.propagate.project_state` returns.
     frame : the same rows' ledger fields (``investment_bn``, ``stage``, ``unit_type``,
         ``sector``, ``provincial``) for the size and provincial models.
     start : month index from which each row moves (default: the as-of month); a row that
@@ -572,7 +572,7 @@ def simulate_portfolio(results: "OutcomeResults", year: int, *, n_draws: int = 2
 
     Parameters
     ----------
-    results : a fitted :class:`~forecasting.simulation.outcomes.OutcomeResults`.
+    results : a fitted :class:`~forecasting.outcomes.OutcomeResults`.
     year : the target year.
     n_draws : simulated years.
     rng : seed (an int gives common random numbers across scenarios run with the same seed).

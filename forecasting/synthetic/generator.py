@@ -458,7 +458,7 @@ def _arrivals(params: TrueParams, effort: pd.DataFrame, v: pd.Series, rng: np.ra
 
     ptype = rows["unit_type"].map(params.phase2_prob).to_numpy(float)
     rows["phase"] = np.where(rng.random(k) < ptype, rng.choice([2, 2, 2, 3], size=k), 1)
-    rows["investor"] = _investors(rows, rng)
+    rows["investor"] = investor_names(rows, rng)
     rows = rows.sort_values("first_seen", kind="stable").reset_index(drop=True)
     rows.insert(0, "project_id", [f"HL{d:%y}{i:05d}" for i, d in enumerate(rows["first_seen"], 1)])
     return rows
@@ -473,7 +473,8 @@ _KIND = {
 }
 
 
-def _investors(rows: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+def investor_names(rows: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """A made-up investor name for each row (the second generator draws its own the same way)."""
     k = len(rows)
     stems = np.array([a + b for a in _SYL1 for b in _SYL2])
     stem = stems[rng.integers(0, len(stems), k)]
@@ -556,7 +557,7 @@ def _progress(
         size[neg] = np.maximum(np.round(size[neg], 3), 0.1)
         size_neg[neg] = size[neg]
         sig = moved[stage[moved] == 2]
-        size[sig] = _signing_amount(params, size[sig], rng)
+        size[sig] = signing_amount(params, size[sig], rng)
         size_signed[sig] = size[sig]
 
     out = rows.copy()
@@ -581,7 +582,7 @@ def _progress(
     return out
 
 
-def _signing_amount(params: TrueParams, size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def signing_amount(params: TrueParams, size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The amount written into the agreement: mostly shrunk, heavy-tailed, bunched above round numbers."""
     n = size.size
     revise = rng.random(n) < params.revision_sign_prob

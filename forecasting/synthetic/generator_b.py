@@ -30,13 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.quarters import quarter_end
+from ..data.schema import ENTRY_COLUMN, STAGES
 from ._generator_b_core import (
     N_OPEN, Knots, ParamsB, cell_multipliers, cells, clocks, innovation_sds, round_amount,
     signing_amount, type_probabilities,
 )
-from .generator import FOCUS_SECTORS, SECTORS, UNITS, Simulation, _investors, bundled_district, simulate_effort
-from ..data.quarters import quarter_end
-from ..data.schema import ENTRY_COLUMN, STAGES
+from .generator import FOCUS_SECTORS, SECTORS, UNITS, Simulation, investor_names, bundled_district, simulate_effort
 
 _ENTRY_COLS = tuple(ENTRY_COLUMN[s] for s in STAGES[1:])
 _STAGE_NAMES = ("lead", "negotiating", "signed", "approved", "under_construction")
@@ -162,7 +162,7 @@ def _arrivals(p: ParamsB, effort: pd.DataFrame, climate: pd.Series, t0: pd.Times
     rows["size_lead"] = round_amount(size)
     ph = rows["unit_type"].map(p.phase2_prob).to_numpy(float)
     rows["phase"] = np.where(rng.random(k) < ph, rng.choice([2, 2, 2, 3], size=k), 1)
-    rows["investor"] = _investors(rows, rng)
+    rows["investor"] = investor_names(rows, rng)
     rows = rows.sort_values("t_first", kind="stable").reset_index(drop=True)
     rows.insert(0, "project_id", [f"HB{d:%y}{i:05d}" for i, d in enumerate(rows["first_seen"], 1)])
     return rows

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ..data.schema import ENTRY_COLUMN, STAGES
-from ..history.episodes import OPEN_STAGES, month_index
 from ..forecast.contract import Forecast, finish_projects, independent_targets
-from .generator import FOCUS_SECTORS, Simulation, TrueParams, _signing_amount
+from ..history.episodes import OPEN_STAGES, month_index
 from ..history.histories import History
+from .generator import FOCUS_SECTORS, Simulation, TrueParams, signing_amount
 
 N_OPEN = len(OPEN_STAGES)
 _TRUE_ENTRY = tuple(ENTRY_COLUMN[s] for s in STAGES)
@@ -279,7 +279,7 @@ class _FittedOracle:
         rev = rng.random(amt.shape) < p.revision_neg_prob
         shock = np.exp(rng.normal(p.revision_neg_mean, p.revision_neg_sd, amt.shape))
         amt = np.where(at_lead[:, None] & rev, np.maximum(np.round(amt * shock, 3), 0.1), amt)
-        signed_amt = _signing_amount(p, amt.ravel(), rng).reshape(amt.shape)
+        signed_amt = signing_amount(p, amt.ravel(), rng).reshape(amt.shape)
         inside = signed_amt >= lo
         if hi is not None:
             inside &= signed_amt < hi

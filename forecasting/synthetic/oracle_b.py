@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..forecast.contract import Forecast, finish_projects, independent_targets, poisson_binomial_pmf
+from ..history.histories import History
 from ._generator_b_core import (
     Knots, cell_multipliers, clocks, climate_innovation_nodes, month_rates, p_amount_at_least,
     type_probabilities,
 )
-from ..forecast.contract import Forecast, finish_projects, independent_targets, poisson_binomial_pmf
 from .generator_b import SimulationB, eligible_at, inflow_mean_b
-from ..history.histories import History
 
 _T_COLS = ("t_first", "t_neg", "t_signed", "t_approved", "t_ground")
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .objectives import Objective
 from ..simulation.portfolio import Adjustments, PortfolioSimulator, _uniform_chunks, _zero_settled, row_events, row_indicators
 from ..simulation.portfolio import thresholds as tier_thresholds
 from ..texts import text
+from .objectives import Objective
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

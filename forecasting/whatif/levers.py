@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExtrapolationWarning
-from .objectives import DEFAULT_P_ALL_FLOOR, Objective, parse_objective
 from ..simulation.portfolio import Adjustments, PortfolioSimulator, _uniform_chunks, _zero_settled, row_events, row_indicators
 from ..texts import text
+from .objectives import DEFAULT_P_ALL_FLOOR, Objective, parse_objective
 
 if TYPE_CHECKING:  # pragma: no cover
     from .allocate import AllocationResult
