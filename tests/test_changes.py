@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from forecasting import charts, style  # noqa: E402
+from forecasting.report import charts, style  # noqa: E402
 from forecasting.evaluation.changes import KINDS, Attribution, check_chain, quarter_changes  # noqa: E402
 from forecasting.data.validate import load_data  # noqa: E402
 from forecasting.history.histories import History  # noqa: E402

@@ -151,7 +151,7 @@ def test_failing_notebook_leaves_nothing_behind(tmp_path, valid_folder):
 
 
 def test_report_command_reports_a_failing_notebook_as_a_sentence(tmp_path, valid_folder, monkeypatch, capsys):
-    from forecasting import report as report_module
+    from forecasting.report import meeting as report_module
     from forecasting.cli.main import main
 
     nb = make_notebook(tmp_path / "nb" / "01_broken.ipynb", fail=True)
@@ -310,7 +310,7 @@ def test_report_pdf_brief_renders(report, tmp_path):
 def test_a_pdf_that_fails_to_print_leaves_nothing_behind(tmp_path, valid_folder, monkeypatch):
     """The brief, its PDF and the slides are staged with the rest: Chromium failing after
     every notebook ran is an error like a failing notebook, and nothing is written."""
-    from forecasting import brief as brief_module
+    from forecasting.report import brief as brief_module
 
     def broken(page, pdf, **kw):
         raise brief_module.PdfError("Chromium did not print the brief (exit 1): crashed")
