@@ -230,7 +230,7 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
             cand = eligible[eligible["provincial"] == "candidate"]
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
-            cand_rows.append(cand.assign(y=y.to_numpy(float), pool=float(len(cand))))
+            cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand))))
             pools[year] = len(cand)
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
@@ -240,14 +240,23 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
         return _fit_from_dates(history, sectors, w, centre, max_iter)
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
-    # the pool's reference: the mean over the decided years (a year with no candidate adds no row)
-    ref = float(np.mean([n for n in pools.values() if n > 0]))
-    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref)),
-                  _weights(sectors, pool=True), "designate | candidate", max_iter=max_iter,
-                  m=_prior_means(sectors, pool=True))
+    bd, cd, ref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
     return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
                              pd.Series(bd, index=_names(sectors, pool=True)), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools)
+
+
+def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Fit P(designate | candidate) on candidate rows (``investment_bn``, ``stage``,
+    ``sector``, the outcome ``y``, the decision's ``year`` and that year's ``pool``, its number
+    of candidates). Returns the estimates (the pool coefficient γ last), their covariance and
+    the reference pool (the mean pool over the years)."""
+    ref = float(cand.groupby("year")["pool"].first().mean())
+    X = _design(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref))
+    b, cov = _fit(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
+                  max_iter=max_iter, m=_prior_means(sectors, pool=True))
+    return b, cov, ref
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:

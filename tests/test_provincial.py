@@ -70,3 +70,119 @@ def test_no_generator_constant_in_the_provincial_model():
     assert not literals(provincial._design, provincial._weights, provincial._fit) & truth
     # the generator's 2 bn reference size (its nomination logit uses log(size / 2))
     assert 2.0 not in literals(provincial._design)
+
+
+# ------------------------------------------------------------------ quota or independent decisions (issue 13)
+SECTORS = ["a", "b", "c"]
+
+
+def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10, 40), quota: float = 2.0):
+    """Q4 candidate lists and January's decisions, ``n_years`` of them, each year's pool
+    uniform in ``pools``: under ``"quota"`` the province takes ``K ~ Poisson(quota)`` of them
+    (drawn in proportion to size), under ``"independent"`` it judges each on its own."""
+    import pandas as pd
+    from scipy import special
+
+    rows = []
+    for year in range(n_years):
+        n = int(rng.integers(pools[0], pools[1] + 1))
+        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, n),
+                          "stage": rng.choice(["signed", "approved", "under_construction"], n),
+                          "sector": rng.choice(SECTORS, n)})
+        size = f["investment_bn"].to_numpy()
+        y = np.zeros(n)
+        if rule == "quota":
+            y[rng.choice(n, min(rng.poisson(quota), n), replace=False, p=size / size.sum())] = 1
+        else:
+            y = (rng.random(n) < special.expit(-1.8 + np.log(size / 2.7))).astype(float)
+        rows.append(f.assign(y=y, year=2000 + year, pool=float(n)))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _fitted(cand):
+    """The designation step fitted on ``cand`` (the nomination step left at zero)."""
+    import pandas as pd
+
+    from forecasting.provincial import ProvincialResults, _fit_designation, _names
+
+    centre = float(np.median(cand["investment_bn"]))
+    b, cov, ref = _fit_designation(cand, SECTORS, centre)
+    k = 3 + len(SECTORS)
+    return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=_names(SECTORS)), np.eye(k),
+                             pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref)
+
+
+def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
+    """Sixty decided years each: the 90 % interval of γ covers −1 under a quota and 0 under
+    independent decisions, and tells them apart (neither interval holds the other regime)."""
+    quota = _fitted(_candidates("quota", 60, np.random.default_rng(1)))
+    lo, hi = quota.gamma_interval(0.9)
+    assert lo < -1 < hi and hi < 0, (lo, hi)
+    indep = _fitted(_candidates("independent", 60, np.random.default_rng(2)))
+    lo, hi = indep.gamma_interval(0.9)
+    assert lo < 0 < hi and lo > -1, (lo, hi)
+
+
+def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
+    from forecasting.provincial import POOL_PRIOR_MEAN, POOL_PRIOR_SD
+
+    cand = _candidates("independent", 8, np.random.default_rng(3), pools=(12, 12))
+    res = _fitted(cand)
+    assert res.pool_ref == 12
+    assert res.gamma == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
+    assert np.sqrt(res.designate_cov[-1, -1]) == pytest.approx(POOL_PRIOR_SD, rel=1e-9)
+    # ... while the other coefficients did learn from the data
+    assert res.designate["log_size_over_median"] > 0.3
+
+
+def test_one_decided_q4_snapshot_gives_the_prior(bundled_history):
+    """A history with a single Q4 list and its January decision (issue 14's short folder)."""
+    from forecasting.provincial import POOL, POOL_PRIOR_MEAN
+
+    h = bundled_history
+    one = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q in ("2023Q4", "2024Q1")})
+    res = fit_provincial(one)
+    assert list(res.pools) == [2024] and res.pool_ref == res.pools[2024] > 0
+    assert res.designate[POOL] == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
+    assert res.n_designated >= 1
+
+
+def test_designation_probabilities_are_bounded_whatever_the_pool():
+    res = _fitted(_candidates("quota", 30, np.random.default_rng(4)))
+    frame = _candidates("quota", 1, np.random.default_rng(5))
+    from forecasting.progression import _mvn
+
+    params = _mvn(res.designate.to_numpy(), res.designate_cov * 25, 200, np.random.default_rng(6))  # wide draws
+    for pool in (0.0, 1.0, 1e6, np.full((200, len(frame)), 3.0)):
+        p = res.p_designate(frame, params, pool=pool)
+        assert p.shape == (200, len(frame))
+        assert np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()
+    # a larger pool lowers a candidate's chance when γ < 0, and leaves it alone when γ = 0
+    b = res.designate.to_numpy()
+    lo, hi = (res.p_designate(frame, b, pool=n) for n in (5.0, 50.0))
+    assert (hi < lo).all()
+    b0 = b.copy()
+    b0[-1] = 0.0
+    np.testing.assert_allclose(res.p_designate(frame, b0, pool=5.0), res.p_designate(frame, b0, pool=50.0))
+
+
+def _expected_counts(res, pools, rng, n_lists: int = 50):
+    """Mean forecast count (over parameter draws and ``n_lists`` candidate lists) per pool size."""
+    _, params = res.sample(400, rng)
+    out = []
+    for n in pools:
+        lists = [_candidates("quota", 1, rng, pools=(n, n)) for _ in range(n_lists)]
+        out.append(float(np.mean([res.p_designate(f, params, pool=float(n)).sum(axis=1).mean() for f in lists])))
+    return out
+
+
+def test_under_a_quota_the_expected_count_stays_near_the_quota_when_the_pool_doubles():
+    """Fitted on a quota of about 2 a year, the forecast count for a pool of 20 and of 40
+    candidates stays near 2; fitted on independent decisions it about doubles."""
+    quota = _expected_counts(_fitted(_candidates("quota", 60, np.random.default_rng(7))), (20, 40),
+                             np.random.default_rng(8))
+    assert quota[0] == pytest.approx(2.0, abs=0.6) and quota[1] == pytest.approx(2.0, abs=0.6), quota
+    assert quota[1] / quota[0] < 1.4, quota
+    indep = _expected_counts(_fitted(_candidates("independent", 60, np.random.default_rng(2))), (20, 40),
+                             np.random.default_rng(8))
+    assert indep[1] / indep[0] > 1.6, indep
