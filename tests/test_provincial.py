@@ -186,3 +186,66 @@ def test_under_a_quota_the_expected_count_stays_near_the_quota_when_the_pool_dou
     indep = _expected_counts(_fitted(_candidates("independent", 60, np.random.default_rng(2))), (20, 40),
                              np.random.default_rng(8))
     assert indep[1] / indep[0] > 1.6, indep
+
+
+# ------------------------------------------------------------------ the pool in the forecast
+@pytest.fixture(scope="module")
+def q4_results(bundled_history):
+    from forecasting.outcomes import OutcomeModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return OutcomeModel(n_param_draws=8).fit(bundled_history.upto("2023Q4"))
+
+
+def _events(res, year, **kw):
+    from forecasting.portfolio import draw_parameters, row_events
+
+    draws = draw_parameters(res, year, 8, np.random.default_rng(0))
+    st = res.state
+    frame = res.history.projects.set_index("project_id").loc[st["project_id"]].reset_index()
+    return st, frame, draws, row_events(res, st, frame, year, draws, **kw)
+
+
+def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps_it(q4_results, bundled_history):
+    """As of 2023Q4 the list for 2024 is known: the pool is the ledger's candidates (the
+    number the fit counts for that year once decided), every candidate's chance is
+    P(designate | candidate, that pool), and the rows recomputed alone (as the explorer does
+    for one sector) keep the whole ledger's pool."""
+    from forecasting.portfolio import row_events
+
+    res = q4_results
+    st, frame, draws, ev = _events(res, 2024)
+    cand = (frame["provincial"] == "candidate").to_numpy()
+    n = int(cand.sum())
+    assert n == fit_provincial(bundled_history.upto("2024Q1")).pools[2024] > 1
+    assert (ev.pool == n).all()
+    np.testing.assert_allclose(ev.provincial[:, cand],
+                               res.provincial.p_designate(frame[cand], draws.designate, pool=float(n)))
+    assert (ev.provincial[:, ~cand] == 0).all()
+    rows = np.flatnonzero(cand)[: n // 2 + 1]
+    part = dict(state=st.iloc[rows].reset_index(drop=True), frame=frame.iloc[rows].reset_index(drop=True))
+    kept = row_events(res, part["state"], part["frame"], 2024, draws, pool=ev.pool)
+    np.testing.assert_allclose(kept.provincial, ev.provincial[:, rows])
+    alone = row_events(res, part["state"], part["frame"], 2024, draws)  # its own, smaller pool
+    assert (alone.pool < n).all() and not np.allclose(alone.provincial, kept.provincial)
+
+
+def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
+    """As of 2023Q4 for 2025 the pool is each draw's expected number of nominations (it
+    varies with the draws), bounds the expected designations, and a larger one lowers every
+    row's chance under the draws with γ < 0."""
+    from forecasting.portfolio import row_events
+    from forecasting.provincial import POOL
+
+    res = q4_results
+    st, frame, draws, ev = _events(res, 2025)
+    assert ev.pool.shape == (8,) and (ev.pool > 1).all() and np.ptp(ev.pool) > 0
+    assert (ev.provincial >= 0).all() and (ev.provincial <= 1).all()
+    assert (ev.provincial.sum(axis=1) <= ev.pool + 1e-9).all()  # designations cannot exceed nominations
+    doubled = row_events(res, st, frame, 2025, draws, pool=2 * ev.pool).provincial
+    gamma = draws.designate[:, list(res.provincial.designate.index).index(POOL)]
+    some = ev.provincial > 1e-6
+    assert (gamma < 0).any()
+    assert ((doubled < ev.provincial) | ~some)[gamma < 0].all()
+    assert ((doubled > ev.provincial) | ~some)[gamma > 0].all()
