@@ -171,7 +171,7 @@ class RowEvents:
     (``thresholds``). ``provincial[d, r]``: probability of designation in the year.
     ``counted[r]``: whether its groundbreaking counts toward the target (size).
     ``pool[d]``: the (expected) number of candidates for the year's provincial list that the
-    designation probabilities assumed.
+    designation probabilities assumed and the (expected) sum of their log amounts (bn).
     """
 
     ids: np.ndarray
@@ -208,9 +208,9 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
         arrives or resumes later is held still until then.
     log_multiplier : ``row × stage`` shifts of the advance log-odds (approval speed, a
         sector's year).
-    pool : per draw, the (expected) number of candidates for the year's provincial list
-        (``RowEvents.pool`` of the whole ledger), for a call on some of its rows; default:
-        counted over these rows (the whole ledger).
+    pool : per draw, the (expected) number of candidates for the year's provincial list and
+        the sum of their log amounts (``RowEvents.pool`` of the whole ledger, ``draw × 2``),
+        for a call on some of its rows; default: counted over these rows (the whole ledger).
     in_pool : whether these rows are among those ``pool`` counts (``False`` for scenario
         prospects added to the ledger).
     """
@@ -269,11 +269,14 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     else:
         p_nom = results.provincial.p_nominate(frame, draws.nominate)
         nominated = np.where(has_occ[None, :], eligible * p_nom, cand)
-    own = nominated.sum(axis=1)
-    total = own if pool is None else np.asarray(pool, float)
+    logsize = np.log(amount)
+    total = (np.column_stack([nominated.sum(axis=1), nominated @ logsize]) if pool is None
+             else np.asarray(pool, float))
     # given that a row is a candidate, the pool is the row and the others' (expected) count
-    p_des = results.provincial.p_designate(frame, draws.designate,
-                                           pool=total[:, None] - (nominated if in_pool else 0.0) + 1.0)
+    others = nominated if in_pool else np.zeros_like(nominated)
+    n_given = total[:, :1] - others + 1.0
+    p_des = results.provincial.p_designate(frame, draws.designate, pool=n_given,
+                                           pool_logsize=(total[:, 1:] - others * logsize + logsize) / n_given)
     prov = nominated * p_des
     counted = amount >= targets.groundbreakings_min_bn
     return RowEvents(state["project_id"].to_numpy(), cum_s, cum_g, clears, prov, counted, total)

@@ -32,8 +32,15 @@ the pool) γ stays at its prior, and its uncertainty is carried by the parameter
 (:meth:`ProvincialResults.sample`). The ridge penalty is ``Σ w (b − m)²`` with prior means
 ``m`` (zero for every other coefficient).
 
-In a forecast the pool is the number of candidates on the ledger once the list for the
-year is known (as of 31 December of the year before or later); earlier it is expected,
+**Absolute or relative size.** A province that judges each project on its own looks at its
+size; one that fills a quota takes the largest of the year's candidates, whatever their
+absolute size. So designation has two size terms, log amount over the eligible median
+(absolute) and log amount over the year's candidates' mean log amount (relative), with the
+same ridge prior: without years whose candidates differ in size the fit splits the size
+effect evenly between them, and the years that do differ decide the split.
+
+In a forecast the pool (its count and its mean log amount) is that of the candidates on
+the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
 under each parameter draw, from the projects' chances of being eligible in September and
 nominated (``forecasting.portfolio.row_events``).
 """
@@ -52,35 +59,42 @@ from .history import History
 _ELIGIBLE = ("signed", "approved", "under_construction")
 #: Name of the designation step's pool coefficient γ.
 POOL = "log_pool_over_mean"
+#: Name of the designation step's coefficient of size relative to the year's candidates.
+RELATIVE = "log_size_over_pool"
 #: Prior of γ (module docstring): mean between a quota (−1) and independent decisions (0), sd.
 POOL_PRIOR_MEAN, POOL_PRIOR_SD = -0.5, 0.5
 
 
 def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
-            log_pool: np.ndarray | None = None) -> np.ndarray:
-    """Design matrix; with ``log_pool`` (one value per row) the pool column is appended."""
-    logsize = np.log(frame["investment_bn"].to_numpy(float) / centre_bn)
+            log_pool: np.ndarray | None = None, pool_logsize: np.ndarray | None = None) -> np.ndarray:
+    """Design matrix; for the designation step (``log_pool`` and ``pool_logsize``, one value per
+    row: log pool over its reference, the mean log amount of the year's candidates) the
+    relative-size and pool columns are appended."""
+    amount = frame["investment_bn"].to_numpy(float)
     built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
     sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
-    cols = [np.ones(len(frame)), logsize, built, sec]
+    cols = [np.ones(len(frame)), np.log(amount / centre_bn), built, sec]
     if log_pool is not None:
+        cols.append(np.log(amount) - np.asarray(pool_logsize, float).reshape(len(frame)))
         cols.append(np.asarray(log_pool, float).reshape(len(frame), 1))
     return np.column_stack(cols)
 
 
 def _names(sectors: list[str], *, pool: bool = False) -> list[str]:
     names = ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
-    return names + [POOL] if pool else names
+    return names + [RELATIVE, POOL] if pool else names
 
 
 def _weights(sectors: list[str], *, pool: bool = False) -> np.ndarray:
     w = [1e-3, 0.05, 0.5, *[2.0] * len(sectors)]
-    return np.array(w + [1 / (2 * POOL_PRIOR_SD**2)] if pool else w)
+    # the relative size has the absolute size's prior: without years whose candidates differ
+    # in size the fit splits the size effect evenly between the two (between the regimes)
+    return np.array(w + [w[1], 1 / (2 * POOL_PRIOR_SD**2)] if pool else w)
 
 
 def _prior_means(sectors: list[str], *, pool: bool = False) -> np.ndarray:
     m = np.zeros(3 + len(sectors))
-    return np.r_[m, POOL_PRIOR_MEAN] if pool else m
+    return np.r_[m, 0.0, POOL_PRIOR_MEAN] if pool else m
 
 
 def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50,
@@ -142,8 +156,9 @@ class ProvincialResults:
     """Fitted nomination and designation curves; ``size_centre_bn`` is the amount log size is
     centred on (the median of the eligible projects the nomination step was fitted on);
     ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
-    mean number of candidates of the fitted Q4 snapshots) and ``pools`` those numbers by the
-    year of the decision."""
+    mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
+    year of the decision and ``pool_logsize_ref`` the mean over those years of the mean log
+    amount (bn) of the candidates."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -155,6 +170,7 @@ class ProvincialResults:
     size_centre_bn: float
     pool_ref: float = 1.0
     pools: dict[int, int] = field(default_factory=dict)
+    pool_logsize_ref: float = 0.0
 
     @property
     def gamma(self) -> float:
@@ -175,19 +191,23 @@ class ProvincialResults:
         return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
     def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
-                    pool: float | np.ndarray | None = None) -> np.ndarray:
+                    pool: float | np.ndarray | None = None,
+                    pool_logsize: float | np.ndarray | None = None) -> np.ndarray:
         """P(designated in January | candidate): ``draw × project``.
 
         ``pool``: the number of candidates that year, given the project is one (a number, one
-        per project, or ``draw × project``; at least 1, the project itself); default
-        ``pool_ref``, a typical year of the history.
+        per project, or ``draw × project``; at least 1, the project itself); ``pool_logsize``:
+        their mean log amount (bn), in the same shapes. Defaults: ``pool_ref`` and
+        ``pool_logsize_ref``, a typical year of the history.
         """
         b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
         X = _design(frame, self.sectors, self.size_centre_bn)
-        eta = (X @ b[:, :-1].T).T  # draw × project
+        eta = (X @ b[:, :-2].T).T  # draw × project
         pool = self.pool_ref if pool is None else pool
+        m = self.pool_logsize_ref if pool_logsize is None else pool_logsize
         log_pool = np.log(np.maximum(np.asarray(pool, float), 1.0) / self.pool_ref)
-        return 1 / (1 + np.exp(-(eta + b[:, -1:] * log_pool)))
+        relative = np.log(frame["investment_bn"].to_numpy(float)) - np.asarray(m, float)
+        return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         from .progression import _mvn
@@ -230,7 +250,8 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
             cand = eligible[eligible["provincial"] == "candidate"]
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
-            cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand))))
+            cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand)),
+                                         pool_logsize=float(np.log(cand["investment_bn"].to_numpy(float)).mean())))
             pools[year] = len(cand)
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
@@ -240,23 +261,25 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
         return _fit_from_dates(history, sectors, w, centre, max_iter)
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
-    bd, cd, ref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
+    bd, cd, ref, mref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
     return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
                              pd.Series(bd, index=_names(sectors, pool=True)), cd,
-                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools)
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref)
 
 
 def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+                     ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit P(designate | candidate) on candidate rows (``investment_bn``, ``stage``,
-    ``sector``, the outcome ``y``, the decision's ``year`` and that year's ``pool``, its number
-    of candidates). Returns the estimates (the pool coefficient γ last), their covariance and
-    the reference pool (the mean pool over the years)."""
-    ref = float(cand.groupby("year")["pool"].first().mean())
-    X = _design(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref))
+    ``sector``, the outcome ``y``, the decision's ``year``, that year's ``pool``, its number
+    of candidates, and ``pool_logsize``, their mean log amount). Returns the estimates (the
+    relative size and the pool coefficient γ last), their covariance and the references (the
+    mean pool and mean ``pool_logsize`` over the years)."""
+    per_year = cand.groupby("year")[["pool", "pool_logsize"]].first()
+    ref, mref = float(per_year["pool"].mean()), float(per_year["pool_logsize"].mean())
+    X = _design(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logsize"].to_numpy(float))
     b, cov = _fit(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
                   max_iter=max_iter, m=_prior_means(sectors, pool=True))
-    return b, cov, ref
+    return b, cov, ref, mref
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
@@ -300,7 +323,7 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "designated | eligible in September", max_iter=max_iter)
-    k = len(w) + 1  # the designation step carries the pool coefficient, here zero: designation is near certain
+    k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
     bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
     n = int(elig["y"].sum()) if len(elig) else 0
     warnings.warn(

@@ -95,7 +95,7 @@ def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10,
             y[rng.choice(n, min(rng.poisson(quota), n), replace=False, p=size / size.sum())] = 1
         else:
             y = (rng.random(n) < special.expit(-1.8 + np.log(size / 2.7))).astype(float)
-        rows.append(f.assign(y=y, year=2000 + year, pool=float(n)))
+        rows.append(f.assign(y=y, year=2000 + year, pool=float(n), pool_logsize=float(np.log(size).mean())))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -106,10 +106,11 @@ def _fitted(cand):
     from forecasting.provincial import ProvincialResults, _fit_designation, _names
 
     centre = float(np.median(cand["investment_bn"]))
-    b, cov, ref = _fit_designation(cand, SECTORS, centre)
+    b, cov, ref, mref = _fit_designation(cand, SECTORS, centre)
     k = 3 + len(SECTORS)
     return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=_names(SECTORS)), np.eye(k),
-                             pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref)
+                             pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref,
+                             pool_logsize_ref=mref)
 
 
 def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
@@ -172,7 +173,8 @@ def _expected_counts(res, pools, rng, n_lists: int = 50):
     out = []
     for n in pools:
         lists = [_candidates("quota", 1, rng, pools=(n, n)) for _ in range(n_lists)]
-        out.append(float(np.mean([res.p_designate(f, params, pool=float(n)).sum(axis=1).mean() for f in lists])))
+        out.append(float(np.mean([res.p_designate(f, params, pool=float(n), pool_logsize=f["pool_logsize"].iloc[0])
+                                   .sum(axis=1).mean() for f in lists])))
     return out
 
 
@@ -219,16 +221,17 @@ def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps
     cand = (frame["provincial"] == "candidate").to_numpy()
     n = int(cand.sum())
     assert n == fit_provincial(bundled_history.upto("2024Q1")).pools[2024] > 1
-    assert (ev.pool == n).all()
-    np.testing.assert_allclose(ev.provincial[:, cand],
-                               res.provincial.p_designate(frame[cand], draws.designate, pool=float(n)))
+    assert (ev.pool[:, 0] == n).all()
+    assert ev.pool[:, 1] == pytest.approx(np.log(frame.loc[cand, "investment_bn"]).sum())
+    np.testing.assert_allclose(ev.provincial[:, cand], res.provincial.p_designate(
+        frame[cand], draws.designate, pool=float(n), pool_logsize=ev.pool[0, 1] / n))
     assert (ev.provincial[:, ~cand] == 0).all()
     rows = np.flatnonzero(cand)[: n // 2 + 1]
     part = dict(state=st.iloc[rows].reset_index(drop=True), frame=frame.iloc[rows].reset_index(drop=True))
     kept = row_events(res, part["state"], part["frame"], 2024, draws, pool=ev.pool)
     np.testing.assert_allclose(kept.provincial, ev.provincial[:, rows])
     alone = row_events(res, part["state"], part["frame"], 2024, draws)  # its own, smaller pool
-    assert (alone.pool < n).all() and not np.allclose(alone.provincial, kept.provincial)
+    assert (alone.pool[:, 0] < n).all() and not np.allclose(alone.provincial, kept.provincial)
 
 
 def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
@@ -240,11 +243,20 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
 
     res = q4_results
     st, frame, draws, ev = _events(res, 2025)
-    assert ev.pool.shape == (8,) and (ev.pool > 1).all() and np.ptp(ev.pool) > 0
+    assert ev.pool.shape == (8, 2) and (ev.pool[:, 0] > 1).all() and np.ptp(ev.pool[:, 0]) > 0
     assert (ev.provincial >= 0).all() and (ev.provincial <= 1).all()
-    assert (ev.provincial.sum(axis=1) <= ev.pool + 1e-9).all()  # designations cannot exceed nominations
-    doubled = row_events(res, st, frame, 2025, draws, pool=2 * ev.pool).provincial
-    gamma = draws.designate[:, list(res.provincial.designate.index).index(POOL)]
+    assert (ev.provincial.sum(axis=1) <= ev.pool[:, 0] + 1e-9).all()  # designations cannot exceed nominations
+    from dataclasses import replace
+
+    from forecasting.provincial import RELATIVE
+
+    names = list(res.provincial.designate.index)
+    des = draws.designate.copy()
+    des[:, names.index(RELATIVE)] = 0.0  # the pool's count alone: its mean size then plays no part
+    draws = replace(draws, designate=des)
+    ev = row_events(res, st, frame, 2025, draws)
+    doubled = row_events(res, st, frame, 2025, draws, pool=ev.pool * 2).provincial
+    gamma = des[:, names.index(POOL)]
     some = ev.provincial > 1e-6
     assert (gamma < 0).any()
     assert ((doubled < ev.provincial) | ~some)[gamma < 0].all()
