@@ -76,23 +76,28 @@ def test_no_generator_constant_in_the_provincial_model():
 SECTORS = ["a", "b", "c"]
 
 
-def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10, 40), quota: float = 2.0):
+def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10, 40), quota: float = 2.0,
+                level_sd: float = 0.0):
     """Q4 candidate lists and January's decisions, ``n_years`` of them, each year's pool
-    uniform in ``pools``: under ``"quota"`` the province takes ``K ~ Poisson(quota)`` of them
-    (drawn in proportion to size), under ``"independent"`` it judges each on its own."""
+    uniform in ``pools`` and its candidates' log amounts shifted by ``N(0, level_sd²)``: under
+    ``"quota"`` the province takes ``K ~ Poisson(quota)`` of them (drawn in proportion to
+    size), under ``"largest"`` the ``K`` largest, under ``"independent"`` it judges each on
+    its own (by absolute size)."""
     import pandas as pd
     from scipy import special
 
     rows = []
     for year in range(n_years):
         n = int(rng.integers(pools[0], pools[1] + 1))
-        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, n),
+        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0 + level_sd * rng.standard_normal(), 0.6, n),
                           "stage": rng.choice(["signed", "approved", "under_construction"], n),
                           "sector": rng.choice(SECTORS, n)})
         size = f["investment_bn"].to_numpy()
         y = np.zeros(n)
         if rule == "quota":
             y[rng.choice(n, min(rng.poisson(quota), n), replace=False, p=size / size.sum())] = 1
+        elif rule == "largest":
+            y[np.argsort(-size)[:rng.poisson(quota)]] = 1
         else:
             y = (rng.random(n) < special.expit(-1.8 + np.log(size / 2.7))).astype(float)
         rows.append(f.assign(y=y, year=2000 + year, pool=float(n), pool_logsize=float(np.log(size).mean())))
@@ -132,8 +137,10 @@ def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
     assert res.pool_ref == 12
     assert res.gamma == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
     assert np.sqrt(res.designate_cov[-1, -1]) == pytest.approx(POOL_PRIOR_SD, rel=1e-9)
-    # ... while the other coefficients did learn from the data
-    assert res.designate["log_size_over_median"] > 0.3
+    # ... while the size effect (absolute and relative together) did learn from the data
+    from forecasting.provincial import RELATIVE
+
+    assert res.designate["log_size_over_median"] + res.designate[RELATIVE] > 0.5
 
 
 def test_one_decided_q4_snapshot_gives_the_prior(bundled_history):
@@ -261,3 +268,29 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
     assert (gamma < 0).any()
     assert ((doubled < ev.provincial) | ~some)[gamma < 0].all()
     assert ((doubled > ev.provincial) | ~some)[gamma > 0].all()
+
+
+def _split(res):
+    """Absolute and relative size coefficients, and the z of their difference (relative − absolute)."""
+    from forecasting.provincial import RELATIVE
+
+    names = list(res.designate.index)
+    i, j = names.index("log_size_over_median"), names.index(RELATIVE)
+    c = res.designate_cov
+    b = res.designate.to_numpy()
+    return b[i], b[j], (b[j] - b[i]) / np.sqrt(c[i, i] + c[j, j] - 2 * c[i, j]), np.sqrt(c[i, i])
+
+
+def test_years_whose_candidates_differ_in_size_tell_a_quota_of_the_largest_from_absolute_size():
+    """Sixty years whose candidates' sizes shift from year to year: a province taking the
+    year's largest shows as relative size (absolute about 0), one judging absolute size (log
+    odds +1 per log bn) as absolute size (relative about 0)."""
+    a, r, z, sd = _split(_fitted(_candidates("largest", 60, np.random.default_rng(11), level_sd=0.5)))
+    assert z > 3 and abs(a) < 1.645 * sd + 0.1, (a, r, z)
+    a, r, z, sd = _split(_fitted(_candidates("independent", 60, np.random.default_rng(12), level_sd=0.5)))
+    assert z < -1.645 and abs(a - 1.0) < 1.645 * sd, (a, r, z)
+    # with every year's candidates of the same mean size the size effect is split evenly (the
+    # prior's symmetry)
+    same = _candidates("largest", 60, np.random.default_rng(11)).assign(pool_logsize=1.0)
+    a, r, _, _ = _split(_fitted(same))
+    assert a == pytest.approx(r, rel=1e-3) and a > 0.5
