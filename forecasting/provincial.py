@@ -39,6 +39,11 @@ absolute size. So designation has two size terms, log amount over the eligible m
 same ridge prior: without years whose candidates differ in size the fit splits the size
 effect evenly between them, and the years that do differ decide the split.
 
+**The year's luck.** A list whose size changes from year to year (DOMAIN.md: 220–240, then
+510) makes a district's count vary more than independent candidates would: each parameter
+draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``, estimated from
+the years' counts and shrunk to a prior of 0.4 (:func:`_year_sd`).
+
 In a forecast the pool (its count and its mean log amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
 under each parameter draw, from the projects' chances of being eligible in September and
@@ -61,6 +66,8 @@ _ELIGIBLE = ("signed", "approved", "under_construction")
 POOL = "log_pool_over_mean"
 #: Name of the designation step's coefficient of size relative to the year's candidates.
 RELATIVE = "log_size_over_pool"
+#: Prior of the designation's year shift sd and its weight in years (:func:`_year_sd`).
+YEAR_SD_PRIOR, YEAR_SD_PRIOR_YEARS = 0.4, 3.0
 #: Prior of γ (module docstring): mean between a quota (−1) and independent decisions (0), sd.
 POOL_PRIOR_MEAN, POOL_PRIOR_SD = -0.5, 0.5
 
@@ -158,7 +165,8 @@ class ProvincialResults:
     ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
     mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
     year of the decision and ``pool_logsize_ref`` the mean over those years of the mean log
-    amount (bn) of the candidates."""
+    amount (bn) of the candidates. ``year_sd``: sd of the year's common shift of the
+    designation log-odds (:func:`_year_sd`)."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -171,6 +179,7 @@ class ProvincialResults:
     pool_ref: float = 1.0
     pools: dict[int, int] = field(default_factory=dict)
     pool_logsize_ref: float = 0.0
+    year_sd: float = 0.0
 
     @property
     def gamma(self) -> float:
@@ -210,10 +219,16 @@ class ProvincialResults:
         return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of both steps' coefficients; each designation draw also carries one year's
+        common shift of the log-odds (``N(0, year_sd²)`` on the intercept): a simulated year
+        uses one draw, so its candidates share their year's luck."""
         from .progression import _mvn
 
-        return (_mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng),
-                _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng))
+        nom = _mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
+        des = _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
+        if self.year_sd > 0:
+            des[:, 0] += self.year_sd * rng.standard_normal(n_draws)
+        return nom, des
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
@@ -262,9 +277,12 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
     bd, cd, ref, mref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
+    tau = _year_sd(cand, _design(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
+                                 cand["pool_logsize"].to_numpy(float)) @ bd)
     return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
                              pd.Series(bd, index=_names(sectors, pool=True)), cd,
-                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref)
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
+                             tau)
 
 
 def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
@@ -280,6 +298,30 @@ def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *
     b, cov = _fit(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
                   max_iter=max_iter, m=_prior_means(sectors, pool=True))
     return b, cov, ref, mref
+
+
+def _year_sd(cand: pd.DataFrame, eta: np.ndarray) -> float:
+    """Sd of a year's common shift of the designation log-odds (the years' counts varying more
+    than independent candidates would).
+
+    A shift ``u ~ N(0, τ²)`` adds about ``V² τ²`` to the variance ``V = Σ p(1 − p)`` of a year's
+    count, so the years' squared surprises beyond ``V`` estimate ``τ²``; a few years say little,
+    so the estimate is shrunk to ``YEAR_SD_PRIOR`` with the weight of ``YEAR_SD_PRIOR_YEARS`` years.
+    Provenance of the prior: shared/DOMAIN.md, the Jiangsu list was 220–240 projects a year and
+    510 in 2024, a year-to-year change of the list's size of tens of per cent in usual years and
+    more in some; ``τ`` 0.4 on the log-odds is a change of about ±35 % in a year's designations.
+    """
+    p = 1 / (1 + np.exp(-eta))
+    g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
+    t = g.groupby("year")[["o", "e", "v"]].sum()
+    # the fitted intercept makes the years' surprises sum to about zero: T − 1 free among T
+    T = len(t)
+    if T < 2:
+        return YEAR_SD_PRIOR
+    excess = float(((t["o"] - t["e"]) ** 2 * T / (T - 1) - t["v"]).sum())
+    v2 = float((t["v"] ** 2).sum())
+    k = YEAR_SD_PRIOR_YEARS * float((t["v"] ** 2).mean())
+    return float(np.sqrt(max((excess + k * YEAR_SD_PRIOR**2) / (v2 + k), 0.0)))
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:

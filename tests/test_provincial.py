@@ -294,3 +294,37 @@ def test_years_whose_candidates_differ_in_size_tell_a_quota_of_the_largest_from_
     same = _candidates("largest", 60, np.random.default_rng(11)).assign(pool_logsize=1.0)
     a, r, _, _ = _split(_fitted(same))
     assert a == pytest.approx(r, rel=1e-3) and a > 0.5
+
+
+def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
+    """Sixty years: independent decisions give a year sd near 0, a common yearly shift of
+    the log-odds with sd 0.8 one near 0.8; with one year the prior is kept; the draws carry it."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.provincial import YEAR_SD_PRIOR, _design, _year_sd
+
+    def years(shift_sd, n_years, seed):
+        rng = np.random.default_rng(seed)
+        rows = []
+        for year in range(n_years):
+            f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+            eta = -1.0 + np.log(f["investment_bn"] / 2.7) + shift_sd * rng.standard_normal()
+            f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+            rows.append(f.assign(year=year, pool=30.0, pool_logsize=1.0))
+        return pd.concat(rows, ignore_index=True)
+
+    def tau(c):
+        res = _fitted(c)
+        eta = _design(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logsize"]) @ res.designate.to_numpy()
+        return _year_sd(c, eta)
+
+    assert tau(years(0.0, 60, 1)) < 0.25
+    assert tau(years(0.8, 60, 2)) == pytest.approx(0.8, abs=0.25)
+    assert tau(years(0.8, 1, 3)) == YEAR_SD_PRIOR
+    res = _fitted(years(0.0, 5, 4))
+    res.year_sd = 0.8
+    _, wide = res.sample(4000, np.random.default_rng(5))
+    res.year_sd = 0.0
+    _, narrow = res.sample(4000, np.random.default_rng(5))
+    assert np.var(wide[:, 0]) - np.var(narrow[:, 0]) == pytest.approx(0.64, abs=0.08)
