@@ -207,7 +207,8 @@ class Explorer:
             ledger, end = sim.ledger_events, sim._ledger[:, -1, :].copy()
         else:
             state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
-            ledger = row_events(self.results, state, frame, self.year, sim.draws, start=start, log_multiplier=mult)
+            ledger = row_events(self.results, state, frame, self.year, sim.draws, start=start, log_multiplier=mult,
+                                pool=sim.ledger_events.pool)
             _zero_settled(ledger, self.results.history, self.year, adj)
             end = self._rows_end(ledger, np.arange(len(self._ids)))
         sums, cells = [], None

@@ -631,7 +631,14 @@ class PortfolioSimulator:
 
         state, frame, start, mult = _ledger_rows(results, year, adj)
         warn_unseen(results.progression, state)
-        ev = row_events(results, state, frame, year, self.draws, start=start, log_multiplier=mult)
+        # the provincial list's pool is the plan's: a lever changes a project's own chance of
+        # nomination, not the pool the others compete in (so a partial recomputation, as the
+        # explorer's, gives the same numbers)
+        base_pool = None
+        if adj.slip_months or adj.resize or adj.approval_speed != 1.0 or adj.sector_effect:
+            bs, bf, bstart, bmult = _ledger_rows(results, year, Adjustments())
+            base_pool = row_events(results, bs, bf, year, self.draws, start=bstart, log_multiplier=bmult).pool
+        ev = row_events(results, state, frame, year, self.draws, start=start, log_multiplier=mult, pool=base_pool)
         _zero_settled(ev, h, year, adj)
         pev = None
         if adj.prospects is not None and len(adj.prospects):
