@@ -70,3 +70,261 @@ def test_no_generator_constant_in_the_provincial_model():
     assert not literals(provincial._design, provincial._weights, provincial._fit) & truth
     # the generator's 2 bn reference size (its nomination logit uses log(size / 2))
     assert 2.0 not in literals(provincial._design)
+
+
+# ------------------------------------------------------------------ quota or independent decisions (issue 13)
+SECTORS = ["a", "b", "c"]
+
+
+def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10, 40), quota: float = 2.0,
+                level_sd: float = 0.0):
+    """Q4 candidate lists and January's decisions, ``n_years`` of them, each year's pool
+    uniform in ``pools`` and its candidates' log amounts shifted by ``N(0, level_sd²)``: under
+    ``"quota"`` the province takes ``K ~ Poisson(quota)`` of them (drawn in proportion to
+    size), under ``"largest"`` the ``K`` largest, under ``"independent"`` it judges each on
+    its own (by absolute size)."""
+    import pandas as pd
+    from scipy import special
+
+    rows = []
+    for year in range(n_years):
+        n = int(rng.integers(pools[0], pools[1] + 1))
+        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0 + level_sd * rng.standard_normal(), 0.6, n),
+                          "stage": rng.choice(["signed", "approved", "under_construction"], n),
+                          "sector": rng.choice(SECTORS, n)})
+        size = f["investment_bn"].to_numpy()
+        y = np.zeros(n)
+        if rule == "quota":
+            y[rng.choice(n, min(rng.poisson(quota), n), replace=False, p=size / size.sum())] = 1
+        elif rule == "largest":
+            y[np.argsort(-size)[:rng.poisson(quota)]] = 1
+        else:
+            y = (rng.random(n) < special.expit(-1.8 + np.log(size / 2.7))).astype(float)
+        rows.append(f.assign(y=y, year=2000 + year, pool=float(n), pool_logsize=float(np.log(size).mean())))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _fitted(cand):
+    """The designation step fitted on ``cand`` (the nomination step left at zero)."""
+    import pandas as pd
+
+    from forecasting.provincial import ProvincialResults, _fit_designation, _names
+
+    centre = float(np.median(cand["investment_bn"]))
+    b, cov, ref, mref = _fit_designation(cand, SECTORS, centre)
+    k = 3 + len(SECTORS)
+    return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=_names(SECTORS)), np.eye(k),
+                             pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref,
+                             pool_logsize_ref=mref)
+
+
+def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
+    """Sixty decided years each: the 90 % interval of γ covers −1 under a quota and 0 under
+    independent decisions, and tells them apart (neither interval holds the other regime)."""
+    quota = _fitted(_candidates("quota", 60, np.random.default_rng(1)))
+    lo, hi = quota.gamma_interval(0.9)
+    assert lo < -1 < hi and hi < 0, (lo, hi)
+    indep = _fitted(_candidates("independent", 60, np.random.default_rng(2)))
+    lo, hi = indep.gamma_interval(0.9)
+    assert lo < 0 < hi and lo > -1, (lo, hi)
+
+
+def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
+    from forecasting.provincial import POOL_PRIOR_MEAN, POOL_PRIOR_SD
+
+    cand = _candidates("independent", 8, np.random.default_rng(3), pools=(12, 12))
+    res = _fitted(cand)
+    assert res.pool_ref == 12
+    assert res.gamma == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
+    assert np.sqrt(res.designate_cov[-1, -1]) == pytest.approx(POOL_PRIOR_SD, rel=1e-9)
+    # ... while the size effect (absolute and relative together) did learn from the data
+    from forecasting.provincial import RELATIVE
+
+    assert res.designate["log_size_over_median"] + res.designate[RELATIVE] > 0.5
+
+
+def test_one_decided_q4_snapshot_gives_the_prior(bundled_history):
+    """A history with a single Q4 list and its January decision (issue 14's short folder)."""
+    from forecasting.provincial import POOL, POOL_PRIOR_MEAN
+
+    h = bundled_history
+    one = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q in ("2023Q4", "2024Q1")})
+    res = fit_provincial(one)
+    assert list(res.pools) == [2024] and res.pool_ref == res.pools[2024] > 0
+    assert res.designate[POOL] == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
+    assert res.n_designated >= 1
+
+
+def test_designation_probabilities_are_bounded_whatever_the_pool():
+    res = _fitted(_candidates("quota", 30, np.random.default_rng(4)))
+    frame = _candidates("quota", 1, np.random.default_rng(5))
+    from forecasting.progression import _mvn
+
+    params = _mvn(res.designate.to_numpy(), res.designate_cov * 25, 200, np.random.default_rng(6))  # wide draws
+    for pool in (0.0, 1.0, 1e6, np.full((200, len(frame)), 3.0)):
+        p = res.p_designate(frame, params, pool=pool)
+        assert p.shape == (200, len(frame))
+        assert np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()
+    # a larger pool lowers a candidate's chance when γ < 0, and leaves it alone when γ = 0
+    b = res.designate.to_numpy()
+    lo, hi = (res.p_designate(frame, b, pool=n) for n in (5.0, 50.0))
+    assert (hi < lo).all()
+    b0 = b.copy()
+    b0[-1] = 0.0
+    np.testing.assert_allclose(res.p_designate(frame, b0, pool=5.0), res.p_designate(frame, b0, pool=50.0))
+
+
+def _expected_counts(res, pools, rng, n_lists: int = 50):
+    """Mean forecast count (over parameter draws and ``n_lists`` candidate lists) per pool size."""
+    _, params = res.sample(400, rng)
+    out = []
+    for n in pools:
+        lists = [_candidates("quota", 1, rng, pools=(n, n)) for _ in range(n_lists)]
+        out.append(float(np.mean([res.p_designate(f, params, pool=float(n), pool_logsize=f["pool_logsize"].iloc[0])
+                                   .sum(axis=1).mean() for f in lists])))
+    return out
+
+
+def test_under_a_quota_the_expected_count_stays_near_the_quota_when_the_pool_doubles():
+    """Fitted on a quota of about 2 a year, the forecast count for a pool of 20 and of 40
+    candidates stays near 2; fitted on independent decisions it about doubles."""
+    quota = _expected_counts(_fitted(_candidates("quota", 60, np.random.default_rng(7))), (20, 40),
+                             np.random.default_rng(8))
+    assert quota[0] == pytest.approx(2.0, abs=0.6) and quota[1] == pytest.approx(2.0, abs=0.6), quota
+    assert quota[1] / quota[0] < 1.4, quota
+    indep = _expected_counts(_fitted(_candidates("independent", 60, np.random.default_rng(2))), (20, 40),
+                             np.random.default_rng(8))
+    assert indep[1] / indep[0] > 1.6, indep
+
+
+# ------------------------------------------------------------------ the pool in the forecast
+@pytest.fixture(scope="module")
+def q4_results(bundled_history):
+    from forecasting.outcomes import OutcomeModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return OutcomeModel(n_param_draws=8).fit(bundled_history.upto("2023Q4"))
+
+
+def _events(res, year, **kw):
+    from forecasting.portfolio import draw_parameters, row_events
+
+    draws = draw_parameters(res, year, 8, np.random.default_rng(0))
+    st = res.state
+    frame = res.history.projects.set_index("project_id").loc[st["project_id"]].reset_index()
+    return st, frame, draws, row_events(res, st, frame, year, draws, **kw)
+
+
+def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps_it(q4_results, bundled_history):
+    """As of 2023Q4 the list for 2024 is known: the pool is the ledger's candidates (the
+    number the fit counts for that year once decided), every candidate's chance is
+    P(designate | candidate, that pool), and the rows recomputed alone (as the explorer does
+    for one sector) keep the whole ledger's pool."""
+    from forecasting.portfolio import row_events
+
+    res = q4_results
+    st, frame, draws, ev = _events(res, 2024)
+    cand = (frame["provincial"] == "candidate").to_numpy()
+    n = int(cand.sum())
+    assert n == fit_provincial(bundled_history.upto("2024Q1")).pools[2024] > 1
+    assert (ev.pool[:, 0] == n).all()
+    assert ev.pool[:, 1] == pytest.approx(np.log(frame.loc[cand, "investment_bn"]).sum())
+    np.testing.assert_allclose(ev.provincial[:, cand], res.provincial.p_designate(
+        frame[cand], draws.designate, pool=float(n), pool_logsize=ev.pool[0, 1] / n))
+    assert (ev.provincial[:, ~cand] == 0).all()
+    rows = np.flatnonzero(cand)[: n // 2 + 1]
+    part = dict(state=st.iloc[rows].reset_index(drop=True), frame=frame.iloc[rows].reset_index(drop=True))
+    kept = row_events(res, part["state"], part["frame"], 2024, draws, pool=ev.pool)
+    np.testing.assert_allclose(kept.provincial, ev.provincial[:, rows])
+    alone = row_events(res, part["state"], part["frame"], 2024, draws)  # its own, smaller pool
+    assert (alone.pool[:, 0] < n).all() and not np.allclose(alone.provincial, kept.provincial)
+
+
+def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
+    """As of 2023Q4 for 2025 the pool is each draw's expected number of nominations (it
+    varies with the draws), bounds the expected designations, and a larger one lowers every
+    row's chance under the draws with γ < 0."""
+    from forecasting.portfolio import row_events
+    from forecasting.provincial import POOL
+
+    res = q4_results
+    st, frame, draws, ev = _events(res, 2025)
+    assert ev.pool.shape == (8, 2) and (ev.pool[:, 0] > 1).all() and np.ptp(ev.pool[:, 0]) > 0
+    assert (ev.provincial >= 0).all() and (ev.provincial <= 1).all()
+    assert (ev.provincial.sum(axis=1) <= ev.pool[:, 0] + 1e-9).all()  # designations cannot exceed nominations
+    from dataclasses import replace
+
+    from forecasting.provincial import RELATIVE
+
+    names = list(res.provincial.designate.index)
+    des = draws.designate.copy()
+    des[:, names.index(RELATIVE)] = 0.0  # the pool's count alone: its mean size then plays no part
+    draws = replace(draws, designate=des)
+    ev = row_events(res, st, frame, 2025, draws)
+    doubled = row_events(res, st, frame, 2025, draws, pool=ev.pool * 2).provincial
+    gamma = des[:, names.index(POOL)]
+    some = ev.provincial > 1e-6
+    assert (gamma < 0).any()
+    assert ((doubled < ev.provincial) | ~some)[gamma < 0].all()
+    assert ((doubled > ev.provincial) | ~some)[gamma > 0].all()
+
+
+def _split(res):
+    """Absolute and relative size coefficients, and the z of their difference (relative − absolute)."""
+    from forecasting.provincial import RELATIVE
+
+    names = list(res.designate.index)
+    i, j = names.index("log_size_over_median"), names.index(RELATIVE)
+    c = res.designate_cov
+    b = res.designate.to_numpy()
+    return b[i], b[j], (b[j] - b[i]) / np.sqrt(c[i, i] + c[j, j] - 2 * c[i, j]), np.sqrt(c[i, i])
+
+
+def test_years_whose_candidates_differ_in_size_tell_a_quota_of_the_largest_from_absolute_size():
+    """Sixty years whose candidates' sizes shift from year to year: a province taking the
+    year's largest shows as relative size (absolute about 0), one judging absolute size (log
+    odds +1 per log bn) as absolute size (relative about 0)."""
+    a, r, z, sd = _split(_fitted(_candidates("largest", 60, np.random.default_rng(11), level_sd=0.5)))
+    assert z > 3 and abs(a) < 1.645 * sd + 0.1, (a, r, z)
+    a, r, z, sd = _split(_fitted(_candidates("independent", 60, np.random.default_rng(12), level_sd=0.5)))
+    assert z < -1.645 and abs(a - 1.0) < 1.645 * sd, (a, r, z)
+    # with every year's candidates of the same mean size the size effect is split evenly (the
+    # prior's symmetry)
+    same = _candidates("largest", 60, np.random.default_rng(11)).assign(pool_logsize=1.0)
+    a, r, _, _ = _split(_fitted(same))
+    assert a == pytest.approx(r, rel=1e-3) and a > 0.5
+
+
+def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
+    """Sixty years: independent decisions give a year sd near 0, a common yearly shift of
+    the log-odds with sd 0.8 one near 0.8; with one year the prior is kept; the draws carry it."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.provincial import YEAR_SD_PRIOR, _design, _year_sd
+
+    def years(shift_sd, n_years, seed):
+        rng = np.random.default_rng(seed)
+        rows = []
+        for year in range(n_years):
+            f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+            eta = -1.0 + np.log(f["investment_bn"] / 2.7) + shift_sd * rng.standard_normal()
+            f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+            rows.append(f.assign(year=year, pool=30.0, pool_logsize=1.0))
+        return pd.concat(rows, ignore_index=True)
+
+    def tau(c):
+        res = _fitted(c)
+        eta = _design(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logsize"]) @ res.designate.to_numpy()
+        return _year_sd(c, eta)
+
+    assert tau(years(0.0, 60, 1)) < 0.25
+    assert tau(years(0.8, 60, 2)) == pytest.approx(0.8, abs=0.25)
+    assert tau(years(0.8, 1, 3)) == YEAR_SD_PRIOR
+    res = _fitted(years(0.0, 5, 4))
+    res.year_sd = 0.8
+    _, wide = res.sample(4000, np.random.default_rng(5))
+    res.year_sd = 0.0
+    _, narrow = res.sample(4000, np.random.default_rng(5))
+    assert np.var(wide[:, 0]) - np.var(narrow[:, 0]) == pytest.approx(0.64, abs=0.08)

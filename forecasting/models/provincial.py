@@ -16,11 +16,43 @@ ridge priors (designations are a handful a year), fitted on the history's Q4 and
 snapshots. Log investment is centred on the median amount of the projects the step is
 fitted on (the eligible projects for nomination), a statistic of the data rather than a
 fixed reference size, so the intercept is the log-odds of a typical eligible project.
+
+**Quota or independent decisions.** Designation also depends on the year's pool, the
+number ``n`` of candidates in the Q4 snapshot, through ``γ · log(n / n_ref)`` (``n_ref``: the
+mean pool of the fitted Q4 snapshots, :attr:`ProvincialResults.pool_ref`). ``γ = 0`` is a
+province that judges each candidate on its own (the expected count grows with the pool);
+``γ = −1`` a province that takes about a fixed number whatever the pool (a quota: each
+candidate's chance falls as the pool grows). Which regime a district is in is estimated
+from the years' pools and outcomes, with a normal prior ``γ ~ N(−0.5, 0.5²)`` centred
+between the two (its 90 % range, −1.3 to 0.3, holds both). Provenance: shared/DOMAIN.md,
+"The provincial major project list": Jiangsu's list is about 220–240 projects a year (510 in
+2024), a list of roughly fixed size with occasional resizing, i.e. nearer a quota than
+independent decisions but not certainly one. With a single Q4 snapshot (no variation in
+the pool) γ stays at its prior, and its uncertainty is carried by the parameter draws
+(:meth:`ProvincialResults.sample`). The ridge penalty is ``Σ w (b − m)²`` with prior means
+``m`` (zero for every other coefficient).
+
+**Absolute or relative size.** A province that judges each project on its own looks at its
+size; one that fills a quota takes the largest of the year's candidates, whatever their
+absolute size. So designation has two size terms, log amount over the eligible median
+(absolute) and log amount over the year's candidates' mean log amount (relative), with the
+same ridge prior: without years whose candidates differ in size the fit splits the size
+effect evenly between them, and the years that do differ decide the split.
+
+**The year's luck.** A list whose size changes from year to year (DOMAIN.md: 220–240, then
+510) makes a district's count vary more than independent candidates would: each parameter
+draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``, estimated from
+the years' counts and shrunk to a prior of 0.4 (:func:`_year_sd`).
+
+In a forecast the pool (its count and its mean log amount) is that of the candidates on
+the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
+under each parameter draw, from the projects' chances of being eligible in September and
+nominated (``forecasting.portfolio.row_events``).
 """
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,33 +62,60 @@ from ..errors import ConvergenceWarning, SparseDataWarning
 from ..history.histories import History
 
 _ELIGIBLE = ("signed", "approved", "under_construction")
+#: Name of the designation step's pool coefficient γ.
+POOL = "log_pool_over_mean"
+#: Name of the designation step's coefficient of size relative to the year's candidates.
+RELATIVE = "log_size_over_pool"
+#: Prior of the designation's year shift sd and its weight in years (:func:`_year_sd`).
+YEAR_SD_PRIOR, YEAR_SD_PRIOR_YEARS = 0.4, 3.0
+#: Prior of γ (module docstring): mean between a quota (−1) and independent decisions (0), sd.
+POOL_PRIOR_MEAN, POOL_PRIOR_SD = -0.5, 0.5
 
 
-def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float) -> np.ndarray:
-    logsize = np.log(frame["investment_bn"].to_numpy(float) / centre_bn)
+def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
+            log_pool: np.ndarray | None = None, pool_logsize: np.ndarray | None = None) -> np.ndarray:
+    """Design matrix; for the designation step (``log_pool`` and ``pool_logsize``, one value per
+    row: log pool over its reference, the mean log amount of the year's candidates) the
+    relative-size and pool columns are appended."""
+    amount = frame["investment_bn"].to_numpy(float)
     built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
     sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
-    return np.column_stack([np.ones(len(frame)), logsize, built, sec])
+    cols = [np.ones(len(frame)), np.log(amount / centre_bn), built, sec]
+    if log_pool is not None:
+        cols.append(np.log(amount) - np.asarray(pool_logsize, float).reshape(len(frame)))
+        cols.append(np.asarray(log_pool, float).reshape(len(frame), 1))
+    return np.column_stack(cols)
 
 
-def _names(sectors: list[str]) -> list[str]:
-    return ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
+def _names(sectors: list[str], *, pool: bool = False) -> list[str]:
+    names = ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
+    return names + [RELATIVE, POOL] if pool else names
 
 
-def _weights(sectors: list[str]) -> np.ndarray:
-    return np.array([1e-3, 0.05, 0.5, *[2.0] * len(sectors)])
+def _weights(sectors: list[str], *, pool: bool = False) -> np.ndarray:
+    w = [1e-3, 0.05, 0.5, *[2.0] * len(sectors)]
+    # the relative size has the absolute size's prior: without years whose candidates differ
+    # in size the fit splits the size effect evenly between the two (between the regimes)
+    return np.array(w + [w[1], 1 / (2 * POOL_PRIOR_SD**2)] if pool else w)
 
 
-def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50
-         ) -> tuple[np.ndarray, np.ndarray]:
+def _prior_means(sectors: list[str], *, pool: bool = False) -> np.ndarray:
+    m = np.zeros(3 + len(sectors))
+    return np.r_[m, 0.0, POOL_PRIOR_MEAN] if pool else m
+
+
+def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50,
+         m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Penalised fit (prior means ``m``, default zero); with no rows the fixed fallback."""
+    m = np.zeros(X.shape[1]) if m is None else np.asarray(m, float)
     if len(y) == 0:
         warnings.warn(
             f"no history to fit P({what}) on (no Q4 snapshot with such projects, or none followed by a "
             f"Q1 decision): it is assumed to be {1 / (1 + np.exp(6.0)):.2%} for every project, whatever "
             "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
             SparseDataWarning, stacklevel=3)
-        return np.zeros(X.shape[1]) - np.r_[6.0, np.zeros(X.shape[1] - 1)], np.eye(X.shape[1])
-    params, cov, converged = _penalised_logit(y, X, w, max_iter)
+        return np.r_[-6.0, m[1:]], np.eye(X.shape[1])
+    params, cov, converged = _penalised_logit(y, X, w, max_iter, m)
     if not converged:
         warnings.warn(
             f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
@@ -65,23 +124,25 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: in
     return params, cov
 
 
-def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int
-                     ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Logistic regression maximising ``loglik − Σ w b²`` (a ridge prior), by Newton's method
-    with step halving: the penalised likelihood is strictly concave, so this converges from
-    zero even where the classes separate (a list that takes exactly the largest projects).
-    Returns the estimates, their covariance (inverse penalised Hessian) and whether it converged."""
-    b = np.zeros(X.shape[1])
+def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int,
+                     m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Logistic regression maximising ``loglik − Σ w (b − m)²`` (a normal prior with means
+    ``m``, default zero), by Newton's method with step halving: the penalised likelihood is
+    strictly concave, so this converges from the prior even where the classes separate (a
+    list that takes exactly the largest projects). Returns the estimates, their covariance
+    (inverse penalised Hessian) and whether it converged."""
+    m = np.zeros(X.shape[1]) if m is None else np.asarray(m, float)
+    b = m.copy()
 
     def objective(beta: np.ndarray) -> float:
         eta = X @ beta
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * beta**2))
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * (beta - m)**2))
 
     value, converged = objective(b), False
     H = X.T @ X * 0.25 + np.diag(2 * w)
     for _ in range(max_iter):
         p = special.expit(X @ b)
-        grad = X.T @ (y - p) - 2 * w * b
+        grad = X.T @ (y - p) - 2 * w * (b - m)
         H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
         step = np.linalg.solve(H, grad)
         t = 1.0
@@ -100,7 +161,12 @@ def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int
 @dataclass
 class ProvincialResults:
     """Fitted nomination and designation curves; ``size_centre_bn`` is the amount log size is
-    centred on (the median of the eligible projects the nomination step was fitted on)."""
+    centred on (the median of the eligible projects the nomination step was fitted on);
+    ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
+    mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
+    year of the decision and ``pool_logsize_ref`` the mean over those years of the mean log
+    amount (bn) of the candidates. ``year_sd``: sd of the year's common shift of the
+    designation log-odds (:func:`_year_sd`)."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -110,22 +176,59 @@ class ProvincialResults:
     n_nominated: int
     n_designated: int
     size_centre_bn: float
+    pool_ref: float = 1.0
+    pools: dict[int, int] = field(default_factory=dict)
+    pool_logsize_ref: float = 0.0
+    year_sd: float = 0.0
+
+    @property
+    def gamma(self) -> float:
+        """The designation step's pool coefficient: 0 independent decisions, −1 a quota."""
+        return float(self.designate[POOL])
+
+    def gamma_interval(self, level: float = 0.9) -> tuple[float, float]:
+        """Central ``level`` interval of γ (normal, from the fit's covariance)."""
+        from scipy import stats
+
+        sd = float(np.sqrt(self.designate_cov[-1, -1]))
+        z = stats.norm.ppf(0.5 + level / 2)
+        return self.gamma - z * sd, self.gamma + z * sd
 
     def p_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """P(nominated in October | eligible then): ``draw × project``."""
         b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
         return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
-    def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
-        """P(designated in January | candidate): ``draw × project``."""
+    def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
+                    pool: float | np.ndarray | None = None,
+                    pool_logsize: float | np.ndarray | None = None) -> np.ndarray:
+        """P(designated in January | candidate): ``draw × project``.
+
+        ``pool``: the number of candidates that year, given the project is one (a number, one
+        per project, or ``draw × project``; at least 1, the project itself); ``pool_logsize``:
+        their mean log amount (bn), in the same shapes. Defaults: ``pool_ref`` and
+        ``pool_logsize_ref``, a typical year of the history.
+        """
         b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
-        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
+        X = _design(frame, self.sectors, self.size_centre_bn)
+        eta = (X @ b[:, :-2].T).T  # draw × project
+        pool = self.pool_ref if pool is None else pool
+        m = self.pool_logsize_ref if pool_logsize is None else pool_logsize
+        log_pool = np.log(np.maximum(np.asarray(pool, float), 1.0) / self.pool_ref)
+        relative = np.log(frame["investment_bn"].to_numpy(float)) - np.asarray(m, float)
+        return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of both steps' coefficients; each designation draw also carries one year's
+        common shift of the log-odds (``N(0, year_sd²)`` on the intercept): a simulated year
+        uses one draw, so its candidates share their year's luck."""
         from .progression import mvn as _mvn
 
-        return (_mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng),
-                _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng))
+        nom = _mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
+        des = _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
+        if self.year_sd > 0:
+            des[:, 0] += self.year_sd * rng.standard_normal(n_draws)
+        return nom, des
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
@@ -134,6 +237,8 @@ class ProvincialResults:
 def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:
     """Fit both steps on the history's Q4 snapshots and the Q1 decisions that followed.
 
+    The designation step includes the year's pool (the number of candidates in the Q4
+    snapshot), whose coefficient tells a quota from independent decisions (module docstring).
     ``max_iter`` bounds each fit's Newton steps; a fit that stops there warns
     (:class:`~forecasting.errors.ConvergenceWarning`), and a step with no history to fit on
     falls back to a small fixed probability and says so (:class:`~forecasting.errors.SparseDataWarning`).
@@ -148,7 +253,7 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     sectors = list(history.district.sectors)
     snaps = history.snapshots
     P = history.projects.set_index("project_id")
-    elig_rows, cand_rows = [], []
+    elig_rows, cand_rows, pools = [], [], {}
     for q, snap in snaps.items():
         if not q.endswith("Q4"):
             continue
@@ -160,7 +265,9 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
             cand = eligible[eligible["provincial"] == "candidate"]
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
-            cand_rows.append(cand.assign(y=y.to_numpy(float)))
+            cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand)),
+                                         pool_logsize=float(np.log(cand["investment_bn"].to_numpy(float)).mean())))
+            pools[year] = len(cand)
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
     w = _weights(sectors)
@@ -169,12 +276,52 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
         return _fit_from_dates(history, sectors, w, centre, max_iter)
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
-    bd, cd = _fit(cand["y"].to_numpy(float), _design(cand, sectors, centre) if len(cand) else np.zeros((0, len(w))),
-                  w, "designate | candidate", max_iter=max_iter)
-    names = _names(sectors)
-    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd,
-                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()) if len(cand) else 0,
-                             centre)
+    bd, cd, ref, mref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
+    tau = _year_sd(cand, _design(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
+                                 cand["pool_logsize"].to_numpy(float)) @ bd)
+    return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
+                             pd.Series(bd, index=_names(sectors, pool=True)), cd,
+                             int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
+                             tau)
+
+
+def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
+                     ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Fit P(designate | candidate) on candidate rows (``investment_bn``, ``stage``,
+    ``sector``, the outcome ``y``, the decision's ``year``, that year's ``pool``, its number
+    of candidates, and ``pool_logsize``, their mean log amount). Returns the estimates (the
+    relative size and the pool coefficient γ last), their covariance and the references (the
+    mean pool and mean ``pool_logsize`` over the years)."""
+    per_year = cand.groupby("year")[["pool", "pool_logsize"]].first()
+    ref, mref = float(per_year["pool"].mean()), float(per_year["pool_logsize"].mean())
+    X = _design(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logsize"].to_numpy(float))
+    b, cov = _fit(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
+                  max_iter=max_iter, m=_prior_means(sectors, pool=True))
+    return b, cov, ref, mref
+
+
+def _year_sd(cand: pd.DataFrame, eta: np.ndarray) -> float:
+    """Sd of a year's common shift of the designation log-odds (the years' counts varying more
+    than independent candidates would).
+
+    A shift ``u ~ N(0, τ²)`` adds about ``V² τ²`` to the variance ``V = Σ p(1 − p)`` of a year's
+    count, so the years' squared surprises beyond ``V`` estimate ``τ²``; a few years say little,
+    so the estimate is shrunk to ``YEAR_SD_PRIOR`` with the weight of ``YEAR_SD_PRIOR_YEARS`` years.
+    Provenance of the prior: shared/DOMAIN.md, the Jiangsu list was 220–240 projects a year and
+    510 in 2024, a year-to-year change of the list's size of tens of per cent in usual years and
+    more in some; ``τ`` 0.4 on the log-odds is a change of about ±35 % in a year's designations.
+    """
+    p = 1 / (1 + np.exp(-eta))
+    g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
+    t = g.groupby("year")[["o", "e", "v"]].sum()
+    # the fitted intercept makes the years' surprises sum to about zero: T − 1 free among T
+    T = len(t)
+    if T < 2:
+        return YEAR_SD_PRIOR
+    excess = float(((t["o"] - t["e"]) ** 2 * T / (T - 1) - t["v"]).sum())
+    v2 = float((t["v"] ** 2).sum())
+    k = YEAR_SD_PRIOR_YEARS * float((t["v"] ** 2).mean())
+    return float(np.sqrt(max((excess + k * YEAR_SD_PRIOR**2) / (v2 + k), 0.0)))
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
@@ -218,7 +365,7 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
     bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "designated | eligible in September", max_iter=max_iter)
-    k = len(w)
+    k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
     bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
     n = int(elig["y"].sum()) if len(elig) else 0
     warnings.warn(
@@ -226,5 +373,5 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
         f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "
         "three years that the ledger's dates show, against the projects eligible each September",
         ShortHistoryWarning, stacklevel=3)
-    names = _names(sectors)
-    return ProvincialResults(sectors, pd.Series(bn, index=names), cn, pd.Series(bd, index=names), cd, n, n, centre)
+    return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
+                             pd.Series(bd, index=_names(sectors, pool=True)), cd, n, n, centre)

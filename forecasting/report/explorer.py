@@ -208,7 +208,8 @@ class Explorer:
             ledger, end = sim.ledger_events, sim._ledger[:, -1, :].copy()
         else:
             state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
-            ledger = row_events(self.results, state, frame, self.year, sim.draws, start=start, log_multiplier=mult)
+            ledger = row_events(self.results, state, frame, self.year, sim.draws, start=start, log_multiplier=mult,
+                                pool=sim.ledger_events.pool)
             _zero_settled(ledger, self.results.history, self.year, adj)
             end = self._rows_end(ledger, np.arange(len(self._ids)))
         sums, cells = [], None
@@ -264,7 +265,8 @@ class Explorer:
                     state, frame, start, mult = _ledger_rows(self.results, self.year, adj)
                     ev = row_events(self.results, state.iloc[rows].reset_index(drop=True),
                                     frame.iloc[rows].reset_index(drop=True), self.year, self.simulator.draws,
-                                    start=start[rows], log_multiplier=mult[rows])
+                                    start=start[rows], log_multiplier=mult[rows],
+                                    pool=self.simulator.ledger_events.pool)
                     _zero_settled(ev, self.results.history, self.year, Adjustments())
                     sums = [self._template_sums(t, adj, t.by_sector[sector]) if sector in t.by_sector else None
                             for t in self._templates]
@@ -297,7 +299,8 @@ class Explorer:
         sim = self.simulator
         out = np.zeros((sim.n_draws, len(sim.targets.names)), dtype=np.int32)
         ps, pf, pstart, pmult = _prospect_rows(self.results, adj.prospects, adj)
-        pev = row_events(self.results, ps, pf, self.year, sim.draws, start=pstart, log_multiplier=pmult)
+        pev = row_events(self.results, ps, pf, self.year, sim.draws, start=pstart, log_multiplier=pmult,
+                         pool=sim.ledger_events.pool, in_pool=False)
         for d, sims in enumerate(self._sims):
             if not sims.size:
                 continue
@@ -349,7 +352,7 @@ class Explorer:
                 r = rows[own]
                 sub = row_events(self.results, state.iloc[r].reset_index(drop=True),
                                  frame.iloc[r].reset_index(drop=True), self.year, self.simulator.draws,
-                                 start=start[r], log_multiplier=mult[r])
+                                 start=start[r], log_multiplier=mult[r], pool=self.simulator.ledger_events.pool)
                 _put(new, own, sub, np.arange(len(own)))
             _zero_settled(new, self.results.history, self.year, adj)
             end += self._rows_end(new, rows, old=regime.ledger.take(rows))

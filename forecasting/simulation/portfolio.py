@@ -167,6 +167,8 @@ class RowEvents:
     ``clears[d, r, j]``: probability that its amount at signing is at least threshold ``j``
     (``thresholds``). ``provincial[d, r]``: probability of designation in the year.
     ``counted[r]``: whether its groundbreaking counts toward the target (size).
+    ``pool[d]``: the (expected) number of candidates for the year's provincial list that the
+    designation probabilities assumed and the (expected) sum of their log amounts (bn).
     """
 
     ids: np.ndarray
@@ -175,10 +177,11 @@ class RowEvents:
     clears: np.ndarray
     provincial: np.ndarray
     counted: np.ndarray
+    pool: np.ndarray | None = None
 
     def take(self, rows: np.ndarray) -> "RowEvents":
         return RowEvents(self.ids[rows], self.cum_signed[:, rows], self.cum_ground[:, rows],
-                         self.clears[:, rows], self.provincial[:, rows], self.counted[rows])
+                         self.clears[:, rows], self.provincial[:, rows], self.counted[rows], self.pool)
 
 
 def thresholds(targets) -> np.ndarray:
@@ -189,7 +192,8 @@ def thresholds(targets) -> np.ndarray:
 
 def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFrame, year: int,
                draws: ParameterDraws, *, start: np.ndarray | None = None,
-               log_multiplier: np.ndarray | None = None) -> RowEvents:
+               log_multiplier: np.ndarray | None = None, pool: np.ndarray | None = None,
+               in_pool: bool = True) -> RowEvents:
     """Propagate rows exactly and return their in-year event probabilities per draw.
 
     Parameters
@@ -201,6 +205,11 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
         arrives or resumes later is held still until then.
     log_multiplier : ``row × stage`` shifts of the advance log-odds (approval speed, a
         sector's year).
+    pool : per draw, the (expected) number of candidates for the year's provincial list and
+        the sum of their log amounts (``RowEvents.pool`` of the whole ledger, ``draw × 2``),
+        for a call on some of its rows; default: counted over these rows (the whole ledger).
+    in_pool : whether these rows are among those ``pool`` counts (``False`` for scenario
+        prospects added to the ledger).
     """
     prog = results.progression
     h = results.history
@@ -247,15 +256,27 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     clears = np.stack([results.size.p_at_least(amount, t, stage, campaign, params=draws.size) for t in th], axis=-1)
 
     # the provincial list: nominated in October of the year before, designated in January
-    cand = (frame["provincial"].to_numpy() == "candidate")[None, :]
-    p_des = results.provincial.p_designate(frame, draws.designate)
-    if h.as_of_date >= pd.Timestamp(f"{year - 1}-12-31"):
-        prov = np.where(cand, p_des, 0.0)
+    # the provincial list: nominated in October of the year before, designated in January;
+    # the chance of designation depends on the year's pool of candidates: known once the
+    # list is (31 December), before that expected from each row's chance of nomination
+    cand = np.broadcast_to((frame["provincial"].to_numpy() == "candidate")[None, :], (D, R)).astype(float)
+    known = h.as_of_date >= pd.Timestamp(f"{year - 1}-12-31")
+    if known:
+        nominated = cand
     else:
         p_nom = results.provincial.p_nominate(frame, draws.nominate)
-        prov = np.where(has_occ[None, :], eligible * p_nom * p_des, np.where(cand, p_des, 0.0))
+        nominated = np.where(has_occ[None, :], eligible * p_nom, cand)
+    logsize = np.log(amount)
+    total = (np.column_stack([nominated.sum(axis=1), nominated @ logsize]) if pool is None
+             else np.asarray(pool, float))
+    # given that a row is a candidate, the pool is the row and the others' (expected) count
+    others = nominated if in_pool else np.zeros_like(nominated)
+    n_given = total[:, :1] - others + 1.0
+    p_des = results.provincial.p_designate(frame, draws.designate, pool=n_given,
+                                           pool_logsize=(total[:, 1:] - others * logsize + logsize) / n_given)
+    prov = nominated * p_des
     counted = amount >= targets.groundbreakings_min_bn
-    return RowEvents(state["project_id"].to_numpy(), cum_s, cum_g, clears, prov, counted)
+    return RowEvents(state["project_id"].to_numpy(), cum_s, cum_g, clears, prov, counted, total)
 
 
 # --------------------------------------------------------------------------- the ledger's rows
@@ -607,12 +628,20 @@ class PortfolioSimulator:
 
         state, frame, start, mult = _ledger_rows(results, year, adj)
         warn_unseen(results.progression, state)
-        ev = row_events(results, state, frame, year, self.draws, start=start, log_multiplier=mult)
+        # the provincial list's pool is the plan's: a lever changes a project's own chance of
+        # nomination, not the pool the others compete in (so a partial recomputation, as the
+        # explorer's, gives the same numbers)
+        base_pool = None
+        if adj.slip_months or adj.resize or adj.approval_speed != 1.0 or adj.sector_effect:
+            bs, bf, bstart, bmult = _ledger_rows(results, year, Adjustments())
+            base_pool = row_events(results, bs, bf, year, self.draws, start=bstart, log_multiplier=bmult).pool
+        ev = row_events(results, state, frame, year, self.draws, start=start, log_multiplier=mult, pool=base_pool)
         _zero_settled(ev, h, year, adj)
         pev = None
         if adj.prospects is not None and len(adj.prospects):
             ps, pf, pstart, pmult = _prospect_rows(results, adj.prospects, adj)
-            pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult)
+            pev = row_events(results, ps, pf, year, self.draws, start=pstart, log_multiplier=pmult,
+                             pool=ev.pool, in_pool=False)
         key = (int(rng), D) if isinstance(rng, (int, np.integer)) else None
         # each part draws from its own stream, so leaving the new leads out (for the per-project
         # probabilities alone) changes nothing else

@@ -103,7 +103,8 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     state = results.state.copy()
     frame = h.projects.set_index("project_id").loc[state["project_id"]].reset_index()
     state["entry_month"] = state["entry_month"] - months
-    fast = row_events(results, state, frame, year, sim.draws, start=np.full(len(state), results.progression.as_of_month - months))
+    fast = row_events(results, state, frame, year, sim.draws, start=np.full(len(state), results.progression.as_of_month - months),
+                      pool=ev.pool)
     _zero_settled(fast, h, year, Adjustments())
     th = tier_thresholds(targets)
     R, D, S = len(ev.ids), sim.n_param_draws, sim.n_draws

@@ -280,7 +280,7 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     frame = results.history.projects.set_index("project_id").loc[state["project_id"]].reset_index()
     start = np.full(len(state), results.progression.as_of_month - months)
     state["entry_month"] = state["entry_month"] - months
-    fast = row_events(results, state, frame, year, sim.draws, start=start)
+    fast = row_events(results, state, frame, year, sim.draws, start=start, pool=ev.pool)
     _zero_settled(fast, results.history, year, Adjustments())
     R = len(ev.ids)
     gain = np.zeros((R, len(names)))
