@@ -19,7 +19,7 @@ that is not over by December tilts next year too, and a year-ahead forecast made
 fourth quarter leans on how this year went, as far as the history says years carry over.
 
 The evidence is what the data alone say about each past year (the fits' year effects,
-unshrunk: :func:`~forecasting.progression.unshrink`), as contrasts between years (the
+unshrunk: :func:`~forecasting.models.evidence.unshrink`), as contrasts between years (the
 levels absorb the average year), each with its sampling covariance. The current year,
 part-way through, is one of them: its months so far inform this year's ``f`` (and through
 the loadings, this year's losses and inflow) exactly as far as they go.
@@ -62,7 +62,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import ForecastingWarning
-from .progression import YearEvidence, helmert
+from .evidence import YearEvidence, helmert
 
 #: Components, in the order of the latent vector (f, then each component's own residual).
 COMPONENTS = ("advance", "advance_pre", "loss", "inflow")
@@ -211,7 +211,7 @@ class _Likelihood:
     years' conditions given them.
 
     The evidence is stacked in rows (component, year); ``A`` maps the rows to each
-    component's orthonormal contrasts (:func:`~forecasting.progression.helmert`), ``x``
+    component's orthonormal contrasts (:func:`~forecasting.models.evidence.helmert`), ``x``
     holds the contrasts and ``noise`` their sampling covariance.
     """
 
@@ -347,7 +347,7 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
     Parameters
     ----------
     evidence : component (:data:`COMPONENTS`) -> its
-        :class:`~forecasting.progression.YearEvidence` (components may be missing).
+        :class:`~forecasting.models.evidence.YearEvidence` (components may be missing).
     current_year : the as-of calendar year (its evidence conditions that year's shock).
     rng : seed of the importance sampling (the result is reproducible).
 

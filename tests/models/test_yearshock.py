@@ -9,7 +9,8 @@ from forecasting.synthetic.generator import default_params, simulate_district, w
 from forecasting.history.histories import History
 from forecasting.models.inflow import fit_inflow
 from forecasting.simulation.outcomes import OutcomeModel
-from forecasting.models.progression import YearEvidence, fit_progression
+from forecasting.models.evidence import YearEvidence
+from forecasting.models.progression import fit_progression
 from forecasting.models.yearshock import fit_year_shock
 
 
