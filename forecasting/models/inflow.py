@@ -28,7 +28,7 @@ count per attraction unit ``u`` and quarter ``t`` is negative binomial (NB2: var
 Estimation. Negative binomial rather than Poisson because leads arrive in clumps that effort
 does not explain (a fair, a visiting delegation): the counts vary more than their mean. The
 ridge penalties need a penalised likelihood, which statsmodels provides for GLMs
-(``PenalizedMixin``, as in :mod:`~forecasting.models.progression`); its NB family takes ``alpha``
+(``PenalizedMixin``, :class:`~forecasting.models.glm.GLMPenalized`; the fit is in :mod:`~forecasting.models.negbin`); its NB family takes ``alpha``
 as known, so ``alpha`` is estimated by maximum likelihood given the fitted means, alternating
 with the penalised GLM fit until both settle: the alternation of R's ``MASS::glm.nb``, which
 reaches the joint maximum.

@@ -73,6 +73,9 @@ class ProgressionResults(ModelResults):
     unseen : categories with no history (they get the pooled estimate).
     sd_blocks : the empirical-Bayes spreads of the year, unit and sector effects.
     cov_joint : covariance of both hazards' estimates together (advance first).
+
+    :attr:`params` and :meth:`cov_params` give both hazards as one vector (the loss hazard's
+    names prefixed ``lost:``); the results are frozen.
     """
 
     params_advance: pd.Series

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,7 @@ from scipy import special, stats
 
 from ..errors import ForecastingWarning
 from .evidence import YearEvidence, helmert
+from .results import ModelResults, SummaryTable
 
 #: Components, in the order of the latent vector (f, then each component's own residual).
 COMPONENTS = ("advance", "advance_pre", "loss", "inflow")
@@ -84,7 +85,7 @@ class YearShockWarning(ForecastingWarning):
 
 
 @dataclass(frozen=True)
-class YearShockPosterior:
+class YearShockPosterior(ModelResults):
     """The posterior of the year-to-year variation (:func:`fit_year_shock`).
 
     Attributes
@@ -104,12 +105,34 @@ class YearShockPosterior:
     n_years: int
     likelihood: "_Likelihood | None" = field(default=None, repr=False, compare=False)
 
-    def summary(self) -> pd.DataFrame:
-        """Posterior mean and 5 %, 50 %, 95 % quantiles of each hyper-parameter."""
-        q = self.draws.quantile([0.05, 0.5, 0.95]).T
-        q.columns = ["q05", "median", "q95"]
-        q.insert(0, "mean", self.draws.mean())
+    title: ClassVar[str] = "Year-to-year variation: posterior of the common yearly shocks' hyper-parameters"
+
+    @property
+    def params(self) -> pd.Series:
+        """Posterior means of the hyper-parameters (:data:`HYPER`)."""
+        return self.draws.mean()
+
+    def cov_params(self) -> pd.DataFrame:
+        """Posterior covariance of the hyper-parameters, from the draws."""
+        return self.draws.cov()
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Central ``1 - alpha`` posterior intervals (quantiles of the draws: the posterior of a
+        spread is skewed, so not the Wald interval the other models give)."""
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must lie strictly between 0 and 1 (0.05 gives 95 % intervals); got {alpha}")
+        q = self.draws.quantile([alpha / 2, 1 - alpha / 2]).T
+        q.columns = ["lower", "upper"]
         return q
+
+    def summary_notes(self) -> tuple[str, ...]:
+        return (f"{len(self.draws)} posterior draws (effective sample size {self.ess:.0f}) from {self.n_years} years "
+                "of evidence; intervals are posterior quantiles",)
+
+    def summary(self, alpha: float = 0.05) -> SummaryTable:
+        """Posterior mean, sd and central ``1 - alpha`` interval of each hyper-parameter."""
+        frame = pd.concat([self.params.rename("estimate"), self.draws.std().rename("se"), self.conf_int(alpha)], axis=1)
+        return SummaryTable(self.title, frame, self.summary_notes())
 
     def sample(self, n: int, *, kind: Literal["current", "future"], rng, stratify: bool = False
                ) -> pd.DataFrame:
