@@ -139,12 +139,17 @@ def test_thresholds_come_from_the_district_and_the_data_not_the_generator(bundle
 def test_the_shared_verbs(bundled_size):
     """The curve's coefficients, their delta-method covariance, Wald intervals, the summary
     table and immutability; ``sample`` draws normally on the fitted scale and maps back, so
-    the draws' medians are the estimates exactly (the map is monotone in each coefficient)
-    and their spread near the delta method's."""
+    the draws' medians are the estimates (the map is monotone in each coefficient)
+    and their spread the covariance's where the map is the identity."""
     from conftest import assert_model_verbs
 
     assert_model_verbs(bundled_size)
-    draws = bundled_size.sample(8001, np.random.default_rng(4))
-    np.testing.assert_allclose(np.median(draws, axis=0), bundled_size.params.to_numpy(), rtol=1e-9, atol=1e-9)
+    draws = bundled_size.sample(8000, np.random.default_rng(4))
     sd = np.sqrt(np.diag(bundled_size.cov_params().to_numpy()))
-    np.testing.assert_allclose(draws.std(axis=0), sd, rtol=0.35)
+    # antithetic pairs: the two middle draws straddle the estimate by the smallest deviation
+    np.testing.assert_allclose(np.median(draws, axis=0), bundled_size.params.to_numpy(), atol=0.005 * sd.min())
+    # where the map is the identity the draws' spread is the covariance's; where it bends (a
+    # slope through exp, a ramp through softplus) the delta method is only a guide
+    same = np.isclose(np.diag(bundled_size.cov.to_numpy()), sd**2)
+    assert 0 < same.sum() < len(sd)
+    np.testing.assert_allclose(draws.std(axis=0)[same], sd[same], rtol=0.06)
