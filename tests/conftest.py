@@ -152,3 +152,48 @@ def sim_history():
     """A simulated district with its truth, as a full history (2019Q1–2023Q4)."""
     sim = simulate_district(rng=3, end="2023Q4")
     return sim, History(sim.district, sim.effort, sim.snapshots())
+
+
+@pytest.fixture(scope="session")
+def inflow_fitted():
+    """A simulated district over 2015Q1–2023Q4 (effort varying over time), its history and the
+    inflow model fitted on it: ``(sim, history, results)``."""
+    from forecasting.models.inflow import fit_inflow
+
+    sim = simulate_district(start="2015Q1", end="2023Q4", ledger_start_year=2015, rng=7)
+    h = History(sim.district, sim.effort, sim.snapshots())
+    return sim, h, fit_inflow(h)
+
+
+def assert_model_verbs(res, alpha: float = 0.1) -> None:
+    """The verbs every fitted model shares hold on ``res``: ``conf_int`` is
+    ``params ± z · sqrt(diag(cov_params()))``, ``summary()`` is the one table shape over the
+    same numbers, and the results are immutable (assigning a field raises; no verb writes
+    into the object)."""
+    import dataclasses
+
+    import numpy as np
+    from scipy import stats
+
+    from forecasting.models.results import SUMMARY_COLUMNS, SummaryTable
+
+    before = dict(vars(res))
+    params, cov = res.params, res.cov_params()
+    assert list(cov.index) == list(params.index) == list(cov.columns)
+    z = stats.norm.ppf(1 - alpha / 2)
+    se = np.sqrt(np.diag(cov.to_numpy()))
+    ci = res.conf_int(alpha)
+    assert list(ci.columns) == ["lower", "upper"] and list(ci.index) == list(params.index)
+    np.testing.assert_allclose(ci["lower"], params.to_numpy() - z * se)
+    np.testing.assert_allclose(ci["upper"], params.to_numpy() + z * se)
+    table = res.summary(alpha)
+    assert isinstance(table, SummaryTable) and tuple(table.frame.columns) == SUMMARY_COLUMNS
+    np.testing.assert_allclose(table.frame[["lower", "upper"]].to_numpy(), ci.to_numpy())
+    np.testing.assert_allclose(table.frame["se"], se)
+    assert table.title in str(table) and "<table" in table._repr_html_()
+    field = dataclasses.fields(res)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(res, field, None)
+    with pytest.raises(AttributeError):
+        res.anything_new = 1
+    assert vars(res).keys() == before.keys() and all(vars(res)[k] is v for k, v in before.items())

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..history.episodes import MAX_DURATION, OPEN_STAGES, month_index
-from ..models.progression import GROUND, OPERATE, PRE, N_STAGES, ProgressionResults, covariates, duration_effect
+from ..models.design import GROUND, N_STAGES, OPERATE, PRE, covariates, duration_effect
+from ..models.progression import ProgressionResults
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
 

@@ -28,7 +28,7 @@ count per attraction unit ``u`` and quarter ``t`` is negative binomial (NB2: var
 Estimation. Negative binomial rather than Poisson because leads arrive in clumps that effort
 does not explain (a fair, a visiting delegation): the counts vary more than their mean. The
 ridge penalties need a penalised likelihood, which statsmodels provides for GLMs
-(``PenalizedMixin``, as in :mod:`~forecasting.models.progression`); its NB family takes ``alpha``
+(``PenalizedMixin``, :class:`~forecasting.models.glm.GLMPenalized`; the fit is in :mod:`~forecasting.models.negbin`); its NB family takes ``alpha``
 as known, so ``alpha`` is estimated by maximum likelihood given the fitted means, alternating
 with the penalised GLM fit until both settle: the alternation of R's ``MASS::glm.nb``, which
 reaches the joint maximum.
@@ -54,19 +54,21 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import optimize, stats
-from statsmodels.base._penalties import L2
-from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
+from scipy import stats
 
-from ..data.quarters import parse_quarter, quarter_range, shift
-from ..errors import ConvergenceWarning, ExtrapolationWarning, ForecastingWarning, SparseDataWarning
+from ..data.quarters import quarter_range, shift
+from ..errors import ForecastingWarning, SparseDataWarning
 from ..history.histories import History
-from .progression import GLMPenalized, YearEvidence, mvn, unshrink
+from .evidence import YearEvidence, unshrink
+from .glm import mvn
+from .leadmix import LeadMix
+from .negbin import fit_alternating
+from .planning import EFFORT_COLUMNS, EffortPlanning
+from .results import ModelResults
 
 #: Prior standard deviation of a unit's elasticity around the pooled one. Elasticities of
 #: units doing the same job are expected within about ±0.5 of each other. The spread itself
@@ -78,21 +80,6 @@ FIXED_SD = 3.0
 #: Visits per head when a history has no staffed quarter at all (only a fallback: the
 #: visits term is centred on the history's own median visits per head).
 VISITS_PER_STAFF = 12.0
-#: A unit's own leads count as much as this many of its unit type's (see :class:`LeadMix`).
-MIX_PSEUDO_COUNT = 30.0
-#: Log-scale spread of the jitter added to resampled investment amounts.
-MIX_JITTER_SD = 0.1
-#: Smallest amount a ledger project holds (DATA.md).
-MIN_BN = 0.1
-#: How strongly :meth:`LeadMix.templates` over-represents big leads (amount^tilt).
-TEMPLATE_TILT = 0.75
-_ROUNDS = 4
-_ALPHA_BOUNDS = (1e-4, 10.0)
-EFFORT_COLUMNS = ("staff", "visits", "budget_m")
-
-
-class InflowFitWarning(ConvergenceWarning):
-    """The inflow model's optimiser did not converge; its estimates may be unreliable."""
 
 
 # --------------------------------------------------------------------------- arrivals
@@ -209,67 +196,6 @@ def _year_matrix(rows: pd.DataFrame, years: list[int]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- fitting
-def _glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.ndarray, offset=None):
-    """The penalised NB GLM at a fixed ``alpha``, by Newton; if Newton does not converge, by
-    BFGS from the better of where it stopped and ``start``; reported if that fails too."""
-    model = GLMPenalized(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
-                         penal=L2(weights=1.0 / (2.0 * sd**2)), pen_weight=1.0, offset=offset)
-
-    def fit(method: str, p0: np.ndarray, maxiter: int):
-        with warnings.catch_warnings():
-            # statsmodels' warning is replaced by the check of its own record below
-            warnings.simplefilter("ignore", StatsmodelsConvergenceWarning)
-            # Newton can overshoot into overflow before BFGS takes over: the check below decides
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                res = model.fit(method=method, start_params=p0, maxiter=maxiter, disp=0)
-        return res, bool(res.mle_retvals.get("converged", True)) and np.isfinite(res.params).all()
-
-    res, ok = fit("newton", start, 50)
-    if not ok:
-        res, ok = fit("bfgs", res.params if np.isfinite(res.params).all() else start, 2000)
-    if not ok:
-        warnings.warn(
-            "the inflow model's fit did not converge, so its estimates may be off: check effort.csv "
-            "for implausible staff, visits or budget values, or fit on a longer history",
-            InflowFitWarning, stacklevel=4,
-        )
-    return res
-
-
-def _ml_alpha(y: np.ndarray, mu: np.ndarray) -> float:
-    """Maximum-likelihood NB dispersion given the means."""
-    def nll(log_a: float) -> float:
-        return -sm.families.NegativeBinomial(alpha=float(np.exp(log_a))).loglike(y, mu)
-
-    lo, hi = np.log(_ALPHA_BOUNDS)
-    res = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded")
-    if not (res.success and np.isfinite(res.x)):
-        warnings.warn(
-            "the inflow model's dispersion search did not converge: the spread of quarterly lead counts "
-            "is the search's last value and may be off", InflowFitWarning, stacklevel=4,
-        )
-    return float(np.exp(res.x))
-
-
-def _fit_alternating(y, X, sd, alpha, start, offset=None):
-    """Alternate the GLM at fixed ``alpha`` and ML ``alpha`` at fixed means."""
-    res = None
-    for _ in range(_ROUNDS):
-        res = _glm(y, X, sd, alpha, start, offset)
-        start = res.params
-        new = _ml_alpha(y, res.fittedvalues)
-        done = abs(np.log(new / alpha)) < 0.01
-        alpha = new
-        if done:
-            break
-    else:
-        warnings.warn(
-            f"the inflow model's dispersion did not settle in {_ROUNDS} rounds of alternating fits: the "
-            "spread of quarterly lead counts, and so the width of their intervals, is the last round's",
-            InflowFitWarning, stacklevel=3,
-        )
-    return res, alpha
-
 
 def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResults":
     """Fit the inflow model (module docstring) on the arrivals of an as-of history.
@@ -335,18 +261,18 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
         start[j] = np.log(y[staffed["unit"].to_numpy() == u].mean() + 0.5)
 
     # stage 1: year effects free; their spread by the method of moments
-    res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), FIXED_SD)], 0.1, start,
+    res, alpha = fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), FIXED_SD)], 0.1, start,
                                   offset)
     year_sd = _year_sd(res.params[len(names):], res.cov_params()[len(names):, len(names):])
     year_evidence = unshrink(np.asarray(res.params[len(names):]),
                              np.asarray(res.cov_params()[len(names):, len(names):]), FIXED_SD, years)
     # stage 2: year effects as random effects of that spread (none when it is zero)
     if year_sd > 0:
-        res, alpha = _fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), year_sd)],
+        res, alpha = fit_alternating(y, np.hstack([X, Y]), np.r_[sd, np.full(len(years), year_sd)],
                                       alpha, res.params, offset)
         year_effects = pd.Series(res.params[len(names):], index=years, name="year_effect")
     else:
-        res, alpha = _fit_alternating(y, X, sd, alpha, res.params[:len(names)], offset)
+        res, alpha = fit_alternating(y, X, sd, alpha, res.params[:len(names)], offset)
         year_effects = pd.Series(0.0, index=years, name="year_effect")
     k = len(names)
     params = pd.Series(res.params[:k], index=names)
@@ -384,7 +310,7 @@ def _year_sd(u: np.ndarray, V: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, eq=False)
-class InflowResults:
+class InflowResults(EffortPlanning, ModelResults):
     """A fitted inflow model.
 
     Attributes
@@ -410,18 +336,19 @@ class InflowResults:
     effort: pd.DataFrame
     arrivals: pd.DataFrame
     as_of: str
-    mix: "LeadMix"
+    mix: LeadMix
     design: _Design
     year_evidence: YearEvidence | None = None
 
+    title: ClassVar[str] = "New leads per unit and quarter: negative binomial on effort"
+
     # ---------------------------------------------------------------- estimates
-    def summary(self, *, alpha: float = 0.05) -> pd.DataFrame:
-        """Estimates with standard errors and ``1 - alpha`` Wald intervals."""
-        z = stats.norm.ppf(1 - alpha / 2)
-        se = np.sqrt(np.diag(self.cov.to_numpy()))
-        p = self.params.to_numpy()
-        return pd.DataFrame({"estimate": p, "se": se, "lower": p - z * se, "upper": p + z * se},
-                            index=self.params.index)
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of :attr:`params` (:attr:`cov`)."""
+        return self.cov
+
+    def summary_notes(self) -> tuple[str, ...]:
+        return (f"as of {self.as_of}; dispersion alpha {self.alpha:.3f}, yearly common shock sd {self.year_sd:.3f}",)
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """``n_draws × len(params)`` draws from the estimates' normal approximation
@@ -462,14 +389,9 @@ class InflowResults:
             rows.append({"unit": u, "estimate": est, "lo": est - z * se, "hi": est + z * se, "quarters": n})
         return pd.DataFrame(rows).set_index("unit")
 
-    def staff_range(self, unit: str) -> tuple[float, float]:
-        """Smallest and largest staff of ``unit`` in the fitted quarters (NaN if never staffed)."""
-        self._check_unit(unit)
-        s = self.arrivals.loc[(self.arrivals["unit"] == unit) & (self.arrivals["staff"] > 0), "staff"]
-        return (float(s.min()), float(s.max())) if len(s) else (np.nan, np.nan)
 
     # ---------------------------------------------------------------- predictions
-    def expected(self, effort_rows: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+    def predict_mean(self, effort_rows: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """Expected arrivals for effort rows in a year without common shock.
 
         Parameters
@@ -497,7 +419,7 @@ class InflowResults:
         on = effort_rows["staff"].to_numpy(float) > 0
         return np.where(on[None, :], np.exp(P @ X.T), 0.0)
 
-    def simulate_counts(self, effort_rows: pd.DataFrame, n_draws: int = 1000,
+    def predict_counts(self, effort_rows: pd.DataFrame, n_draws: int = 1000,
                         rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """Simulated arrivals (``n_draws × rows`` integers) with every source of variation.
 
@@ -507,233 +429,9 @@ class InflowResults:
         NB2 given the draw and the year).
         """
         rng = np.random.default_rng(rng)
-        mu = self.expected(effort_rows, params=self.sample(n_draws, rng))
+        mu = self.predict_mean(effort_rows, params=self.sample(n_draws, rng))
         years, col = np.unique(effort_rows["quarter"].astype(str).str[:4].to_numpy(), return_inverse=True)
         shock = rng.normal(0.0, self.year_sd, (n_draws, len(years)))
         mu = mu * np.exp(shock[:, col])
         lam = rng.gamma(1.0 / self.alpha, self.alpha * mu)
         return rng.poisson(lam)
-
-    def future_effort(self, quarters: Sequence[str],
-                      overrides: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
-        """Effort per unit for future ``quarters``: the as-of quarter's, or as overridden.
-
-        Parameters
-        ----------
-        quarters : quarters written ``YYYYQn``.
-        overrides : unit -> ``{"staff"/"visits"/"budget_m": value}`` for every quarter given.
-            Visits are made by staff: when staff change and visits are not given, visits
-            change in proportion (at the unit's latest visits per head). The budget is money,
-            not people: it stays unless given.
-
-        Returns
-        -------
-        One row per quarter and unit: ``quarter``, ``unit``, ``staff``, ``visits``, ``budget_m``.
-        """
-        for q in quarters:
-            parse_quarter(q)
-        base = self._latest_effort()
-        out = base.copy()
-        for unit, change in (overrides or {}).items():
-            self._check_unit(unit)
-            bad = set(change) - set(EFFORT_COLUMNS)
-            if bad:
-                raise ValueError(f"cannot override {', '.join(sorted(bad))} of {unit}; "
-                                 f"effort has {', '.join(EFFORT_COLUMNS)}")
-            i = out.index[out["unit"] == unit]
-            if "staff" in change:
-                out.loc[i, "staff"] = float(change["staff"])
-                if "visits" not in change:
-                    out.loc[i, "visits"] = float(change["staff"]) * self._visits_per_staff(unit)
-                self._warn_extrapolation(unit, float(change["staff"]))
-            for col in ("visits", "budget_m"):
-                if col in change:
-                    out.loc[i, col] = float(change[col])
-        frames = [out.assign(quarter=q) for q in quarters]
-        cols = ["quarter", "unit", *EFFORT_COLUMNS]
-        if not frames:
-            return pd.DataFrame(columns=cols)
-        return pd.concat(frames, ignore_index=True)[cols]
-
-    def response_curve(self, unit: str, staff_grid: Sequence[float], *, quarter: str | None = None,
-                       n_draws: int = 400, rng: np.random.Generator | int | None = 0,
-                       alpha: float = 0.1) -> pd.DataFrame:
-        """Expected leads per quarter of ``unit`` as its staff vary, other units unchanged.
-
-        Parameters
-        ----------
-        unit : the unit.
-        staff_grid : staff levels to evaluate.
-        quarter : the quarter (season); default the one after the as-of quarter.
-        n_draws : draws of the estimates for the interval.
-        rng : a ``numpy.random.Generator`` or a seed.
-        alpha : the interval is ``1 - alpha`` (default 90 %).
-
-        Returns
-        -------
-        Columns ``staff``, ``mean`` (over the draws), ``lo``, ``hi`` and ``extrapolated``
-        (staff outside the unit's range in the history: the curve is then the model's
-        extrapolation, not something the data showed). Visits grow with staff as in
-        :meth:`future_effort`; the budget is held. A year without common shock.
-        """
-        self._check_unit(unit)
-        quarter = quarter or shift(self.as_of, 1)
-        grid = np.asarray(staff_grid, float)
-        row = self._latest_effort().set_index("unit").loc[unit]
-        rows = pd.DataFrame({
-            "quarter": quarter, "unit": unit, "staff": grid,
-            "visits": grid * self._visits_per_staff(unit), "budget_m": float(row["budget_m"]),
-        })
-        mu = self.expected(rows, params=self.sample(n_draws, rng))
-        lo, hi = self.staff_range(unit)
-        outside = (grid > 0) & ~((grid >= lo) & (grid <= hi))  # NaN range: all outside
-        return pd.DataFrame({
-            "staff": grid, "mean": mu.mean(axis=0),
-            "lo": np.quantile(mu, alpha / 2, axis=0), "hi": np.quantile(mu, 1 - alpha / 2, axis=0),
-            "extrapolated": outside,
-        })
-
-    # ---------------------------------------------------------------- helpers
-    def _check_unit(self, unit: str) -> None:
-        if unit not in self.design.unit_types:
-            raise ValueError(f"unknown unit {unit!r}; the district's units are "
-                             f"{', '.join(self.design.unit_types)}")
-
-    def _latest_effort(self) -> pd.DataFrame:
-        """Each unit's effort in its latest quarter of the history."""
-        eff = self.effort.sort_values("quarter", kind="stable")
-        last = eff.groupby("unit", sort=False).tail(1).set_index("unit")
-        units = list(self.design.unit_types)
-        out = last.reindex(units)[list(EFFORT_COLUMNS)].astype(float).fillna(0.0)
-        return out.rename_axis("unit").reset_index()
-
-    def _visits_per_staff(self, unit: str) -> float:
-        """Visits per head in the unit's latest staffed quarter (all units' median if none)."""
-        eff = self.effort[self.effort["staff"] > 0].sort_values("quarter", kind="stable")
-        own = eff[eff["unit"] == unit]
-        if len(own):
-            last = own.iloc[-1]
-            return float(last["visits"] / last["staff"])
-        latest = eff.groupby("unit").tail(1)
-        return float((latest["visits"] / latest["staff"]).median()) if len(latest) else self.design.visits_centre
-
-    def _warn_extrapolation(self, unit: str, staff: float) -> None:
-        lo, hi = self.staff_range(unit)
-        if staff > 0 and not lo <= staff <= hi:
-            warnings.warn(
-                f"{unit} with {staff:g} staff is outside the {lo:g}–{hi:g} its history shows: "
-                "its new leads extrapolate the fitted elasticity",
-                ExtrapolationWarning, stacklevel=3,
-            )
-
-
-# --------------------------------------------------------------------------- lead mix
-@dataclass(frozen=True, eq=False)
-class LeadMix:
-    """What new leads look like, per unit: resampled from past leads as first recorded.
-
-    A unit with ``n`` past leads draws each new lead from its own with probability
-    ``w = n / (n + MIX_PSEUDO_COUNT)`` and otherwise from all leads of its unit type (all
-    leads if its type has none), so a sparse unit borrows strength from similar ones.
-    Amounts get a lognormal jitter (``MIX_JITTER_SD``) so the same figure is not repeated,
-    and stay at least ``MIN_BN``.
-
-    Attributes
-    ----------
-    leads : one row per past lead: ``unit``, ``unit_type``, ``sector``, ``phase``,
-        ``investment_bn`` (at the first snapshot that shows it, while still a lead).
-    unit_types : every unit of the district -> its type.
-    """
-
-    leads: pd.DataFrame
-    unit_types: Mapping[str, str]
-
-    @classmethod
-    def from_history(cls, history: History) -> "LeadMix":
-        """The projects whose first snapshot shows them as leads, with that amount.
-
-        Projects already past the lead stage when first recorded are left out: their amount
-        was already revised in negotiation or at signing.
-        """
-        first = history.long.groupby("project_id", sort=False).first()
-        as_lead = first.index[first["stage"] == "lead"]
-        P = history.projects.set_index("project_id").loc[as_lead]
-        leads = pd.DataFrame({
-            "unit": P["unit"], "unit_type": P["unit_type"], "sector": P["sector"],
-            "phase": P["phase"].astype(int), "investment_bn": first.loc[as_lead, "investment_bn"].astype(float),
-        }).reset_index(drop=True)
-        return cls(leads, {u.id: u.type for u in history.district.units})
-
-    def sample(self, unit: str, n: int, rng: np.random.Generator | int | None = 0) -> pd.DataFrame:
-        """``n`` new leads of ``unit``: ``unit``, ``unit_type``, ``sector``, ``phase``,
-        ``investment_bn``.
-
-        Examples
-        --------
-        >>> from forecasting import load_history
-        >>> mix = LeadMix.from_history(load_history("data"))
-        >>> len(mix.sample("branch_1", 5, rng=0))
-        5
-        """
-        own, peers = self._members(unit)
-        rng = np.random.default_rng(rng)
-        pick = peers[rng.integers(0, len(peers), n)]
-        if len(own):
-            from_own = rng.random(n) < len(own) / (len(own) + MIX_PSEUDO_COUNT)
-            pick = np.where(from_own, own[rng.integers(0, len(own), n)], pick)
-        return self._as_leads_of(unit, pick, rng)
-
-    def _members(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
-        """Row indices of :attr:`leads`: the unit's own, and its unit type's (all leads when
-        the type has none)."""
-        if unit not in self.unit_types:
-            raise ValueError(f"unknown unit {unit!r}; the district's units are {', '.join(self.unit_types)}")
-        own = np.flatnonzero(self.leads["unit"].to_numpy() == unit)
-        peers = np.flatnonzero(self.leads["unit_type"].to_numpy() == self.unit_types[unit])
-        if not len(peers):
-            peers = np.arange(len(self.leads))
-        if not len(peers):
-            raise ValueError("the history holds no leads to draw new ones from")
-        return own, peers
-
-    def _as_leads_of(self, unit: str, rows: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
-        """Rows of :attr:`leads` as new leads of ``unit``, amounts jittered."""
-        out = self.leads.iloc[rows].reset_index(drop=True)
-        out["unit"] = unit
-        out["unit_type"] = self.unit_types[unit]
-        jitter = np.exp(rng.normal(0.0, MIX_JITTER_SD, len(rows)))
-        out["investment_bn"] = np.maximum(out["investment_bn"].to_numpy() * jitter, MIN_BN)
-        return out
-
-    def probabilities(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
-        """The mix :meth:`sample` draws from, exactly: row indices of :attr:`leads` and
-        their probabilities (own leads with weight ``w``, the unit type's with ``1 - w``)."""
-        own, peers = self._members(unit)
-        w = len(own) / (len(own) + MIX_PSEUDO_COUNT) if len(own) else 0.0
-        idx = np.concatenate([own, peers])
-        p = np.concatenate([np.full(len(own), w / max(len(own), 1)), np.full(len(peers), (1 - w) / len(peers))])
-        return idx, p
-
-    def templates(self, unit: str, n: int, rng: np.random.Generator | int | None = 0, *,
-                  tilt: float = TEMPLATE_TILT) -> pd.DataFrame:
-        """``n`` weighted leads of ``unit`` that stand for its whole mix (column ``weight``).
-
-        The big leads are rare but decide the size tiers, so plain resampling of a few
-        templates makes the tiers' forecast depend on the luck of the draw. Here the mix is
-        tilted towards big leads (probability ∝ p · amount^``tilt``), then sampled
-        *systematically* along the amounts (one template per ``1/n`` of the tilted mass, a
-        single random offset), and each template carries the weight ``p / q`` that undoes
-        the tilt. A weighted mean over the templates estimates the mix's mean of anything.
-        """
-        rng = np.random.default_rng(rng)
-        idx, p = self.probabilities(unit)
-        x = self.leads["investment_bn"].to_numpy(float)[idx]
-        order = np.argsort(x, kind="stable")
-        q = p * np.maximum(x, MIN_BN) ** tilt
-        q = q / q.sum()
-        cdf = np.cumsum(q[order])
-        pos = (np.arange(n) + rng.random()) / n
-        pick = order[np.minimum(np.searchsorted(cdf, pos * cdf[-1]), len(order) - 1)]
-        out = self._as_leads_of(unit, idx[pick], rng)
-        out["weight"] = p[pick] / q[pick]
-        return out

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,8 @@ from scipy import special
 
 from ..errors import ConvergenceWarning, SparseDataWarning
 from ..history.histories import History
+from .glm import mvn
+from .results import ModelResults
 
 _ELIGIBLE = ("signed", "approved", "under_construction")
 #: Name of the designation step's pool coefficient γ.
@@ -158,8 +161,8 @@ def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int,
     return b, np.linalg.inv(H), converged and bool(np.isfinite(b).all())
 
 
-@dataclass
-class ProvincialResults:
+@dataclass(frozen=True, eq=False)
+class ProvincialResults(ModelResults):
     """Fitted nomination and designation curves; ``size_centre_bn`` is the amount log size is
     centred on (the median of the eligible projects the nomination step was fitted on);
     ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
@@ -181,6 +184,8 @@ class ProvincialResults:
     pool_logsize_ref: float = 0.0
     year_sd: float = 0.0
 
+    title: ClassVar[str] = "Provincial list: October nomination, January designation (logits)"
+
     @property
     def gamma(self) -> float:
         """The designation step's pool coefficient: 0 independent decisions, −1 a quota."""
@@ -194,12 +199,12 @@ class ProvincialResults:
         z = stats.norm.ppf(0.5 + level / 2)
         return self.gamma - z * sd, self.gamma + z * sd
 
-    def p_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+    def predict_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """P(nominated in October | eligible then): ``draw × project``."""
         b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
         return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
-    def p_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
+    def predict_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
                     pool: float | np.ndarray | None = None,
                     pool_logsize: float | np.ndarray | None = None) -> np.ndarray:
         """P(designated in January | candidate): ``draw × project``.
@@ -218,20 +223,33 @@ class ProvincialResults:
         relative = np.log(frame["investment_bn"].to_numpy(float)) - np.asarray(m, float)
         return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
-    def sample(self, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
         """Draws of both steps' coefficients; each designation draw also carries one year's
         common shift of the log-odds (``N(0, year_sd²)`` on the intercept): a simulated year
         uses one draw, so its candidates share their year's luck."""
-        from .progression import mvn as _mvn
-
-        nom = _mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
-        des = _mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
+        rng = np.random.default_rng(rng)
+        nom = mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
+        des = mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
         if self.year_sd > 0:
             des[:, 0] += self.year_sd * rng.standard_normal(n_draws)
         return nom, des
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"nominate": self.nominate, "designate": self.designate})
+    @property
+    def params(self) -> pd.Series:
+        """Both steps' estimates in one vector: ``nominate:…`` then ``designate:…``."""
+        return pd.concat([self.nominate.rename(lambda n: f"nominate:{n}"),
+                          self.designate.rename(lambda n: f"designate:{n}")])
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of :attr:`params` (the two steps are fitted apart: block diagonal)."""
+        k, m = len(self.nominate), len(self.designate)
+        cov = np.zeros((k + m, k + m))
+        cov[:k, :k], cov[k:, k:] = self.nominate_cov, self.designate_cov
+        return pd.DataFrame(cov, index=self.params.index, columns=self.params.index)
+
+    def summary_notes(self) -> tuple[str, ...]:
+        return (f"{self.n_nominated} nominations, {self.n_designated} designations; year-to-year sd of the "
+                f"designation log-odds {self.year_sd:.3f}",)
 
 
 def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:

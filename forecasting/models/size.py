@@ -40,12 +40,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConvergenceWarning
 from ..history.histories import History
+from .glm import mvn
+from .results import ModelResults
 
 #: Round amounts (billion CNY) signings are reported at: Taizhou's Jan–Feb 2025 signings
 #: "≥0.1, ≥0.5, ≥1, ≥5 bn", and Hailing's 2026 plan of signings of at least 0.1, 0.5, 1 and
@@ -180,8 +183,8 @@ def design(amount, threshold, stage, campaign, thresholds: tuple[float, ...] = T
                             offsets])
 
 
-@dataclass
-class SizeResults:
+@dataclass(frozen=True, eq=False)
+class SizeResults(ModelResults):
     """The fitted threshold curve.
 
     ``params`` are the curve's coefficients (as :func:`names` of ``thresholds``); ``theta`` and ``cov`` are
@@ -196,7 +199,9 @@ class SizeResults:
     theta: pd.Series
     thresholds: tuple[float, ...] = THRESHOLDS
 
-    def p_at_least(self, amount, threshold, stage, campaign, *, params: np.ndarray | None = None) -> np.ndarray:
+    title: ClassVar[str] = "Amount at signing: P(at or above a threshold), by earlier amount and stage"
+
+    def predict_at_least(self, amount, threshold, stage, campaign, *, params: np.ndarray | None = None) -> np.ndarray:
         """P(amount at signing ≥ ``threshold``): ``draw × (broadcast shape of the arguments)``;
         ``params`` is ``draw × len(self.params)`` (default: the estimate, one draw)."""
         b = self.params.to_numpy()[None, :] if params is None else np.atleast_2d(params)
@@ -204,25 +209,26 @@ class SizeResults:
         eta = b @ design(amount, threshold, stage, campaign, self.thresholds).T
         return (1.0 / (1.0 + np.exp(-eta))).reshape((b.shape[0],) + shape)
 
-    def p_band(self, amount, lo: float, hi: float | None, stage, campaign, *, params=None) -> np.ndarray:
+    def predict_band(self, amount, lo: float, hi: float | None, stage, campaign, *, params=None) -> np.ndarray:
         """P(``lo`` ≤ amount at signing < ``hi``): ``draw × project``."""
-        p = self.p_at_least(amount, lo, stage, campaign, params=params)
+        p = self.predict_at_least(amount, lo, stage, campaign, params=params)
         if hi is not None:
-            p = p - self.p_at_least(amount, hi, stage, campaign, params=params)
+            p = p - self.predict_at_least(amount, hi, stage, campaign, params=params)
         return np.clip(p, 0.0, 1.0)
 
-    def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """``n_draws × len(self.params)`` curve coefficients: normal on the fitted scale, mapped back."""
-        from .progression import mvn
+        return to_natural(mvn(self.theta.to_numpy(), self.cov.to_numpy(), n_draws, np.random.default_rng(rng)))
 
-        return to_natural(mvn(self.theta.to_numpy(), self.cov.to_numpy(), n_draws, rng))
-
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors by the delta method (``theta`` and its se beside them)."""
-        se_theta = np.sqrt(np.diag(self.cov.to_numpy()))
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of :attr:`params` by the delta method from :attr:`cov` (the fitted scale's)."""
         d1, _ = _dnatural(self.theta.to_numpy())
-        return pd.DataFrame({"estimate": self.params, "se": se_theta * d1,
-                             "theta": self.theta, "se_theta": se_theta})
+        return pd.DataFrame(d1[:, None] * self.cov.to_numpy() * d1[None, :], index=self.params.index,
+                            columns=self.params.index)
+
+    def summary_notes(self) -> tuple[str, ...]:
+        return (f"{self.n_signings} signings with an earlier amount; thresholds "
+                + ", ".join(f"{t:g}" for t in self.thresholds) + " bn",)
 
 
 #: Fewer signings with an earlier amount than this: the stated prior curve, not a fit.
@@ -276,7 +282,7 @@ def fit_size(history: History, *, max_iter: int = 200) -> SizeResults:
     --------
     >>> from forecasting import load_history
     >>> res = fit_size(load_history("data"))
-    >>> float(res.p_at_least(5.2, 5.0, "negotiating", 0)[0]) > 0.5
+    >>> float(res.predict_at_least(5.2, 5.0, "negotiating", 0)[0]) > 0.5
     True
     """
     d = presigning_amounts(history)

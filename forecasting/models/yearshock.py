@@ -19,7 +19,7 @@ that is not over by December tilts next year too, and a year-ahead forecast made
 fourth quarter leans on how this year went, as far as the history says years carry over.
 
 The evidence is what the data alone say about each past year (the fits' year effects,
-unshrunk: :func:`~forecasting.progression.unshrink`), as contrasts between years (the
+unshrunk: :func:`~forecasting.models.evidence.unshrink`), as contrasts between years (the
 levels absorb the average year), each with its sampling covariance. The current year,
 part-way through, is one of them: its months so far inform this year's ``f`` (and through
 the loadings, this year's losses and inflow) exactly as far as they go.
@@ -55,14 +55,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from ..errors import ForecastingWarning
-from .progression import YearEvidence, helmert
+from .evidence import YearEvidence, helmert
+from .results import ModelResults, SummaryTable
 
 #: Components, in the order of the latent vector (f, then each component's own residual).
 COMPONENTS = ("advance", "advance_pre", "loss", "inflow")
@@ -84,7 +85,7 @@ class YearShockWarning(ForecastingWarning):
 
 
 @dataclass(frozen=True)
-class YearShockPosterior:
+class YearShockPosterior(ModelResults):
     """The posterior of the year-to-year variation (:func:`fit_year_shock`).
 
     Attributes
@@ -104,12 +105,34 @@ class YearShockPosterior:
     n_years: int
     likelihood: "_Likelihood | None" = field(default=None, repr=False, compare=False)
 
-    def summary(self) -> pd.DataFrame:
-        """Posterior mean and 5 %, 50 %, 95 % quantiles of each hyper-parameter."""
-        q = self.draws.quantile([0.05, 0.5, 0.95]).T
-        q.columns = ["q05", "median", "q95"]
-        q.insert(0, "mean", self.draws.mean())
+    title: ClassVar[str] = "Year-to-year variation: posterior of the common yearly shocks' hyper-parameters"
+
+    @property
+    def params(self) -> pd.Series:
+        """Posterior means of the hyper-parameters (:data:`HYPER`)."""
+        return self.draws.mean()
+
+    def cov_params(self) -> pd.DataFrame:
+        """Posterior covariance of the hyper-parameters, from the draws."""
+        return self.draws.cov()
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Central ``1 - alpha`` posterior intervals (quantiles of the draws: the posterior of a
+        spread is skewed, so not the Wald interval the other models give)."""
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must lie strictly between 0 and 1 (0.05 gives 95 % intervals); got {alpha}")
+        q = self.draws.quantile([alpha / 2, 1 - alpha / 2]).T
+        q.columns = ["lower", "upper"]
         return q
+
+    def summary_notes(self) -> tuple[str, ...]:
+        return (f"{len(self.draws)} posterior draws (effective sample size {self.ess:.0f}) from {self.n_years} years "
+                "of evidence; intervals are posterior quantiles",)
+
+    def summary(self, alpha: float = 0.05) -> SummaryTable:
+        """Posterior mean, sd and central ``1 - alpha`` interval of each hyper-parameter."""
+        frame = pd.concat([self.params.rename("estimate"), self.draws.std().rename("se"), self.conf_int(alpha)], axis=1)
+        return SummaryTable(self.title, frame, self.summary_notes())
 
     def sample(self, n: int, *, kind: Literal["current", "future"], rng, stratify: bool = False
                ) -> pd.DataFrame:
@@ -211,7 +234,7 @@ class _Likelihood:
     years' conditions given them.
 
     The evidence is stacked in rows (component, year); ``A`` maps the rows to each
-    component's orthonormal contrasts (:func:`~forecasting.progression.helmert`), ``x``
+    component's orthonormal contrasts (:func:`~forecasting.models.evidence.helmert`), ``x``
     holds the contrasts and ``noise`` their sampling covariance.
     """
 
@@ -347,7 +370,7 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
     Parameters
     ----------
     evidence : component (:data:`COMPONENTS`) -> its
-        :class:`~forecasting.progression.YearEvidence` (components may be missing).
+        :class:`~forecasting.models.evidence.YearEvidence` (components may be missing).
     current_year : the as-of calendar year (its evidence conditions that year's shock).
     rng : seed of the importance sampling (the result is reproducible).
 

@@ -253,7 +253,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     amount = frame["investment_bn"].to_numpy(float)
     stage = frame["stage"].to_numpy()
     campaign = (frame["unit_type"].to_numpy() == "campaign").astype(float)
-    clears = np.stack([results.size.p_at_least(amount, t, stage, campaign, params=draws.size) for t in th], axis=-1)
+    clears = np.stack([results.size.predict_at_least(amount, t, stage, campaign, params=draws.size) for t in th], axis=-1)
 
     # the provincial list: nominated in October of the year before, designated in January
     # the provincial list: nominated in October of the year before, designated in January;
@@ -264,7 +264,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     if known:
         nominated = cand
     else:
-        p_nom = results.provincial.p_nominate(frame, draws.nominate)
+        p_nom = results.provincial.predict_nominate(frame, draws.nominate)
         nominated = np.where(has_occ[None, :], eligible * p_nom, cand)
     logsize = np.log(amount)
     total = (np.column_stack([nominated.sum(axis=1), nominated @ logsize]) if pool is None
@@ -272,7 +272,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     # given that a row is a candidate, the pool is the row and the others' (expected) count
     others = nominated if in_pool else np.zeros_like(nominated)
     n_given = total[:, :1] - others + 1.0
-    p_des = results.provincial.p_designate(frame, draws.designate, pool=n_given,
+    p_des = results.provincial.predict_designate(frame, draws.designate, pool=n_given,
                                            pool_logsize=(total[:, 1:] - others * logsize + logsize) / n_given)
     prov = nominated * p_des
     counted = amount >= targets.groundbreakings_min_bn
@@ -369,7 +369,7 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
     if not quarters:
         return None
     effort = inflow.future_effort(quarters, overrides=adj.effort or None).reset_index(drop=True)
-    mean = inflow.expected(effort, params=draws.inflow)  # draw × cell
+    mean = inflow.predict_mean(effort, params=draws.inflow)  # draw × cell
     cal_year = effort["quarter"].str[:4].astype(int).to_numpy()
     mean = mean * np.exp(draws.inflow_shock[:, cal_year - draws.first_year])
     key = None if cache_key is None else (*cache_key, year, tuple(zip(effort["unit"], effort["quarter"])),
@@ -720,7 +720,7 @@ class PortfolioSimulator:
             merged.setdefault(u, {}).update(v)
         quarters = list(pd.unique(self.cells.cells["quarter"]))
         eff = inflow.future_effort(quarters, overrides=merged or None).reset_index(drop=True)
-        mean = inflow.expected(eff, params=self.draws.inflow)
+        mean = inflow.predict_mean(eff, params=self.draws.inflow)
         cal_year = eff["quarter"].str[:4].astype(int).to_numpy()
         return mean * np.exp(self.draws.inflow_shock[:, cal_year - self.draws.first_year])
 

@@ -12,7 +12,8 @@ from forecasting.history.episodes import person_months, spells
 from forecasting.errors import SparseDataWarning
 from forecasting.synthetic.generator import default_params, simulate_district, with_params
 from forecasting.history.histories import History
-from forecasting.models.progression import build_matrices, covariates, fit_progression
+from forecasting.models.design import build_matrices, covariates
+from forecasting.models.progression import fit_progression
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +26,17 @@ def no_frailty():
 
 def test_effects_recovered_within_their_intervals(no_frailty):
     sim, _, res = no_frailty
-    ci = res.conf_int(alpha=0.01).set_index(["hazard", "param"])
+    ci = res.conf_int(alpha=0.01)
     truth = sim.params.hazards
     # stages with exactly dated entries (signed, approved): every covariate effect
     checks = {}
     for k, stage in ((2, "signed"), (3, "approved")):
         hz = truth[stage]
-        checks[("advance", f"{k}:logd")] = hz.kappa
-        checks[("advance", f"{k}:d")] = hz.mu * 12
-        checks[("advance", f"{k}:logsize")] = hz.beta_size
-        checks[("advance", f"{k}:phase2")] = hz.beta_phase2
-        checks[("lost", f"{k}:logd")] = hz.lam
+        checks[f"{k}:logd"] = hz.kappa
+        checks[f"{k}:d"] = hz.mu * 12
+        checks[f"{k}:logsize"] = hz.beta_size
+        checks[f"{k}:phase2"] = hz.beta_phase2
+        checks[f"lost:{k}:logd"] = hz.lam
     outside = [k for k, v in checks.items() if not ci.loc[k, "lower"] <= v <= ci.loc[k, "upper"]]
     assert not outside, outside
 
@@ -98,7 +99,7 @@ def bundled_2023q4():
     return load_history(ROOT_DATA).upto("2023Q4")
 
 
-ROOT_DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "data"
+ROOT_DATA = __import__("pathlib").Path(__file__).resolve().parents[2] / "data"
 
 
 def test_no_convergence_warning_on_the_bundled_data(bundled_2023q4):
@@ -116,22 +117,6 @@ def test_empirical_bayes_stopping_at_max_iter_warns(bundled_2023q4):
         fit_progression(bundled_2023q4, max_eb_iter=1)
 
 
-def test_newton_accepting_a_failed_line_search_warns():
-    import scipy.sparse as sparse
-
-    from forecasting.errors import ConvergenceWarning
-    from forecasting.models.progression import _Multinomial
-
-    rng = np.random.default_rng(0)
-    X = sparse.csr_matrix(rng.normal(size=(50, 2)))
-    y = (rng.random(50) < 0.3).astype(float)
-    model = _Multinomial(X, X, y, np.zeros(50), np.zeros(50), np.full(50, -3.0), np.ones(50))
-    # an objective that every step makes worse: the halving runs down to 1e-4
-    model.objective = lambda theta, prec: -np.inf
-    with pytest.warns(ConvergenceWarning, match="line search"):
-        model.newton_step(np.zeros(4), np.ones(4))
-
-
 def test_unit_types_come_from_the_schema_not_a_copied_list():
     import inspect
 
@@ -142,3 +127,21 @@ def test_unit_types_come_from_the_schema_not_a_copied_list():
     h = History(*(lambda s: (s.district, s.effort, s.snapshots()))(simulate_district(rng=2, start="2021Q1",
                                                                                      end="2022Q4")))
     assert fit_progression(h).design.unit_types == list(UNIT_TYPES)
+
+
+def test_the_shared_verbs(bundled_2023q4):
+    """``params`` both hazards (``lost:…`` after the advance ones), ``cov_params`` the joint
+    covariance; Wald intervals, the summary table, immutability; ``sample``'s draws have the
+    estimate as their mean (antithetic pairs) and the covariance as theirs."""
+    from conftest import assert_model_verbs
+
+    res = fit_progression(bundled_2023q4)
+    assert_model_verbs(res)
+    assert len(res.params) == len(res.params_advance) + len(res.params_lost)
+    assert res.params.index[len(res.params_advance)].startswith("lost:")
+    a, lost = res.sample(6000, rng=3)
+    both = np.hstack([a, lost])
+    np.testing.assert_allclose(both.mean(axis=0), res.params.to_numpy(), atol=1e-9)
+    sd = np.sqrt(np.diag(res.cov_params().to_numpy()))
+    np.testing.assert_allclose(both.std(axis=0), sd, rtol=0.08)
+    np.testing.assert_array_equal(res.sample(4, rng=3)[0], res.sample(4, rng=3)[0])  # same seed, same draws

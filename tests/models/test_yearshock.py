@@ -9,7 +9,8 @@ from forecasting.synthetic.generator import default_params, simulate_district, w
 from forecasting.history.histories import History
 from forecasting.models.inflow import fit_inflow
 from forecasting.simulation.outcomes import OutcomeModel
-from forecasting.models.progression import YearEvidence, fit_progression
+from forecasting.models.evidence import YearEvidence
+from forecasting.models.progression import fit_progression
 from forecasting.models.yearshock import fit_year_shock
 
 
@@ -110,7 +111,7 @@ def test_next_year_is_exact_against_the_gaussian_formula_for_fixed_hyper_paramet
     s = post.sample_years(40_000, [2015], rng=0)[:, 0, 0]
     years = np.arange(2009, 2016)
     R = tau**2 * rho ** np.abs(np.subtract.outer(years, years))  # f over the six years and the next
-    T = __import__("forecasting.models.progression", fromlist=["helmert"]).helmert(6)
+    T = __import__("forecasting.models.evidence", fromlist=["helmert"]).helmert(6)
     Hx = np.hstack([T, np.zeros((5, 1))])
     x = T @ ev["advance"].estimate
     K = Hx @ R @ Hx.T + T @ ev["advance"].cov @ T.T
@@ -165,3 +166,25 @@ def test_five_years_of_history_give_wider_count_ranges_than_fifteen():
         counts = res.simulate(2024, n_draws=8000, rng=0).counts["groundbreakings"]
         width[name] = counts.quantile(0.9) - counts.quantile(0.1)
     assert width["short"] > width["long"]
+
+
+def test_the_shared_verbs():
+    """Posterior means and covariance of the draws; intervals are the draws' quantiles; the
+    summary has the one table shape over them; the posterior is immutable."""
+    import dataclasses
+
+    from forecasting.models.results import SUMMARY_COLUMNS
+
+    ev = {"advance": _evidence(np.array([0.3, -0.2, 0.1, -0.1, -0.1]), 0.05, range(2019, 2024))}
+    post = fit_year_shock(ev, 2024, rng=1)
+    np.testing.assert_allclose(post.params, post.draws.mean())
+    np.testing.assert_allclose(post.cov_params(), np.cov(post.draws.to_numpy().T))
+    ci = post.conf_int(0.1)
+    np.testing.assert_allclose(ci["lower"], post.draws.quantile(0.05))
+    np.testing.assert_allclose(ci["upper"], post.draws.quantile(0.95))
+    table = post.summary(0.1)
+    assert tuple(table.frame.columns) == SUMMARY_COLUMNS
+    np.testing.assert_allclose(table.frame["se"], post.draws.std())
+    assert "posterior quantiles" in str(table) and "<table" in table._repr_html_()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        post.ess = 0.0

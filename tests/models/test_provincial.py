@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -108,7 +109,7 @@ def _fitted(cand):
     """The designation step fitted on ``cand`` (the nomination step left at zero)."""
     import pandas as pd
 
-    from forecasting.provincial import ProvincialResults, _fit_designation, _names
+    from forecasting.models.provincial import ProvincialResults, _fit_designation, _names
 
     centre = float(np.median(cand["investment_bn"]))
     b, cov, ref, mref = _fit_designation(cand, SECTORS, centre)
@@ -130,7 +131,7 @@ def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
 
 
 def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
-    from forecasting.provincial import POOL_PRIOR_MEAN, POOL_PRIOR_SD
+    from forecasting.models.provincial import POOL_PRIOR_MEAN, POOL_PRIOR_SD
 
     cand = _candidates("independent", 8, np.random.default_rng(3), pools=(12, 12))
     res = _fitted(cand)
@@ -138,14 +139,14 @@ def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
     assert res.gamma == pytest.approx(POOL_PRIOR_MEAN, abs=1e-12)
     assert np.sqrt(res.designate_cov[-1, -1]) == pytest.approx(POOL_PRIOR_SD, rel=1e-9)
     # ... while the size effect (absolute and relative together) did learn from the data
-    from forecasting.provincial import RELATIVE
+    from forecasting.models.provincial import RELATIVE
 
     assert res.designate["log_size_over_median"] + res.designate[RELATIVE] > 0.5
 
 
 def test_one_decided_q4_snapshot_gives_the_prior(bundled_history):
     """A history with a single Q4 list and its January decision (issue 14's short folder)."""
-    from forecasting.provincial import POOL, POOL_PRIOR_MEAN
+    from forecasting.models.provincial import POOL, POOL_PRIOR_MEAN
 
     h = bundled_history
     one = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q in ("2023Q4", "2024Q1")})
@@ -158,20 +159,20 @@ def test_one_decided_q4_snapshot_gives_the_prior(bundled_history):
 def test_designation_probabilities_are_bounded_whatever_the_pool():
     res = _fitted(_candidates("quota", 30, np.random.default_rng(4)))
     frame = _candidates("quota", 1, np.random.default_rng(5))
-    from forecasting.progression import _mvn
+    from forecasting.models.glm import mvn as _mvn
 
     params = _mvn(res.designate.to_numpy(), res.designate_cov * 25, 200, np.random.default_rng(6))  # wide draws
     for pool in (0.0, 1.0, 1e6, np.full((200, len(frame)), 3.0)):
-        p = res.p_designate(frame, params, pool=pool)
+        p = res.predict_designate(frame, params, pool=pool)
         assert p.shape == (200, len(frame))
         assert np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()
     # a larger pool lowers a candidate's chance when γ < 0, and leaves it alone when γ = 0
     b = res.designate.to_numpy()
-    lo, hi = (res.p_designate(frame, b, pool=n) for n in (5.0, 50.0))
+    lo, hi = (res.predict_designate(frame, b, pool=n) for n in (5.0, 50.0))
     assert (hi < lo).all()
     b0 = b.copy()
     b0[-1] = 0.0
-    np.testing.assert_allclose(res.p_designate(frame, b0, pool=5.0), res.p_designate(frame, b0, pool=50.0))
+    np.testing.assert_allclose(res.predict_designate(frame, b0, pool=5.0), res.predict_designate(frame, b0, pool=50.0))
 
 
 def _expected_counts(res, pools, rng, n_lists: int = 50):
@@ -180,7 +181,7 @@ def _expected_counts(res, pools, rng, n_lists: int = 50):
     out = []
     for n in pools:
         lists = [_candidates("quota", 1, rng, pools=(n, n)) for _ in range(n_lists)]
-        out.append(float(np.mean([res.p_designate(f, params, pool=float(n), pool_logsize=f["pool_logsize"].iloc[0])
+        out.append(float(np.mean([res.predict_designate(f, params, pool=float(n), pool_logsize=f["pool_logsize"].iloc[0])
                                    .sum(axis=1).mean() for f in lists])))
     return out
 
@@ -200,7 +201,7 @@ def test_under_a_quota_the_expected_count_stays_near_the_quota_when_the_pool_dou
 # ------------------------------------------------------------------ the pool in the forecast
 @pytest.fixture(scope="module")
 def q4_results(bundled_history):
-    from forecasting.outcomes import OutcomeModel
+    from forecasting.simulation.outcomes import OutcomeModel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -208,7 +209,7 @@ def q4_results(bundled_history):
 
 
 def _events(res, year, **kw):
-    from forecasting.portfolio import draw_parameters, row_events
+    from forecasting.simulation.portfolio import draw_parameters, row_events
 
     draws = draw_parameters(res, year, 8, np.random.default_rng(0))
     st = res.state
@@ -221,7 +222,7 @@ def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps
     number the fit counts for that year once decided), every candidate's chance is
     P(designate | candidate, that pool), and the rows recomputed alone (as the explorer does
     for one sector) keep the whole ledger's pool."""
-    from forecasting.portfolio import row_events
+    from forecasting.simulation.portfolio import row_events
 
     res = q4_results
     st, frame, draws, ev = _events(res, 2024)
@@ -230,7 +231,7 @@ def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps
     assert n == fit_provincial(bundled_history.upto("2024Q1")).pools[2024] > 1
     assert (ev.pool[:, 0] == n).all()
     assert ev.pool[:, 1] == pytest.approx(np.log(frame.loc[cand, "investment_bn"]).sum())
-    np.testing.assert_allclose(ev.provincial[:, cand], res.provincial.p_designate(
+    np.testing.assert_allclose(ev.provincial[:, cand], res.provincial.predict_designate(
         frame[cand], draws.designate, pool=float(n), pool_logsize=ev.pool[0, 1] / n))
     assert (ev.provincial[:, ~cand] == 0).all()
     rows = np.flatnonzero(cand)[: n // 2 + 1]
@@ -245,8 +246,8 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
     """As of 2023Q4 for 2025 the pool is each draw's expected number of nominations (it
     varies with the draws), bounds the expected designations, and a larger one lowers every
     row's chance under the draws with γ < 0."""
-    from forecasting.portfolio import row_events
-    from forecasting.provincial import POOL
+    from forecasting.simulation.portfolio import row_events
+    from forecasting.models.provincial import POOL
 
     res = q4_results
     st, frame, draws, ev = _events(res, 2025)
@@ -255,7 +256,7 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
     assert (ev.provincial.sum(axis=1) <= ev.pool[:, 0] + 1e-9).all()  # designations cannot exceed nominations
     from dataclasses import replace
 
-    from forecasting.provincial import RELATIVE
+    from forecasting.models.provincial import RELATIVE
 
     names = list(res.provincial.designate.index)
     des = draws.designate.copy()
@@ -272,7 +273,7 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
 
 def _split(res):
     """Absolute and relative size coefficients, and the z of their difference (relative − absolute)."""
-    from forecasting.provincial import RELATIVE
+    from forecasting.models.provincial import RELATIVE
 
     names = list(res.designate.index)
     i, j = names.index("log_size_over_median"), names.index(RELATIVE)
@@ -302,7 +303,7 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
     import pandas as pd
     from scipy import special
 
-    from forecasting.provincial import YEAR_SD_PRIOR, _design, _year_sd
+    from forecasting.models.provincial import YEAR_SD_PRIOR, _design, _year_sd
 
     def years(shift_sd, n_years, seed):
         rng = np.random.default_rng(seed)
@@ -323,8 +324,25 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
     assert tau(years(0.8, 60, 2)) == pytest.approx(0.8, abs=0.25)
     assert tau(years(0.8, 1, 3)) == YEAR_SD_PRIOR
     res = _fitted(years(0.0, 5, 4))
-    res.year_sd = 0.8
-    _, wide = res.sample(4000, np.random.default_rng(5))
-    res.year_sd = 0.0
-    _, narrow = res.sample(4000, np.random.default_rng(5))
+    _, wide = replace(res, year_sd=0.8).sample(4000, np.random.default_rng(5))
+    _, narrow = replace(res, year_sd=0.0).sample(4000, np.random.default_rng(5))
     assert np.var(wide[:, 0]) - np.var(narrow[:, 0]) == pytest.approx(0.64, abs=0.08)
+
+
+def test_the_shared_verbs(bundled_history):
+    """Both steps' coefficients in one ``params`` (``nominate:…``, ``designate:…``), a block
+    diagonal covariance, Wald intervals, the summary table and immutability; ``sample``'s
+    nomination draws have the estimate as their mean and the covariance as theirs, the
+    designation draws the same plus the year's common shift on the intercept."""
+    from conftest import assert_model_verbs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_provincial(bundled_history)
+    assert_model_verbs(res)
+    nom, des = res.sample(8000, 6)
+    np.testing.assert_allclose(nom.mean(axis=0), res.nominate.to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(nom.std(axis=0), np.sqrt(np.diag(res.nominate_cov)), rtol=0.06)
+    sd_des = np.sqrt(np.diag(res.designate_cov) + np.r_[res.year_sd**2, np.zeros(len(res.designate) - 1)])
+    np.testing.assert_allclose(des.std(axis=0), sd_des, rtol=0.06)
+    np.testing.assert_allclose(des[:, 1:].mean(axis=0), res.designate.to_numpy()[1:], atol=1e-9)

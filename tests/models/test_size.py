@@ -32,8 +32,8 @@ def sim_size():
 def test_the_curve_recovers_the_generators_signing_process(sim_size, threshold):
     amounts = threshold * RATIOS
     truth = np.array([true_p_at_least(a, threshold) for a in amounts])
-    fitted = sim_size.p_at_least(amounts, threshold, np.full(amounts.size, "negotiating"), np.zeros(amounts.size))[0]
-    draws = sim_size.p_at_least(amounts, threshold, np.full(amounts.size, "negotiating"), np.zeros(amounts.size),
+    fitted = sim_size.predict_at_least(amounts, threshold, np.full(amounts.size, "negotiating"), np.zeros(amounts.size))[0]
+    draws = sim_size.predict_at_least(amounts, threshold, np.full(amounts.size, "negotiating"), np.zeros(amounts.size),
                                 params=sim_size.sample(400, np.random.default_rng(1)))
     lo, hi = np.quantile(draws, [0.005, 0.995], axis=0)
     # close everywhere, and the truth inside the parameter band at most ratios; the
@@ -59,7 +59,7 @@ def test_curve_rises_with_the_amount_at_every_threshold(bundled_history):
     for t in THRESHOLDS:
         amounts = t * np.exp(np.linspace(np.log(0.3), np.log(3.0), 400))
         for stage in ("lead", "negotiating"):
-            p = res.p_at_least(amounts, t, np.full(amounts.size, stage), np.zeros(amounts.size))[0]
+            p = res.predict_at_least(amounts, t, np.full(amounts.size, stage), np.zeros(amounts.size))[0]
             assert np.all(np.diff(p) >= -1e-9), (t, stage)
 
 
@@ -67,8 +67,8 @@ def test_curve_rises_with_the_amount_at_every_threshold(bundled_history):
 @given(amount=st.floats(0.1, 80.0), campaign=st.booleans(), stage=st.sampled_from(["lead", "negotiating"]))
 def test_bands_are_probabilities_that_add_up(bundled_size, amount, campaign, stage):
     edges = [0.5, 5.0, 10.0]
-    below = 1.0 - bundled_size.p_at_least(amount, edges[0], stage, float(campaign))[0]
-    bands = [bundled_size.p_band(amount, lo, hi, stage, float(campaign))[0]
+    below = 1.0 - bundled_size.predict_at_least(amount, edges[0], stage, float(campaign))[0]
+    bands = [bundled_size.predict_band(amount, lo, hi, stage, float(campaign))[0]
              for lo, hi in zip(edges, edges[1:] + [None])]
     assert all(0.0 <= b <= 1.0 for b in bands)
     assert below + sum(bands) == pytest.approx(1.0, abs=1e-9)
@@ -86,7 +86,7 @@ def test_curve_rises_with_the_amount_in_every_parameter_draw(bundled_size):
         amounts = t * np.exp(np.linspace(np.log(0.2), np.log(5.0), 200))
         for stage in ("lead", "negotiating"):
             for campaign in (0.0, 1.0):
-                p = bundled_size.p_at_least(amounts, t, np.full(amounts.size, stage), np.full(amounts.size, campaign),
+                p = bundled_size.predict_at_least(amounts, t, np.full(amounts.size, stage), np.full(amounts.size, campaign),
                                             params=draws)
                 falls = np.diff(p, axis=1) < -1e-12
                 assert not falls.any(), (t, stage, campaign, falls.any(axis=1).mean())
@@ -134,3 +134,22 @@ def test_thresholds_come_from_the_district_and_the_data_not_the_generator(bundle
     assert 7.0 in thresholds_for(district)
     signed = np.r_[np.full(20, 4.1), np.full(2, 3.8)]
     assert 4.0 in bunching_thresholds(signed) and 3.0 not in bunching_thresholds(signed)
+
+
+def test_the_shared_verbs(bundled_size):
+    """The curve's coefficients, their delta-method covariance, Wald intervals, the summary
+    table and immutability; ``sample`` draws normally on the fitted scale and maps back, so
+    the draws' medians are the estimates (the map is monotone in each coefficient)
+    and their spread the covariance's where the map is the identity."""
+    from conftest import assert_model_verbs
+
+    assert_model_verbs(bundled_size)
+    draws = bundled_size.sample(8000, np.random.default_rng(4))
+    sd = np.sqrt(np.diag(bundled_size.cov_params().to_numpy()))
+    # antithetic pairs: the two middle draws straddle the estimate by the smallest deviation
+    np.testing.assert_allclose(np.median(draws, axis=0), bundled_size.params.to_numpy(), atol=0.005 * sd.min())
+    # where the map is the identity the draws' spread is the covariance's; where it bends (a
+    # slope through exp, a ramp through softplus) the delta method is only a guide
+    same = np.isclose(np.diag(bundled_size.cov.to_numpy()), sd**2)
+    assert 0 < same.sum() < len(sd)
+    np.testing.assert_allclose(draws.std(axis=0)[same], sd[same], rtol=0.06)

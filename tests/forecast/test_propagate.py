@@ -1,0 +1,75 @@
+"""Exact propagation through the hazards, against the known answer of constant hazards."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from forecasting.data.schema import UNIT_TYPES
+from forecasting.forecast.propagate import project_state, propagate
+from forecasting.models.design import N_STAGES, Design
+from forecasting.models.progression import ProgressionResults
+
+P_ADVANCE = 0.1
+MONTHS = 12
+
+
+@pytest.fixture(scope="module")
+def constant(bundled_history):
+    """A progression model whose monthly advance probability is 0.1 in every stage, whatever
+    the covariates, and which loses nothing (every effect zero, loss log-odds −30)."""
+    h = bundled_history.upto("2023Q4")
+    d = h.district
+    design = Design(list(d.sectors), d.unit_ids, list(UNIT_TYPES), [2022, 2023], knots={})
+    na, nl = design.advance_names(), design.lost_names()
+    pa, pl = pd.Series(0.0, index=na), pd.Series(0.0, index=nl)
+    for k in range(N_STAGES):
+        pa[f"{k}:const"] = np.log(P_ADVANCE / (1 - P_ADVANCE))
+        pl[f"{k}:const"] = -30.0
+    as_of_month = int(h.as_of_date.year * 12 + h.as_of_date.month - 1)
+    res = ProgressionResults(pa, pl, pd.DataFrame(np.eye(len(na)), index=na, columns=na),
+                             pd.DataFrame(np.eye(len(nl)), index=nl, columns=nl), 0.0, design, as_of_month, 0)
+    state = project_state(h.projects, h.as_of_date)
+    return res, state
+
+
+def _run(res, state, **kw):
+    return propagate(res, state, last_month=res.as_of_month + MONTHS, params_advance=res.params_advance.to_numpy()[None],
+                     params_lost=res.params_lost.to_numpy()[None], years=np.zeros((1, 2)), **kw)
+
+
+def test_constant_hazards_give_the_binomial_answer(constant):
+    """With a constant monthly probability ``p`` and no losses, a project enters the next stage
+    within 12 months with probability ``1 − (1 − p)¹²`` and the one after with
+    ``P(Binomial(12, p) ≥ 2)`` (a stage entered in a month can be left from the next)."""
+    res, state = constant
+    prop = _run(res, state)
+    k0 = state["stage_idx"].to_numpy()
+    first, last = res.as_of_month + 1, res.as_of_month + MONTHS
+    nxt = np.array([prop.p_enter(k + 1, first, last)[0, i] for i, k in enumerate(k0)])
+    np.testing.assert_allclose(nxt, 1 - (1 - P_ADVANCE) ** MONTHS, atol=1e-5)
+    two = k0 <= N_STAGES - 2
+    after = np.array([prop.p_enter(k + 2, first, last)[0, i] for i, k in zip(np.flatnonzero(two), k0[two])])
+    np.testing.assert_allclose(after, stats.binom.sf(1, MONTHS, P_ADVANCE), atol=1e-5)
+
+
+def test_a_hazard_multiplier_scales_the_odds(constant):
+    res, state = constant
+    prop = _run(res, state, hazard_multiplier=np.full(N_STAGES, 2.0))
+    odds = 2 * P_ADVANCE / (1 - P_ADVANCE)
+    p = odds / (1 + odds)
+    k0 = state["stage_idx"].to_numpy()
+    got = np.array([prop.p_enter(k + 1, res.as_of_month + 1, res.as_of_month + MONTHS)[0, i]
+                    for i, k in enumerate(k0)])
+    np.testing.assert_allclose(got, 1 - (1 - p) ** MONTHS, atol=1e-5)
+
+
+def test_the_state_is_each_open_projects_stage(constant, bundled_history):
+    _, state = constant
+    P = bundled_history.upto("2023Q4").projects.set_index("project_id")
+    from forecasting.history.episodes import OPEN_STAGES
+
+    stages = P.loc[state["project_id"], "stage"].to_numpy()
+    assert list(np.array(OPEN_STAGES)[state["stage_idx"].to_numpy()]) == list(stages)
+    assert set(P.index[P["stage"].isin(OPEN_STAGES)]) == set(state["project_id"])

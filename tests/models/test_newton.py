@@ -1,0 +1,44 @@
+"""The progression fit's solver: Newton steps on the monthly multinomial, empirical-Bayes spreads."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sparse
+
+from forecasting.models.newton import Multinomial, fit_eb, precisions
+
+
+def test_an_intercept_only_fit_finds_the_event_rates():
+    """Stay / advance / lost with 3000 person-months, 300 advances and 150 losses: the
+    multinomial logit's maximum is ``log(300 / 2550)`` and ``log(150 / 2550)``; the weak fixed
+    prior (sd 3 on a constant) moves it by less than 0.01, and the mode is a stationary point
+    of the penalised likelihood."""
+    n = 3000
+    ya = np.r_[np.ones(300), np.zeros(n - 300)]
+    yl = np.r_[np.zeros(300), np.ones(150), np.zeros(n - 450)]
+    X = sparse.csr_matrix(np.ones((n, 1)))
+    model = Multinomial(X, X, ya, yl, np.zeros(n), np.zeros(n))
+    names = ["0:const"]
+    theta, H, sd = fit_eb(model, names, names, np.array(["", ""]), [], {}, 50)
+    np.testing.assert_allclose(theta, [np.log(300 / 2550), np.log(150 / 2550)], atol=0.01)
+    grad, _, _ = model.derivatives(theta, precisions(names, names, sd))
+    np.testing.assert_allclose(grad, 0.0, atol=1e-6)
+    assert np.all(np.linalg.eigvalsh(H) > 0)  # a maximum: the penalised Hessian is positive definite
+
+
+def test_precisions_are_one_over_the_prior_variances():
+    prec = precisions(["0:const", "year:2020"], ["0:const"], {"year": 0.5})
+    np.testing.assert_allclose(prec, [1 / 9.0, 1 / 0.25, 1 / 9.0])
+
+
+def test_newton_accepting_a_failed_line_search_warns():
+    from forecasting.errors import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    X = sparse.csr_matrix(rng.normal(size=(50, 2)))
+    y = (rng.random(50) < 0.3).astype(float)
+    model = Multinomial(X, X, y, np.zeros(50), np.zeros(50), np.full(50, -3.0), np.ones(50))
+    # an objective that every step makes worse: the halving runs down to 1e-4
+    model.objective = lambda theta, prec: -np.inf
+    with pytest.warns(ConvergenceWarning, match="line search"):
+        model.newton_step(np.zeros(4), np.ones(4))
