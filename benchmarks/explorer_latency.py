@@ -28,7 +28,7 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
 
     from forecasting import OutcomeModel, load_history
     from forecasting.report.explorer import Explorer
-    from forecasting.simulation.portfolio import Adjustments
+    from forecasting.simulation.adjustments import Adjustments
 
     warnings.simplefilter("ignore")
     h = load_history(ROOT / "data")
