@@ -234,5 +234,4 @@ def staffing_explorer(objective: "StaffObjective", **kwargs):
     return explorer(sim.results, sim.year, n_draws=sim.n_draws, rng=sim.seed, **kwargs).widget
 
 
-__all__ = ["APPROVAL_GRID", "SECTOR_GRID", "Explorer", "ExplorerView", "Levers", "explorer", "objective_label",
-           "staffing_explorer"]
+__all__ = ["ExplorerView", "Levers", "explorer", "staffing_explorer"]

@@ -125,7 +125,7 @@ class Explorer:
         _, s_templates, _, s_prospects, _ = np.random.SeedSequence(int(rng)).spawn(5)
         self._prospect_seeds = s_prospects.spawn(sim.n_param_draws)
         self._templates_rng_seed = s_templates
-        self._sims = [np.flatnonzero(sim._which == d) for d in range(sim.n_param_draws)]
+        self._sims = [np.flatnonzero(sim.which == d) for d in range(sim.n_param_draws)]
         self._ids = sim.ledger_events.ids
         #: the open projects of the ledger, in the simulator's row order (the ones a lever can move)
         self.project_ids = self._ids
@@ -205,7 +205,7 @@ class Explorer:
         sim = self.simulator
         adj = Adjustments(approval_speed=float(speed))
         if base:
-            ledger, end = sim.ledger_events, sim._ledger[:, -1, :].copy()
+            ledger, end = sim.ledger_events, sim.ledger_counts[:, -1, :].copy()
         else:
             state, frame, start, mult = ledger_rows(self.results, self.year, adj)
             ledger = row_events(self.results, state, frame, self.year, sim.draws, start=start, log_multiplier=mult,
@@ -286,7 +286,7 @@ class Explorer:
         for d, sims in enumerate(self._sims):
             if not sims.size:
                 continue
-            for lo, m, U, V, W in uniform_chunks(R, sims.size, np.random.default_rng(sim._row_seeds[d])):
+            for lo, m, U, V, W in uniform_chunks(R, sims.size, np.random.default_rng(sim.row_seeds[d])):
                 if not full:
                     U, V, W = U[:, rows], V[:, rows], W[:, rows]
                 hit = row_indicators(ev, d, U, V, W, sim.thresholds, sim.targets).sum(axis=1, dtype=np.int32)
@@ -361,9 +361,9 @@ class Explorer:
         run = copy.copy(self.simulator)
         run.adjustments = Adjustments()
         run.cells = self._sector_cells(regime, speed, effects)
-        ledger = np.zeros_like(self.simulator._ledger)
+        ledger = np.zeros_like(self.simulator.ledger_counts)
         ledger[:, -1, :] = end
-        run._ledger = ledger
+        run.ledger_counts = ledger
         return run.run(dict(adj.effort) or None, monthly=False)
 
     def summary(self, sim: PortfolioSimulation, language: str | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ sector's templates alone.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,7 +54,8 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
     The expensive part, the templates' paths through the year, does not depend on effort
     (effort only scales how many leads arrive): with ``cache_key`` (which must identify the
     parameter draws and the template seed) it is computed once per results object and
-    reused by every simulator with the same key and the same hazard shifts.
+    reused by every simulator with the same key and the same hazard shifts (kept beside the
+    results, not in them: the fitted results stay as fitted).
     """
     inflow = results.inflow
     if inflow is None:
@@ -69,7 +71,7 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
     key = None if cache_key is None else (*cache_key, year, tuple(zip(effort["unit"], effort["quarter"])),
                                           adj.approval_speed,
                                           tuple(sorted(adj.sector_effect.items())))
-    cache = results.__dict__.setdefault("_arrival_cache", {})
+    cache = _PATHS.setdefault(results, {})
     if key is not None and key in cache:
         return replace(cache[key], cells=effort, mean=mean)
     cells = _arrival_paths(results, year, draws, adj, effort, quarters, rng)
@@ -83,6 +85,8 @@ def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, a
 
 #: Template paths kept per results object (each a few MB).
 ARRIVAL_CACHE_SIZE = 8
+#: The kept template paths, per results object (dropped with it).
+_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 #: Independent sets of arrival templates, each serving its share of the draws.

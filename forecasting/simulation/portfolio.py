@@ -139,6 +139,17 @@ class PortfolioSimulator:
     the same random numbers each time (common random numbers).
 
     Parameters are those of :func:`simulate_portfolio`.
+
+    Attributes
+    ----------
+    draws : the parameter draws (:class:`~forecasting.simulation.draws.ParameterDraws`).
+    ledger_events : the ledger's rows' event probabilities (:class:`~forecasting.simulation.rows.RowEvents`).
+    which : per simulated year, the parameter draw it uses (year ``s`` uses draw ``s mod D``).
+    row_seeds : per parameter draw, the seed of its ledger rows' uniforms (a recomputation of
+        some rows draws them again from here, so it sees the same uniforms).
+    ledger_counts : ``year × month × target`` counts of the ledger's rows (and the scenario's
+        prospects), drawn once; :meth:`run` adds the new leads.
+    cells : the new leads' arrival cells (:class:`~forecasting.simulation.arrivals.ArrivalCells`), or None.
     """
 
     def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
@@ -179,24 +190,24 @@ class PortfolioSimulator:
         self.prospect_events = pev
 
         th = self.thresholds = thresholds(self.targets)
-        self.ledger_events, self._row_seeds = ev, None
+        self.ledger_events, self.row_seeds = ev, None
         S = self.n_draws = int(n_draws)
-        self._which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
-        self._ledger = np.zeros((S, 12, len(names)), dtype=np.int32)
+        self.which = np.arange(S) % D  # simulated year s uses parameter draw s mod D
+        self.ledger_counts = np.zeros((S, 12, len(names)), dtype=np.int32)
         row_seeds, pro_seeds = s_rows.spawn(D), s_prospects.spawn(D)
-        self._row_seeds = row_seeds
+        self.row_seeds = row_seeds
         if self.cells is not None:  # the new leads' uniforms, fixed for every rerun
             a_rng = np.random.default_rng(s_arrivals)
             self._arrival_u = a_rng.random((S, len(self.cells.cells), 2 + len(th)))
             self._month_seed = a_rng.integers(2**63)
         for d in range(D):
-            sims = np.flatnonzero(self._which == d)
+            sims = np.flatnonzero(self.which == d)
             if not sims.size:
                 continue
             part = simulate_rows(ev, d, sims.size, th, self.targets, np.random.default_rng(row_seeds[d]))
             if pev is not None:
                 part = part + simulate_rows(pev, d, sims.size, th, self.targets, np.random.default_rng(pro_seeds[d]))
-            self._ledger[sims] = part
+            self.ledger_counts[sims] = part
         self.actual = _actual_monthly(h, year, names)
 
     def project_probabilities(self, *, alpha: float = 0.1) -> pd.DataFrame:
@@ -211,7 +222,7 @@ class PortfolioSimulator:
         """
         from ..forecast.contract import finish_projects
 
-        weight = np.bincount(self._which, minlength=self.n_param_draws) / self.n_draws  # draw -> share of years
+        weight = np.bincount(self.which, minlength=self.n_param_draws) / self.n_draws  # draw -> share of years
         frames = []
         for ev in (self.ledger_events, self.prospect_events):
             if ev is None:
@@ -262,15 +273,15 @@ class PortfolioSimulator:
         for the allocator).
         """
         h, year, names = self.results.history, self.year, self.targets.names
-        monthly_counts = self._ledger.copy()
+        monthly_counts = self.ledger_counts.copy()
         new_total = np.zeros(len(names))
         if self.cells is not None:
             mean = self.cells.mean if effort is None else self.arrival_mean(effort)
-            new = simulate_arrivals(self.cells, mean, self._which, self._arrival_u, tier_bands(self.targets),
+            new = simulate_arrivals(self.cells, mean, self.which, self._arrival_u, tier_bands(self.targets),
                                      np.random.default_rng(self._month_seed) if monthly else None)
             new_total = new[:, -1, :].sum(axis=0).astype(float)
             monthly_counts += new
-        ledger_total = self._ledger[:, -1, :].sum(axis=0)
+        ledger_total = self.ledger_counts[:, -1, :].sum(axis=0)
         actual = self.actual
         as_of_m = h.as_of_date.month if h.as_of_date.year == year else (12 if h.as_of_date.year > year else 0)
         offset = actual.loc[as_of_m].to_numpy() if as_of_m else np.zeros(len(names))
@@ -283,7 +294,7 @@ class PortfolioSimulator:
         sources = pd.DataFrame({"so_far": so_far(h, year).reindex(names).to_numpy(float),
                                 "ledger": ledger_total / S, "new_leads": new_total / S}, index=names)
         return PortfolioSimulation(h, year, counts, monthly_counts, actual, sources, self.n_param_draws,
-                                   seed=self.seed, clusters=self._which // 2)
+                                   seed=self.seed, clusters=self.which // 2)
 
 
 def _clears(clears: np.ndarray, th: np.ndarray, value: float | None) -> np.ndarray:

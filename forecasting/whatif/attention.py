@@ -113,7 +113,7 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     R, D, S = len(ev.ids), sim.n_param_draws, sim.n_draws
 
     # the counted events: exact per draw, averaged over the draws as the simulated years use them
-    which = sim._which
+    which = sim.which
     clusters = which // 2
     n_c = np.bincount(clusters)
     mix = np.zeros((n_c.size, D))  # cluster × draw: the draw's share of the cluster's years
@@ -136,7 +136,7 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
         years = np.flatnonzero(which == d)
         if not years.size:
             continue
-        for lo, m, U, V, W in uniform_chunks(R, years.size, np.random.default_rng(sim._row_seeds[d])):
+        for lo, m, U, V, W in uniform_chunks(R, years.size, np.random.default_rng(sim.row_seeds[d])):
             idx = years[lo:lo + m]
             step = (row_indicators(fast, d, U, V, W, sim.thresholds, targets).astype(np.int16)
                     - row_indicators(ev, d, U, V, W, sim.thresholds, targets).astype(np.int16))

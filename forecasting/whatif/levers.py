@@ -292,10 +292,10 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     met_base = counts >= goal[None, :]
     all_base = met_base.all(axis=1)
     for d in range(sim.n_param_draws):
-        sims = np.flatnonzero(sim._which == d)
+        sims = np.flatnonzero(sim.which == d)
         if not sims.size:
             continue
-        for lo, m, U, V, W in uniform_chunks(R, sims.size, np.random.default_rng(sim._row_seeds[d])):
+        for lo, m, U, V, W in uniform_chunks(R, sims.size, np.random.default_rng(sim.row_seeds[d])):
             idx = sims[lo:lo + m]
             delta = (row_indicators(fast, d, U, V, W, sim.thresholds, sim.targets).astype(np.int8)
                      - row_indicators(ev, d, U, V, W, sim.thresholds, sim.targets).astype(np.int8))
