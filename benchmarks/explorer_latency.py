@@ -27,8 +27,8 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
     import pandas as pd
 
     from forecasting import OutcomeModel, load_history
-    from forecasting.report.explorer import Explorer
-    from forecasting.simulation.portfolio import Adjustments
+    from forecasting.report.explorer_engine import Explorer
+    from forecasting.simulation.adjustments import Adjustments
 
     warnings.simplefilter("ignore")
     h = load_history(ROOT / "data")

@@ -197,3 +197,53 @@ def assert_model_verbs(res, alpha: float = 0.1) -> None:
     with pytest.raises(AttributeError):
         res.anything_new = 1
     assert vars(res).keys() == before.keys() and all(vars(res)[k] is v for k, v in before.items())
+
+
+# ------------------------------------------------------------------ the live what-if's year
+#: The explorer's tests: fitted as of 2023Q2 with 8 parameter draws, 2024 simulated over 2,000 years, seed 3.
+EXPLORER_AS_OF, EXPLORER_YEAR, EXPLORER_N, EXPLORER_SEED = "2023Q2", 2024, 2000, 3
+
+
+@pytest.fixture(scope="session")
+def outcome_results(bundled_history):
+    """An outcome model fitted as of 2023Q2 with 8 parameter draws (the simulation's and the explorer's tests)."""
+    from forecasting.simulation.outcomes import OutcomeModel
+
+    return OutcomeModel(n_param_draws=8).fit(bundled_history.upto(EXPLORER_AS_OF))
+
+
+@pytest.fixture(scope="session")
+def ex(outcome_results):
+    """An :class:`~forecasting.report.explorer_engine.Explorer` of 2024 with small grids, computed when asked."""
+    import warnings
+
+    from forecasting.report.explorer_engine import Explorer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Explorer(outcome_results, EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
+                        approval_grid=(1.25,), sector_grid=(0.5,), precompute="none")
+
+
+@pytest.fixture(scope="session")
+def ex_direct(outcome_results):
+    """A new simulator's year-end counts under given adjustments, with the explorer's year, size and seed."""
+    import warnings
+
+    from forecasting.simulation.portfolio import PortfolioSimulator
+
+    def direct(adj):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return PortfolioSimulator(outcome_results, EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
+                                      adjustments=adj).run(monthly=False)
+
+    return direct
+
+
+@pytest.fixture(scope="session")
+def ex_big(outcome_results):
+    """The two largest open projects of the explorer's ledger."""
+    P = outcome_results.history.projects.set_index("project_id").loc[outcome_results.state["project_id"]]
+    return P["investment_bn"].nlargest(2).index.tolist()
+

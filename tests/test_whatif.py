@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from forecasting.simulation.outcomes import OutcomeModel
-from forecasting.simulation.portfolio import Adjustments, PortfolioSimulator, simulate_portfolio
+from forecasting.simulation.adjustments import Adjustments
+from forecasting.simulation.portfolio import PortfolioSimulator, simulate_portfolio
 from forecasting.whatif.objectives import Objective
 from forecasting.whatif.levers import StaffObjective, format_value, project_leverage, response_curves, tornado
 

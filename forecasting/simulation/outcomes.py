@@ -74,9 +74,15 @@ class OutcomeModel:
         )
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class OutcomeResults:
-    """A fitted :class:`OutcomeModel`."""
+    """A fitted :class:`OutcomeModel`: the fitted parts, as fitted.
+
+    Immutable: a changed copy is ``dataclasses.replace(results, ...)`` (the quarter
+    attribution refits that way). The forecasting verbs below are shortcuts: each builds a
+    :class:`~forecasting.simulation.portfolio.PortfolioSimulator`, the forecaster that takes
+    these results and simulates the year; nothing they compute is kept in the results.
+    """
 
     history: History
     progression: ProgressionResults

@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..simulation.portfolio import Adjustments, PortfolioSimulator, _uniform_chunks, _zero_settled, row_events, row_indicators
-from ..simulation.portfolio import thresholds as tier_thresholds
+from ..simulation.adjustments import Adjustments
+from ..simulation.portfolio import PortfolioSimulator
+from ..simulation.rows import row_events, zero_settled
+from ..simulation.sampling import row_indicators, uniform_chunks
+from ..simulation.rows import thresholds as tier_thresholds
 from ..texts import text
 from .objectives import Objective
 
@@ -105,12 +108,12 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     state["entry_month"] = state["entry_month"] - months
     fast = row_events(results, state, frame, year, sim.draws, start=np.full(len(state), results.progression.as_of_month - months),
                       pool=ev.pool)
-    _zero_settled(fast, h, year, Adjustments())
+    zero_settled(fast, h, year, Adjustments())
     th = tier_thresholds(targets)
     R, D, S = len(ev.ids), sim.n_param_draws, sim.n_draws
 
     # the counted events: exact per draw, averaged over the draws as the simulated years use them
-    which = sim._which
+    which = sim.which
     clusters = which // 2
     n_c = np.bincount(clusters)
     mix = np.zeros((n_c.size, D))  # cluster × draw: the draw's share of the cluster's years
@@ -133,7 +136,7 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
         years = np.flatnonzero(which == d)
         if not years.size:
             continue
-        for lo, m, U, V, W in _uniform_chunks(R, years.size, np.random.default_rng(sim._row_seeds[d])):
+        for lo, m, U, V, W in uniform_chunks(R, years.size, np.random.default_rng(sim.row_seeds[d])):
             idx = years[lo:lo + m]
             step = (row_indicators(fast, d, U, V, W, sim.thresholds, targets).astype(np.int16)
                     - row_indicators(ev, d, U, V, W, sim.thresholds, targets).astype(np.int16))

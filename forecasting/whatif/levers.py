@@ -27,7 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExtrapolationWarning
-from ..simulation.portfolio import Adjustments, PortfolioSimulator, _uniform_chunks, _zero_settled, row_events, row_indicators
+from ..simulation.adjustments import Adjustments
+from ..simulation.portfolio import PortfolioSimulator
+from ..simulation.rows import row_events, zero_settled
+from ..simulation.sampling import row_indicators, uniform_chunks
 from ..texts import text
 from .objectives import DEFAULT_P_ALL_FLOOR, Objective, parse_objective
 
@@ -281,7 +284,7 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     start = np.full(len(state), results.progression.as_of_month - months)
     state["entry_month"] = state["entry_month"] - months
     fast = row_events(results, state, frame, year, sim.draws, start=start, pool=ev.pool)
-    _zero_settled(fast, results.history, year, Adjustments())
+    zero_settled(fast, results.history, year, Adjustments())
     R = len(ev.ids)
     gain = np.zeros((R, len(names)))
     gain_all = np.zeros(R)
@@ -289,10 +292,10 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     met_base = counts >= goal[None, :]
     all_base = met_base.all(axis=1)
     for d in range(sim.n_param_draws):
-        sims = np.flatnonzero(sim._which == d)
+        sims = np.flatnonzero(sim.which == d)
         if not sims.size:
             continue
-        for lo, m, U, V, W in _uniform_chunks(R, sims.size, np.random.default_rng(sim._row_seeds[d])):
+        for lo, m, U, V, W in uniform_chunks(R, sims.size, np.random.default_rng(sim.row_seeds[d])):
             idx = sims[lo:lo + m]
             delta = (row_indicators(fast, d, U, V, W, sim.thresholds, sim.targets).astype(np.int8)
                      - row_indicators(ev, d, U, V, W, sim.thresholds, sim.targets).astype(np.int8))

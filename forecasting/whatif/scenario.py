@@ -54,7 +54,7 @@ import pandas as pd
 from ..data.district import District
 from ..data.schema import STAGES
 from ..errors import Breach, DataError, ForecastingWarning
-from ..simulation.portfolio import Adjustments
+from ..simulation.adjustments import Adjustments
 
 #: Effort columns a scenario may override (as in ``effort.csv``).
 EFFORT_KEYS: tuple[str, ...] = ("staff", "visits", "budget_m")
@@ -125,7 +125,7 @@ class Scenario:
 
     Build one with :func:`read_scenario` (a file) or :meth:`Scenario.from_dict` (a dict in
     the file's shape); both check every field. Field names follow
-    :class:`~forecasting.simulation.portfolio.Adjustments`, which :meth:`adjustments` returns.
+    :class:`~forecasting.simulation.adjustments.Adjustments`, which :meth:`adjustments` returns.
 
     Attributes
     ----------
@@ -183,7 +183,7 @@ class Scenario:
         return frame
 
     def adjustments(self):
-        """The simulation's view of the scenario (:class:`~forecasting.simulation.portfolio.Adjustments`)."""
+        """The simulation's view of the scenario (:class:`~forecasting.simulation.adjustments.Adjustments`)."""
         return Adjustments(effort=self.effort_overrides, approval_speed=self.approval_speed,
                            slip_months={p: m for p, m in self.slip_months.items() if m},
                            lost=frozenset(self.lost), resize=dict(self.resize),

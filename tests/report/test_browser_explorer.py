@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 NOTEBOOK = "04_scenarios.ipynb"
 #: Simulated years in the browser run (the notebook's default is 2,000): enough for the

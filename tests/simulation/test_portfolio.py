@@ -1,18 +1,20 @@
 """The portfolio simulation: exact where it can be checked, honest about dependence."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from forecasting.forecast.counts import poisson_binomial_pmf
 from forecasting.synthetic.generator import default_params, simulate_district, with_params
 from forecasting.history.histories import History
 from forecasting.simulation.outcomes import OutcomeModel
-from forecasting.simulation.portfolio import (Adjustments, PortfolioSimulator, draw_parameters, row_events,
-                                   simulate_portfolio)
+from forecasting.simulation.adjustments import Adjustments
+from forecasting.simulation.draws import draw_parameters
+from forecasting.simulation.portfolio import PortfolioSimulator, simulate_portfolio
+from forecasting.simulation.rows import row_events
 from forecasting.models.progression import fit_progression
 
 AS_OF, YEAR = "2023Q2", 2023
@@ -39,8 +41,7 @@ def test_independent_case_matches_the_exact_poisson_binomial(fitted):
     """One draw of the parameters and the year's conditions, no new leads: counts are sums
     of independent Bernoullis, so the simulated distribution must match the exact
     Poisson–binomial of the probabilities the simulation drew them from."""
-    res = OutcomeModel(n_param_draws=1).fit(fitted.history)
-    res.inflow = None
+    res = replace(OutcomeModel(n_param_draws=1).fit(fitted.history), inflow=None)
     simulator = PortfolioSimulator(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
     sim, ev = simulator.run(), simulator.ledger_events
     from forecasting.forecast.contract import settled_probabilities
@@ -78,8 +79,7 @@ def test_probabilities_and_paths_are_coherent(baseline):
 
 def test_common_shock_makes_counts_more_variable_than_independence(fitted):
     """With parameter and year uncertainty the count's variance exceeds the Poisson–binomial's."""
-    res = OutcomeModel(n_param_draws=60).fit(fitted.history)
-    res.inflow = None
+    res = replace(OutcomeModel(n_param_draws=60).fit(fitted.history), inflow=None)
     sim = simulate_portfolio(res, YEAR, n_draws=20_000, rng=5)
     ev = _ledger_events(res, 60)
     p = ev.cum_ground[:, ev.counted, -1].mean(axis=0)
@@ -126,8 +126,6 @@ def test_scenarios_move_counts_the_right_way(fitted, baseline):
 
 
 def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(fitted):
-    from forecasting.simulation.portfolio import PortfolioSimulator
-
     sim = PortfolioSimulator(fitted, YEAR, n_draws=4000, rng=2)
     base = sim.run()
     more = sim.run({"campaign_top10": {"staff": 30}})
@@ -136,46 +134,6 @@ def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(
     pd.testing.assert_frame_equal(more.counts, fresh.counts)
     assert (more.sources["new_leads"] >= base.sources["new_leads"]).all()
     assert (more.counts.to_numpy() >= base.counts.to_numpy()).all()  # common random numbers: monotone
-
-
-@settings(max_examples=60, deadline=None)
-@given(mu=st.floats(0.0, 40.0), alpha=st.sampled_from([0.0, 0.05, 0.3, 2.0]),
-       n=st.integers(0, 60), p=st.floats(0.0, 1.0), seed=st.integers(0, 10_000))
-def test_inverse_cdf_counts_match_scipy(mu, alpha, n, p, seed):
-    """The recursions behind the new leads' counts give scipy's quantiles exactly."""
-    from scipy import stats
-
-    from forecasting.simulation.portfolio import _binom_ppf, _nb_ppf
-
-    u = np.random.default_rng(seed).random(200)
-    ours = _nb_ppf(u, np.full(200, mu), alpha)
-    if alpha > 0:
-        r = 1 / alpha
-        ref = stats.nbinom.ppf(u, r, r / (r + mu))
-    else:
-        ref = stats.poisson.ppf(u, mu)
-    assert (np.abs(ours - np.nan_to_num(ref)) <= (1 if mu > 0 else 0)).all()
-    assert np.mean(ours == np.nan_to_num(ref)) > 0.97  # off by one only at cdf ties within rounding
-    mine = _binom_ppf(u, np.full(200, n), np.full(200, p))
-    theirs = stats.binom.ppf(u, n, p)
-    assert np.mean(mine == theirs) > 0.97 and (np.abs(mine - theirs) <= 1).all()
-    assert (mine <= n).all()
-
-
-
-def test_inverse_cdf_search_stopping_warns():
-    import warnings
-
-    from forecasting.errors import ConvergenceWarning
-    from forecasting.simulation.portfolio import _binom_ppf, _invert
-
-    # a pmf too flat to reach u = 0.5 within the 100,000 steps the search allows
-    with pytest.warns(ConvergenceWarning, match="inverse-CDF"):
-        k = _invert(np.array([0.5]), np.array([1e-300]), lambda j, i: np.ones(i.size))
-    assert k[0] == 100_000
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        assert _binom_ppf(np.array([0.5]), np.array([10]), np.array([0.5]))[0] == 5
 
 
 def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_history):
@@ -196,39 +154,6 @@ def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_hist
     assert sim.sources.loc["tier_10bn", "new_leads"] > 0.05  # the new leads do sign big projects
     assert (sim.counts["tier_10bn"] <= sim.counts["tier_5bn"]).all()
     assert (sim.monthly[:, :, 1] <= sim.monthly[:, :, 2]).all()
-
-
-def test_projects_table_is_the_simulations_own_probabilities(fitted):
-    """One code path: the forecast's projects.csv, the per-project call and the ledger part
-    of the simulation agree (the ledger's expected count is the column's sum)."""
-    fc = fitted.forecast(YEAR, n_draws=6000, rng=4)
-    alone = fitted.project_probabilities(YEAR, n_draws=6000, rng=4)
-    pd.testing.assert_frame_equal(fc.projects, alone)
-    simulator = fitted.simulator(YEAR, n_draws=6000, rng=4)
-    sim = simulator.run()
-    from forecasting.forecast.contract import settled_probabilities
-
-    settled = settled_probabilities(fitted.history, YEAR).set_index("project_id").reindex(fc.projects["project_id"])
-    big = fc.projects["investment_bn"].to_numpy() >= fitted.history.district.targets_for(YEAR).groundbreakings_min_bn
-    open_ = settled["p_groundbreaking"].isna().to_numpy() & big
-    expected = fc.projects.loc[open_, "p_groundbreaking"].sum()
-    ev = simulator.ledger_events
-    weight = np.bincount(simulator._which, minlength=simulator.n_param_draws) / simulator.n_draws
-    assert expected == pytest.approx(float(weight @ ev.cum_ground[:, ev.counted, -1].sum(axis=1)), rel=1e-9)
-    # the realised Bernoulli draws scatter around it by their Monte Carlo error only
-    assert sim.sources.loc["groundbreakings", "ledger"] == pytest.approx(expected, abs=4 * np.sqrt(expected / 6000) + 0.05)
-    assert (fc.projects["p_groundbreaking_lo"] <= fc.projects["p_groundbreaking"] + 1e-12).all()
-    assert (fc.projects["p_groundbreaking"] <= fc.projects["p_groundbreaking_hi"] + 1e-12).all()
-
-
-def test_every_draw_is_a_draw(fitted):
-    """No draw is the mode and no year's conditions are fixed at zero."""
-    d = draw_parameters(fitted, YEAR + 1, 40, np.random.default_rng(0))
-    est = fitted.progression.params_advance.to_numpy()
-    assert not np.isclose(d.advance, est[None, :]).all(axis=1).any()
-    np.testing.assert_allclose(d.advance.mean(axis=0), est, atol=1e-9)  # antithetic pairs
-    assert (d.years != 0).all() and (d.years_lost != 0).all() and (d.inflow_shock != 0).all()
-    assert len(np.unique(d.years[:, -1, -1])) == 40 and len(np.unique(d.years[:, -1, 0])) == 40
 
 
 def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
