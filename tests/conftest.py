@@ -152,3 +152,84 @@ def sim_history():
     """A simulated district with its truth, as a full history (2019Q1–2023Q4)."""
     sim = simulate_district(rng=3, end="2023Q4")
     return sim, History(sim.district, sim.effort, sim.snapshots())
+
+
+# ------------------------------------------------------------------------------ scenarios
+#: A scenario file using every key, checked against the small folder (:func:`make_valid_folder`).
+FULL_SCENARIO = '''\
+name = "Everything at once"
+description = "Each key the reader understands"
+
+[effort.branch_4]
+staff = 14
+visits = 40
+budget_m = 2.5
+
+[effort.campaign_top10]
+staff = 7.5
+
+[approval]
+speed = 1.5
+
+[[projects]]
+id = "P003"
+slip_months = 3
+
+[[projects]]
+id = "P004"
+lost = true
+
+[[projects]]
+id = "P009"
+investment_bn = 12.0
+slip_months = -2
+
+[[prospects]]
+name = "Huaxin battery phase III"
+investor = "Huaxin New Energy Group"
+unit = "campaign_top10"
+sector = "new_energy"
+stage = "negotiating"
+investment_bn = 8.0
+phase = 3
+entered = 2024-02-15
+
+[[prospects]]
+name = "Small PV line"
+unit = "branch_4"
+sector = "photovoltaics"
+stage = "lead"
+investment_bn = 0.6
+entered = "2024-03-01"
+
+[sectors.photovoltaics]
+year_effect = 0.3
+
+[sectors.smart_grid]
+year_effect = -0.2
+'''
+
+
+@pytest.fixture(scope="module")
+def scenario_ledger(tmp_path_factory):
+    """The small folder's district and as-of ledger, for checking scenarios against."""
+    from forecasting.data.district import read_district
+    from forecasting.history.histories import load_history
+
+    folder = make_valid_folder(tmp_path_factory.mktemp("scenario") / "data")
+    return read_district(folder / "district.toml"), load_history(folder).latest
+
+
+@pytest.fixture
+def read_toml(scenario_ledger, tmp_path):
+    """Write TOML text to ``what_if.toml`` and read it as of 2024-03-31."""
+    district, projects = scenario_ledger
+
+    def _read(text: str):
+        path = tmp_path / "what_if.toml"
+        path.write_text(text, encoding="utf-8")
+        from forecasting.whatif.scenario_file import read_scenario
+
+        return read_scenario(path, district, projects, as_of="2024-03-31")
+
+    return _read

@@ -1,0 +1,1 @@
+"""What planners see: the chart style, charts, tables, the brief, slides, the meeting report and the live explorer."""
