@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import itertools
+import math
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,18 @@ def read_toml(scenario_ledger, tmp_path):
         return read_scenario(path, district, projects, as_of="2024-03-31")
 
     return _read
+
+
+# ------------------------------------------------------------------------------ allocations
+def compositions(total: int, lo: list[int], hi: list[int]):
+    """Every integer vector within [lo, hi] adding up to ``total``."""
+    ranges = [range(a, b + 1) for a, b in zip(lo, hi)]
+    for x in itertools.product(*ranges[:-1]):
+        last = total - sum(x)
+        if lo[-1] <= last <= hi[-1]:
+            yield (*x, last)
+
+
+def log_objective(a: dict[str, float]):
+    """An objective for the allocator tests, separable and concave: sum_u a_u log(1 + x_u)."""
+    return lambda x: sum(w * math.log1p(x[u]) for u, w in a.items())
