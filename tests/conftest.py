@@ -6,6 +6,8 @@ import itertools
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from forecasting.synthetic.generator import simulate_district
@@ -250,3 +252,72 @@ def compositions(total: int, lo: list[int], hi: list[int]):
 def log_objective(a: dict[str, float]):
     """An objective for the allocator tests, separable and concave: sum_u a_u log(1 + x_u)."""
     return lambda x: sum(w * math.log1p(x[u]) for u, w in a.items())
+
+
+# ------------------------------------------------------------------------------ the brief
+#: The notebooks' findings for the brief (03's targets, 06's attribution, 04's levers and
+#: projects, 05's calibration), in the shapes the notebooks record.
+BRIEF_TARGETS = pd.DataFrame({
+    "target": ["groundbreakings", "tier_10bn", "tier_5bn", "provincial_major", "all"],
+    "goal": [20.0, 1.0, 2.0, 3.0, np.nan], "so_far": [4.0, 0.0, 0.0, 5.0, np.nan],
+    "mean": [11.4, 0.6, 1.7, 5.0, np.nan], "p10": [8.0, 0.0, 0.0, 5.0, np.nan],
+    "p90": [15.0, 1.0, 3.0, 5.0, np.nan], "p_meet": [0.003, 0.506, 0.561, 1.0, 0.001]})
+
+
+def brief_attribution() -> pd.DataFrame:
+    steps = ["a quarter passed", "new projects", "progress", "losses", "model refit"]
+    deltas = {"groundbreakings": [-0.175, 0.007, 0.038, -0.039, -0.009],
+              "tier_10bn": [-0.075, 0.023, 0.005, -0.079, -0.012],
+              "tier_5bn": [-0.158, 0.349, -0.009, -0.099, -0.009],
+              "provincial_major": [-0.956, 0.0, 1.0, 0.0, 0.0],
+              "all": [-0.059, 0.0, 0.025, -0.019, -0.005]}
+    start = {"groundbreakings": 0.181, "tier_10bn": 0.647, "tier_5bn": 0.487, "provincial_major": 0.956, "all": 0.059}
+    rows = []
+    for target, ds in deltas.items():
+        s = start[target]
+        for step, d in zip(steps, ds):
+            rows.append({"target": target, "step": step, "start": s, "end": s + d, "delta": d})
+            s += d
+    return pd.DataFrame(rows)
+
+
+def brief_tornado() -> pd.DataFrame:
+    rows = []
+    for lever, lo, hi in [("approval speed ×0.8 / ×1.25", 0.02, 0.09), ("unit_a staff ±2", 0.04, 0.06),
+                          ("HL1 (9.0 bn) lost / 3 months sooner", 0.01, 0.03), ("unit_b staff ±2", 0.05, 0.05)]:
+        rows += [{"lever": lever, "target": "all", "base": 0.05, "low": lo, "high": hi},
+                 {"lever": lever, "target": "tier_5bn", "base": 0.5, "low": 0.4, "high": 0.6}]
+    return pd.DataFrame(rows)
+
+
+def brief_leverage() -> pd.DataFrame:
+    return pd.DataFrame({"project_id": [f"HL{i}" for i in range(7)], "name": [f"Project {i}" for i in range(7)],
+                         "stage": ["negotiating", "signed", "lead", "signed", "lead", "signed", "lead"],
+                         "investment_bn": [0.5, 6.3, 0.7, 7.0, 1.0, 0.8, 1.1],
+                         "gain_groundbreakings": [0.01] * 7,
+                         "gain_all": [0.002, 0.004, 0.001, 0.003, 0.0, 0.005, 0.0006]})
+
+
+BRIEF_CALIBRATION = pd.DataFrame({"forecaster": ["outcome_model", "stage_quarter_rate", "stage_weighted"], "n": [55, 55, 55],
+                            "mean_p_meet": [0.311, 0.341, 0.299], "share_met": [0.345] * 3,
+                            "brier": [0.064, 0.039, 0.073], "ece": [0.035, 0.058, 0.112]})
+BRIEF_COVERAGE = pd.DataFrame({"target": ["groundbreakings", "tier_5bn"] * 2,
+                         "forecaster": ["outcome_model"] * 2 + ["stage_weighted"] * 2,
+                         "coverage_p10_p90": [1.0, 0.75, 0.6, 0.8]})
+
+
+@pytest.fixture
+def brief_findings(tmp_path):
+    """Every findings file the brief reads, recorded and read back (as a report run would)."""
+    from forecasting.report import brief
+    from forecasting.report.findings import read_findings, record
+
+    out = tmp_path / "tables"
+    record(out, "targets", targets=BRIEF_TARGETS, year=np.int64(2024), as_of="2024Q1")
+    record(out, "changes", attribution=brief_attribution(),
+           summary=pd.DataFrame({"kind": ["new", "stage", "revision", "lost"], "n": [83, 77, 20, 68]}),
+           previous="2023Q4", as_of="2024Q1")
+    record(out, "levers", levers=brief.levers_from_tornado(brief_tornado()), year=2025)
+    record(out, "projects", projects=brief.projects_from_leverage(brief_leverage()), year=2024)
+    record(out, "calibration", p_meet=BRIEF_CALIBRATION, coverage=BRIEF_COVERAGE)
+    return read_findings(out / "brief")

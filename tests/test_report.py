@@ -18,7 +18,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from forecasting.report.brief import find_chromium
+from forecasting.report.pdf import find_chromium
 from forecasting.report.meeting import ReportError, build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,13 +310,13 @@ def test_report_pdf_brief_renders(report, tmp_path):
 def test_a_pdf_that_fails_to_print_leaves_nothing_behind(tmp_path, valid_folder, monkeypatch):
     """The brief, its PDF and the slides are staged with the rest: Chromium failing after
     every notebook ran is an error like a failing notebook, and nothing is written."""
-    from forecasting.report import brief as brief_module
+    from forecasting.report import pdf as pdf_module
 
     def broken(page, pdf, **kw):
-        raise brief_module.PdfError("Chromium did not print the brief (exit 1): crashed")
+        raise pdf_module.PdfError("Chromium did not print the brief (exit 1): crashed")
 
-    monkeypatch.setattr(brief_module, "find_chromium", lambda: "/usr/bin/true")
-    monkeypatch.setattr(brief_module, "print_pdf", broken)
+    monkeypatch.setattr(pdf_module, "find_chromium", lambda: "/usr/bin/true")
+    monkeypatch.setattr(pdf_module, "print_pdf", broken)
     nb = nbformat.v4.new_notebook()  # a notebook that does next to nothing: the failure comes after it
     nb.cells = [nbformat.v4.new_markdown_cell("# Nothing much"), nbformat.v4.new_code_cell(PARAMETERS)]
     nb.cells[1].metadata["tags"] = ["parameters"]

@@ -27,7 +27,6 @@ extra people, and where, to lift the objective to a level. The search's pieces a
 """
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
