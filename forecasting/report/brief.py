@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 # the notebooks' face: ``brief.record(...)`` and the adapters, as before the findings had their module
+from ..whatif.objectives import objective_label
 from .findings import (FOLDER, SECTIONS, Findings, levers_from_tornado, projects_from_attention,  # noqa: F401
                        projects_from_leverage, read_findings, record)
 
@@ -101,24 +102,6 @@ def pp(x: float, language: str = "en") -> str:
     v = 100 * x
     s = f"{v:+.1f}" if abs(v) < 0.95 else f"{v:+.0f}"
     return _tx("pp", language, x=s.replace("-", "−"))
-
-
-def objective_label(key: str | None, language: str = "en") -> str:
-    """An objective's key (``"all"``, ``"shortfall"``, ``"p_meet:<target>"``) in words; any
-    other text is taken to be a label already."""
-    from .style import target_label
-    from ..texts import text
-
-    key = key or "all"
-    if key == "all":
-        return text("common.objective_p_meet_all", language=language)
-    if key == "shortfall":
-        return text("common.objective_expected_shortfall", language=language)
-    if key == "counted":
-        return text("common.objective_counted", language=language)
-    if key.startswith("p_meet:"):
-        return _tx("objective_p_meet_target", language, target=target_label(key.split(":", 1)[1], language=language))
-    return key
 
 
 def _gain(x: float, objective: str | None, language: str) -> str:

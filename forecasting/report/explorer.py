@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExtrapolationWarning
-from ..whatif.objectives import Objective, default_objective
+from ..whatif.objectives import Objective, default_objective, objective_label
 from ..simulation.portfolio import (Adjustments, ArrivalCells, PortfolioSimulation, PortfolioSimulator, RowEvents,
                         _arrival_combine, _arrival_sets, _arrival_sums, _arrival_summary,
                         _arrival_template_events, _arrival_template_rows, _cell_index, _future_quarters,
@@ -406,22 +406,6 @@ def _range(t: pd.Series) -> str:
 
 def _signed(v: float, probability: bool) -> str:
     return f"{v * 100:+.1f} pp" if probability else f"{v:+.2f}"
-
-
-def objective_label(objective: Objective, language: str | None = None) -> str:
-    """The objective's name in the current language."""
-    from ..texts import text
-
-    target = target_label(objective.target, language=language)
-    if objective.kind == "p_meet":
-        if objective.target == "all":
-            return text("explorer.objective_all", language=language)
-        return text("explorer.objective_p_meet", language=language, target=target)
-    if objective.kind == "expected_count":
-        return text("explorer.objective_count", language=language, target=target)
-    if objective.kind == "p_at_least":
-        return text("explorer.objective_at_least", language=language, target=target, k=objective.k)
-    return text("explorer.objective_shortfall", language=language)
 
 
 # ---------------------------------------------------------------------- widgets

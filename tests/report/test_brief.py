@@ -78,7 +78,7 @@ def test_levers_and_projects_take_plain_frames_with_other_objectives():
     assert b.section("levers").lines == ["faster approvals: moves it by +1.60", "more staff: moves it by +0.80"]
     assert b.section("projects").lines[0] == "HL9: +25 pp"  # no stage or size given: none shown
     assert b.section("projects").heading == "The project most worth chasing in 2025"
-    assert "P(5 bn signings goal met)" in b.section("projects").footnote
+    assert "P(5 bn signings met)" in b.section("projects").footnote
     nothing = pd.DataFrame({"lever": ["x"], "gain": [0.0]})
     assert assemble({"levers": Findings("levers", {}, {"levers": nothing})},
                     as_of="2024Q4").section("levers").lines == ["None moves it measurably in this simulation."]
