@@ -158,6 +158,14 @@ def sim_history():
     return sim, History(sim.district, sim.effort, sim.snapshots())
 
 
+@pytest.fixture(scope="session")
+def fitted_2023q2(bundled_history):
+    """The bundled district fitted as of 2023Q2 (20 parameter draws), for the what-if tests."""
+    from forecasting import OutcomeModel
+
+    return OutcomeModel(n_param_draws=20).fit(bundled_history.upto("2023Q2"))
+
+
 # ------------------------------------------------------------------------------ scenarios
 #: A scenario file using every key, checked against the small folder (:func:`make_valid_folder`).
 FULL_SCENARIO = '''\

@@ -21,7 +21,7 @@ import pytest
 from forecasting.report.pdf import find_chromium
 from forecasting.report.meeting import ReportError, build_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "scripts" / "screenshot.py"
 
 # the comment with quotes is there on purpose: papermill's own reader skips such a line
