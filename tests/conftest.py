@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -329,3 +330,33 @@ def brief_findings(tmp_path):
     record(out, "projects", projects=brief.projects_from_leverage(brief_leverage()), year=2024)
     record(out, "calibration", p_meet=BRIEF_CALIBRATION, coverage=BRIEF_COVERAGE)
     return read_findings(out / "brief")
+
+
+# ------------------------------------------------------------------------------ labelled district
+#: Unit and sector ids: a chart or table showing one of these shows an id, not a label.
+DISTRICT_IDS = re.compile(r"\b(branch_\d|center_\w+|campaign_top10|new_energy|auto_parts|smart_appliances|smart_grid)\b")
+
+
+def label_district(folder: Path) -> Path:
+    """Give every unit and sector of the small folder a distinctive label (``Zephyr …`` / ``泽…``),
+    so a chart or sheet that shows an id instead cannot pass."""
+    toml = (folder / "district.toml").read_text(encoding="utf-8")
+    for i, (uid, (_, label)) in enumerate(UNITS.items()):
+        toml = toml.replace(f'id = "{uid}"\ntype', f'id = "{uid}"\nlabel_zh = "泽{i}号招商局"\ntype')
+        toml = toml.replace(f'label = "{label}"', f'label = "Zephyr unit {i} {label}"')
+    toml += "".join(f'\n[sector_labels.{s}]\nlabel = "Zephyr sector {s.replace("_", " ")}"\nlabel_zh = "泽产业{i}"\n'
+                    for i, s in enumerate(SECTORS))
+    (folder / "district.toml").write_text(toml, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def labelled_history(tmp_path_factory):
+    """The small folder with :func:`label_district`'s labels, as a history."""
+    import warnings
+
+    from forecasting import load_history
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_history(label_district(make_valid_folder(tmp_path_factory.mktemp("labels") / "data")))

@@ -5,12 +5,14 @@ import warnings
 
 import numpy as np
 
+from forecasting.texts import set_language
 from forecasting.whatif.watchlist import most_likely, outlook
 
 YEAR = 2023
 
 
 def test_every_watch_list_marks_the_projects_that_cannot_count(fitted_2023q2):
+    set_language("en")  # the labels are checked in English
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = outlook(fitted_2023q2, YEAR, rng=0)
