@@ -48,7 +48,7 @@ print(history.as_of, len(history.latest))'''),
     from forecasting.output import write_xlsx
     write_xlsx({"changes": changes.events, "summary": changes.summary()}, Path(output_dir) / "changes.xlsx")'''),
     # one findings file for the brief, as the curated notebooks write theirs (their last cell)
-    ("code", '''from forecasting import brief
+    ("code", '''from forecasting.report import brief
 targets = pd.DataFrame({"target": ["groundbreakings", "all"], "goal": [20, None], "so_far": [4, None],
                         "p10": [8, None], "p90": [15, None], "p_meet": [0.31, 0.12]})
 brief.record(output_dir, "targets", targets=targets, year=2024, as_of=history.as_of)'''),
