@@ -213,7 +213,7 @@ def test_background_precomputation_and_a_given_objective(fitted):
         e.simulate(adj)  # off the precomputed combinations: computed when asked, then kept
         assert (0.8, "smart_grid", -0.25) in e._sector_parts
     s = e.summary(e.simulate(Adjustments(effort={"branch_4": {"staff": 14.0}})), "en")
-    assert s.index[0] == objective_label(e.objective, "en") == "expected Groundbreakings"
+    assert s.index[0] == objective_label(e.objective, "en") == "expected groundbreakings"
     assert objective_label(e.objective, "zh") == "开工项目预期数量"
 
 
