@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import csv
+import itertools
+import math
+import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from forecasting.synthetic.generator import simulate_district
@@ -247,3 +252,205 @@ def ex_big(outcome_results):
     P = outcome_results.history.projects.set_index("project_id").loc[outcome_results.state["project_id"]]
     return P["investment_bn"].nlargest(2).index.tolist()
 
+
+@pytest.fixture(scope="session")
+def fitted_2023q2(bundled_history):
+    """The bundled district fitted as of 2023Q2 (20 parameter draws), for the what-if tests."""
+    from forecasting import OutcomeModel
+
+    return OutcomeModel(n_param_draws=20).fit(bundled_history.upto("2023Q2"))
+
+
+# ------------------------------------------------------------------------------ scenarios
+#: A scenario file using every key, checked against the small folder (:func:`make_valid_folder`).
+FULL_SCENARIO = '''\
+name = "Everything at once"
+description = "Each key the reader understands"
+
+[effort.branch_4]
+staff = 14
+visits = 40
+budget_m = 2.5
+
+[effort.campaign_top10]
+staff = 7.5
+
+[approval]
+speed = 1.5
+
+[[projects]]
+id = "P003"
+slip_months = 3
+
+[[projects]]
+id = "P004"
+lost = true
+
+[[projects]]
+id = "P009"
+investment_bn = 12.0
+slip_months = -2
+
+[[prospects]]
+name = "Huaxin battery phase III"
+investor = "Huaxin New Energy Group"
+unit = "campaign_top10"
+sector = "new_energy"
+stage = "negotiating"
+investment_bn = 8.0
+phase = 3
+entered = 2024-02-15
+
+[[prospects]]
+name = "Small PV line"
+unit = "branch_4"
+sector = "photovoltaics"
+stage = "lead"
+investment_bn = 0.6
+entered = "2024-03-01"
+
+[sectors.photovoltaics]
+year_effect = 0.3
+
+[sectors.smart_grid]
+year_effect = -0.2
+'''
+
+
+@pytest.fixture(scope="module")
+def scenario_ledger(tmp_path_factory):
+    """The small folder's district and as-of ledger, for checking scenarios against."""
+    from forecasting.data.district import read_district
+    from forecasting.history.histories import load_history
+
+    folder = make_valid_folder(tmp_path_factory.mktemp("scenario") / "data")
+    return read_district(folder / "district.toml"), load_history(folder).latest
+
+
+@pytest.fixture
+def read_toml(scenario_ledger, tmp_path):
+    """Write TOML text to ``what_if.toml`` and read it as of 2024-03-31."""
+    district, projects = scenario_ledger
+
+    def _read(text: str):
+        path = tmp_path / "what_if.toml"
+        path.write_text(text, encoding="utf-8")
+        from forecasting.whatif.scenario_file import read_scenario
+
+        return read_scenario(path, district, projects, as_of="2024-03-31")
+
+    return _read
+
+
+# ------------------------------------------------------------------------------ allocations
+def compositions(total: int, lo: list[int], hi: list[int]):
+    """Every integer vector within [lo, hi] adding up to ``total``."""
+    ranges = [range(a, b + 1) for a, b in zip(lo, hi)]
+    for x in itertools.product(*ranges[:-1]):
+        last = total - sum(x)
+        if lo[-1] <= last <= hi[-1]:
+            yield (*x, last)
+
+
+def log_objective(a: dict[str, float]):
+    """An objective for the allocator tests, separable and concave: sum_u a_u log(1 + x_u)."""
+    return lambda x: sum(w * math.log1p(x[u]) for u, w in a.items())
+
+
+# ------------------------------------------------------------------------------ the brief
+#: The notebooks' findings for the brief (03's targets, 06's attribution, 04's levers and
+#: projects, 05's calibration), in the shapes the notebooks record.
+BRIEF_TARGETS = pd.DataFrame({
+    "target": ["groundbreakings", "tier_10bn", "tier_5bn", "provincial_major", "all"],
+    "goal": [20.0, 1.0, 2.0, 3.0, np.nan], "so_far": [4.0, 0.0, 0.0, 5.0, np.nan],
+    "mean": [11.4, 0.6, 1.7, 5.0, np.nan], "p10": [8.0, 0.0, 0.0, 5.0, np.nan],
+    "p90": [15.0, 1.0, 3.0, 5.0, np.nan], "p_meet": [0.003, 0.506, 0.561, 1.0, 0.001]})
+
+
+def brief_attribution() -> pd.DataFrame:
+    steps = ["a quarter passed", "new projects", "progress", "losses", "model refit"]
+    deltas = {"groundbreakings": [-0.175, 0.007, 0.038, -0.039, -0.009],
+              "tier_10bn": [-0.075, 0.023, 0.005, -0.079, -0.012],
+              "tier_5bn": [-0.158, 0.349, -0.009, -0.099, -0.009],
+              "provincial_major": [-0.956, 0.0, 1.0, 0.0, 0.0],
+              "all": [-0.059, 0.0, 0.025, -0.019, -0.005]}
+    start = {"groundbreakings": 0.181, "tier_10bn": 0.647, "tier_5bn": 0.487, "provincial_major": 0.956, "all": 0.059}
+    rows = []
+    for target, ds in deltas.items():
+        s = start[target]
+        for step, d in zip(steps, ds):
+            rows.append({"target": target, "step": step, "start": s, "end": s + d, "delta": d})
+            s += d
+    return pd.DataFrame(rows)
+
+
+def brief_tornado() -> pd.DataFrame:
+    rows = []
+    for lever, lo, hi in [("approval speed ×0.8 / ×1.25", 0.02, 0.09), ("unit_a staff ±2", 0.04, 0.06),
+                          ("HL1 (9.0 bn) lost / 3 months sooner", 0.01, 0.03), ("unit_b staff ±2", 0.05, 0.05)]:
+        rows += [{"lever": lever, "target": "all", "base": 0.05, "low": lo, "high": hi},
+                 {"lever": lever, "target": "tier_5bn", "base": 0.5, "low": 0.4, "high": 0.6}]
+    return pd.DataFrame(rows)
+
+
+def brief_leverage() -> pd.DataFrame:
+    return pd.DataFrame({"project_id": [f"HL{i}" for i in range(7)], "name": [f"Project {i}" for i in range(7)],
+                         "stage": ["negotiating", "signed", "lead", "signed", "lead", "signed", "lead"],
+                         "investment_bn": [0.5, 6.3, 0.7, 7.0, 1.0, 0.8, 1.1],
+                         "gain_groundbreakings": [0.01] * 7,
+                         "gain_all": [0.002, 0.004, 0.001, 0.003, 0.0, 0.005, 0.0006]})
+
+
+BRIEF_CALIBRATION = pd.DataFrame({"forecaster": ["outcome_model", "stage_quarter_rate", "stage_weighted"], "n": [55, 55, 55],
+                            "mean_p_meet": [0.311, 0.341, 0.299], "share_met": [0.345] * 3,
+                            "brier": [0.064, 0.039, 0.073], "ece": [0.035, 0.058, 0.112]})
+BRIEF_COVERAGE = pd.DataFrame({"target": ["groundbreakings", "tier_5bn"] * 2,
+                         "forecaster": ["outcome_model"] * 2 + ["stage_weighted"] * 2,
+                         "coverage_p10_p90": [1.0, 0.75, 0.6, 0.8]})
+
+
+@pytest.fixture
+def brief_findings(tmp_path):
+    """Every findings file the brief reads, recorded and read back (as a report run would)."""
+    from forecasting.report import brief
+    from forecasting.report.findings import read_findings, record
+
+    out = tmp_path / "tables"
+    record(out, "targets", targets=BRIEF_TARGETS, year=np.int64(2024), as_of="2024Q1")
+    record(out, "changes", attribution=brief_attribution(),
+           summary=pd.DataFrame({"kind": ["new", "stage", "revision", "lost"], "n": [83, 77, 20, 68]}),
+           previous="2023Q4", as_of="2024Q1")
+    record(out, "levers", levers=brief.levers_from_tornado(brief_tornado()), year=2025)
+    record(out, "projects", projects=brief.projects_from_leverage(brief_leverage()), year=2024)
+    record(out, "calibration", p_meet=BRIEF_CALIBRATION, coverage=BRIEF_COVERAGE)
+    return read_findings(out / "brief")
+
+
+# ------------------------------------------------------------------------------ labelled district
+#: Unit and sector ids: a chart or table showing one of these shows an id, not a label.
+DISTRICT_IDS = re.compile(r"\b(branch_\d|center_\w+|campaign_top10|new_energy|auto_parts|smart_appliances|smart_grid)\b")
+
+
+def label_district(folder: Path) -> Path:
+    """Give every unit and sector of the small folder a distinctive label (``Zephyr …`` / ``泽…``),
+    so a chart or sheet that shows an id instead cannot pass."""
+    toml = (folder / "district.toml").read_text(encoding="utf-8")
+    for i, (uid, (_, label)) in enumerate(UNITS.items()):
+        toml = toml.replace(f'id = "{uid}"\ntype', f'id = "{uid}"\nlabel_zh = "泽{i}号招商局"\ntype')
+        toml = toml.replace(f'label = "{label}"', f'label = "Zephyr unit {i} {label}"')
+    toml += "".join(f'\n[sector_labels.{s}]\nlabel = "Zephyr sector {s.replace("_", " ")}"\nlabel_zh = "泽产业{i}"\n'
+                    for i, s in enumerate(SECTORS))
+    (folder / "district.toml").write_text(toml, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def labelled_history(tmp_path_factory):
+    """The small folder with :func:`label_district`'s labels, as a history."""
+    import warnings
+
+    from forecasting import load_history
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_history(label_district(make_valid_folder(tmp_path_factory.mktemp("labels") / "data")))

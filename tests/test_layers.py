@@ -53,6 +53,13 @@ BACK_IMPORTS = [
     ("cli/args.py", "from .main import main\n", "The command: the parser over the sub-commands over their shared argument types"),
     ("history/episodes.py", "from forecasting.synthetic.generator import simulate_district\n",
      "The synthetic districts stay outside the forecasting path"),
+    ("whatif/scenario_check.py", "from .scenario import Scenario\n",
+     "What-if scenarios: the prepared ones over the files over the objects over their checks"),
+    ("report/findings.py", "from .brief import Brief\n",
+     "The brief: the meeting report over the page over the brief over its findings and the PDF printer"),
+    ("whatif/search.py", "def _peek():\n    from .allocate import allocate\n",
+     "What-if staffing: the attention list over the levers over the allocator over the reverse question over the "
+     "search and the objectives"),
 ]
 
 

@@ -171,7 +171,7 @@ def test_renamed_ids_forecast_the_same_numbers(folders, tmp_path, capsys):
 
 def test_prepared_scenarios_adapt_to_the_district(folders):
     from forecasting import load_history
-    from forecasting.whatif.scenario import prepared_scenarios
+    from forecasting.whatif.prepared import prepared_scenarios
 
     scenarios_dir = Path(__file__).resolve().parents[1] / "notebooks" / "scenarios"
     bundled, notes = prepared_scenarios(load_history(folders["full"]), scenarios_dir)

@@ -112,7 +112,7 @@ def _scenario(args: argparse.Namespace) -> int:
     from ..simulation.outcomes import OutcomeModel
     from ..output import staged, write_csv
     from ..simulation.portfolio import PortfolioSimulator, compare
-    from ..whatif.scenario import read_scenario
+    from ..whatif.scenario_file import read_scenario
 
     history = _as_of_history(args)
     year = _year(history, args.year)

@@ -47,7 +47,7 @@ the years' counts and shrunk to a prior of 0.4 (:func:`_year_sd`).
 In a forecast the pool (its count and its mean log amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
 under each parameter draw, from the projects' chances of being eligible in September and
-nominated (``forecasting.portfolio.row_events``).
+nominated (``forecasting.simulation.rows.row_events``).
 """
 from __future__ import annotations
 

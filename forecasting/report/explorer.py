@@ -20,7 +20,7 @@ from ..errors import ExtrapolationWarning
 from ..simulation.adjustments import Adjustments
 from ..simulation.portfolio import PortfolioSimulator
 from ..whatif.objectives import Objective
-from .explorer_engine import APPROVAL_GRID, SECTOR_GRID, Explorer, objective_label
+from .explorer_engine import APPROVAL_GRID, SECTOR_GRID, Explorer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..simulation.outcomes import OutcomeResults

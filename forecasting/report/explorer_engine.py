@@ -408,20 +408,4 @@ def _signed(v: float, probability: bool) -> str:
     return f"{v * 100:+.1f} pp" if probability else f"{v:+.2f}"
 
 
-def objective_label(objective: Objective, language: str | None = None) -> str:
-    """The objective's name in the current language."""
-    from ..texts import text
-
-    target = target_label(objective.target, language=language)
-    if objective.kind == "p_meet":
-        if objective.target == "all":
-            return text("explorer.objective_all", language=language)
-        return text("explorer.objective_p_meet", language=language, target=target)
-    if objective.kind == "expected_count":
-        return text("explorer.objective_count", language=language, target=target)
-    if objective.kind == "p_at_least":
-        return text("explorer.objective_at_least", language=language, target=target, k=objective.k)
-    return text("explorer.objective_shortfall", language=language)
-
-
-__all__ = ["APPROVAL_GRID", "SECTOR_GRID", "Explorer", "objective_label"]
+__all__ = ["APPROVAL_GRID", "SECTOR_GRID", "Explorer"]

@@ -158,30 +158,31 @@ def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: 
     for the front of the index."""
     import shutil
 
-    from . import brief as brief_module
+    from . import brief_page, findings as findings_module, pdf
+    from .brief import assemble
     from .slides import Chart, build_slides
     from ..texts import text
 
-    findings_dir = tmp / brief_module.FOLDER
-    written = tmp / "tables" / brief_module.FOLDER
+    findings_dir = tmp / findings_module.FOLDER
+    written = tmp / "tables" / findings_module.FOLDER
     if written.is_dir():
         shutil.move(str(written), str(findings_dir))
     try:
-        findings = brief_module.read_findings(findings_dir)
+        findings = findings_module.read_findings(findings_dir)
     except ValueError as exc:
         raise ReportError(str(exc)) from None
-    brief = brief_module.assemble(findings, as_of=as_of, language=language)
-    chromium = brief_module.find_chromium()
+    brief = assemble(findings, as_of=as_of, language=language)
+    chromium = pdf.find_chromium()
     note = "" if chromium else text("brief.pdf_missing", language=language)
     links = ([("brief.pdf", text("brief.pdf_link", language=language))] if chromium else []) + \
         [("slides.pptx", text("brief.slides_link", language=language))]
     page = tmp / "brief.html"
-    page.write_text(brief_module.html_page(brief, note=note), encoding="utf-8")
+    page.write_text(brief_page.html_page(brief, note=note), encoding="utf-8")
     made = ["brief.html"]
     if chromium:
         try:
-            brief_module.print_pdf(page, tmp / "brief.pdf", chromium=chromium)
-        except brief_module.PdfError as exc:
+            pdf.print_pdf(page, tmp / "brief.pdf", chromium=chromium)
+        except pdf.PdfError as exc:
             raise ReportError(f"the PDF brief: {exc}") from None
         made.append("brief.pdf")
     charts = [Chart(tmp / "charts" / f"{stem}.png", d["title"] or page_.title, d["takeaway"], page_.title)
@@ -189,8 +190,8 @@ def _write_brief(tmp: Path, pages: list[NotebookPage], *, as_of: str, language: 
               if (tmp / "charts" / f"{stem}.png").exists()]
     build_slides(brief, charts, tmp / "slides.pptx")
     made.append("slides.pptx")
-    front = brief_module.html_fragment(brief, links=links, note=note)
-    return made, f"<style>{brief_module.css(brief.text() + note)}</style>{front}"
+    front = brief_page.html_fragment(brief, links=links, note=note)
+    return made, f"<style>{brief_page.css(brief.text() + note)}</style>{front}"
 
 
 @contextmanager

@@ -94,7 +94,8 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     """
     from ..texts import t
     from .watchlist import counts_toward
-    from .levers import choose_objective, objective_label
+    from .levers import choose_objective
+    from .objectives import objective_label
 
     h = results.history
     sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)

@@ -32,7 +32,7 @@ from ..simulation.portfolio import PortfolioSimulator
 from ..simulation.rows import row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
 from ..texts import text
-from .objectives import DEFAULT_P_ALL_FLOOR, Objective, parse_objective
+from .objectives import DEFAULT_P_ALL_FLOOR, Objective, objective_label, parse_objective
 
 if TYPE_CHECKING:  # pragma: no cover
     from .allocate import AllocationResult
@@ -41,49 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: A gain counts only when it exceeds this many paired Monte Carlo errors.
 NOISE_Z = 2.0
-
-
-# --------------------------------------------------------------------------- naming the objective
-def _target_name(target: str, language: str | None) -> str:
-    """A target's display name in ``language`` (as :func:`~forecasting.report.style.target_label`
-    names it), lower-cased in English for use inside a phrase."""
-    import re
-
-    from ..texts import LABELS, language as current
-
-    lang = language or current()
-    if target in LABELS:
-        name = LABELS[target][1 if lang == "zh" else 0]
-    elif target.startswith("tier_"):
-        tier = target[5:]
-        m = re.match(r"^(\d+(?:\.\d+)?)\s*bn$", tier, re.IGNORECASE)
-        if m:
-            bn = float(m.group(1))
-            name = f"{bn * 10:g}亿级签约项目" if lang == "zh" else f"{bn:g} bn signings"
-        else:
-            name = f"{tier}签约项目" if lang == "zh" else f"Signings, {tier}"
-    else:
-        name = target
-    return name[:1].lower() + name[1:] if lang == "en" else name
-
-
-def objective_label(objective: Objective, *, language: str | None = None) -> str:
-    """The objective in words, for a chart's title or a table's heading.
-
-    Examples
-    --------
-    >>> from forecasting.whatif.objectives import parse_objective
-    >>> objective_label(parse_objective("at_least:groundbreakings:15"), language="en")
-    'P(groundbreakings ≥ 15)'
-    >>> objective_label(parse_objective("shortfall"), language="zh")
-    '距目标的预期缺口'
-    """
-    if objective.kind == "p_meet" and objective.target == "all":
-        return text("whatif.objective_p_meet_all", language=language)
-    if objective.kind == "expected_shortfall":
-        return text("whatif.objective_expected_shortfall", language=language)
-    return text(f"whatif.objective_{objective.kind}", language=language,
-                target=_target_name(objective.target, language), k=objective.k)
 
 
 def format_value(objective: Objective, value: float, *, signed: bool = False) -> str:

@@ -14,7 +14,8 @@ Every form is the mean of a value per simulated year (:meth:`Objective.per_year`
 Monte Carlo error and the paired error of a change come from the same clustered formula
 (:func:`forecasting.forecast.contract.mc_se`) as ``targets.csv``'s ``p_meet_mc_se``.
 :func:`default_objective` picks P(all targets met) when it is at least 5 %, otherwise the
-expected shortfall, and says why.
+expected shortfall, and says why; :func:`objective_label` names an objective (or its key) in
+the report's language for every chart, table, explorer and brief that shows one.
 """
 from __future__ import annotations
 
@@ -171,3 +172,67 @@ def default_objective(sim: "PortfolioSimulation") -> tuple[Objective, str]:
     return Objective("expected_shortfall"), (
         f"P(all targets met) is {p_all:.1%}, below {DEFAULT_P_ALL_FLOOR:.0%}: it barely moves whatever is done, "
         "so moves are judged by the expected shortfall against the goals (lower is better)")
+
+
+# --------------------------------------------------------------------------- naming the objective
+def target_phrase(target: str, language: str | None = None) -> str:
+    """A target's display name in ``language`` (as :func:`~forecasting.report.style.target_label`
+    names it), lower-cased in English for use inside a phrase."""
+    import re
+
+    from ..texts import LABELS, language as current
+
+    lang = language or current()
+    if target in LABELS:
+        name = LABELS[target][1 if lang == "zh" else 0]
+    elif target.startswith("tier_"):
+        tier = target[5:]
+        m = re.match(r"^(\d+(?:\.\d+)?)\s*bn$", tier, re.IGNORECASE)
+        if m:
+            bn = float(m.group(1))
+            name = f"{bn * 10:g}亿级签约项目" if lang == "zh" else f"{bn:g} bn signings"
+        else:
+            name = f"{tier}签约项目" if lang == "zh" else f"Signings, {tier}"
+    else:
+        name = target
+    return name[:1].lower() + name[1:] if lang == "en" else name
+
+
+def objective_label(objective: "Objective | str | None", language: str | None = None) -> str:
+    """The objective in words, for a chart's title, a table's heading, the explorer or the brief.
+
+    Parameters
+    ----------
+    objective : an :class:`Objective`, or its key (:attr:`Objective.key`: ``"all"``,
+        ``"shortfall"``, ``"p_meet:TARGET"``, ``"count:TARGET"``, ``"at_least:TARGET:K"``),
+        or ``"counted"`` (the attention list's expected target-counted events); ``None``
+        is ``"all"``. Any other text is taken to be a label already and returned as it is.
+    language : ``"en"`` or ``"zh"`` (default: the report's, :func:`forecasting.texts.language`).
+
+    Examples
+    --------
+    >>> objective_label(parse_objective("at_least:groundbreakings:15"), language="en")
+    'P(groundbreakings ≥ 15)'
+    >>> objective_label("shortfall", language="zh")
+    '距目标的预期缺口'
+    >>> objective_label("p_meet:tier_5bn", "en"), objective_label("my own words", "en")
+    ('P(5 bn signings met)', 'my own words')
+    """
+    from ..texts import text
+
+    if objective is None:
+        objective = "all"
+    if isinstance(objective, str):
+        if objective == "counted":
+            return text("whatif.objective_counted", language=language)
+        try:
+            objective = parse_objective(objective)
+        except ValueError:
+            return objective
+    if objective.kind == "p_meet" and objective.target == "all":
+        return text("whatif.objective_p_meet_all", language=language)
+    if objective.kind == "expected_shortfall":
+        return text("whatif.objective_expected_shortfall", language=language)
+    return text(f"whatif.objective_{objective.kind}", language=language,
+                target=target_phrase(objective.target, language), k=objective.k)
+

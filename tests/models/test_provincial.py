@@ -209,7 +209,8 @@ def q4_results(bundled_history):
 
 
 def _events(res, year, **kw):
-    from forecasting.simulation.portfolio import draw_parameters, row_events
+    from forecasting.simulation.draws import draw_parameters
+    from forecasting.simulation.rows import row_events
 
     draws = draw_parameters(res, year, 8, np.random.default_rng(0))
     st = res.state
@@ -222,7 +223,7 @@ def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps
     number the fit counts for that year once decided), every candidate's chance is
     P(designate | candidate, that pool), and the rows recomputed alone (as the explorer does
     for one sector) keep the whole ledger's pool."""
-    from forecasting.simulation.portfolio import row_events
+    from forecasting.simulation.rows import row_events
 
     res = q4_results
     st, frame, draws, ev = _events(res, 2024)
@@ -246,7 +247,7 @@ def test_before_the_list_the_pool_is_expected_from_the_nominations(q4_results):
     """As of 2023Q4 for 2025 the pool is each draw's expected number of nominations (it
     varies with the draws), bounds the expected designations, and a larger one lowers every
     row's chance under the draws with γ < 0."""
-    from forecasting.simulation.portfolio import row_events
+    from forecasting.simulation.rows import row_events
     from forecasting.models.provincial import POOL
 
     res = q4_results

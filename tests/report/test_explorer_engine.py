@@ -77,7 +77,8 @@ def test_bad_levers_are_sentences(outcome_results, ex):
 
 
 def test_background_precomputation_and_a_given_objective(outcome_results, ex):
-    from forecasting.report.explorer_engine import Explorer, objective_label
+    from forecasting.report.explorer_engine import Explorer
+    from forecasting.whatif.objectives import objective_label
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -96,5 +97,5 @@ def test_background_precomputation_and_a_given_objective(outcome_results, ex):
         e.simulate(adj)  # off the precomputed combinations: computed when asked, then kept
         assert (0.8, "smart_grid", -0.25) in e._sector_parts
     s = e.summary(e.simulate(Adjustments(effort={"branch_4": {"staff": 14.0}})), "en")
-    assert s.index[0] == objective_label(e.objective, "en") == "expected Groundbreakings"
+    assert s.index[0] == objective_label(e.objective, "en") == "expected groundbreakings"
     assert objective_label(e.objective, "zh") == "开工项目预期数量"

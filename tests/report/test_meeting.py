@@ -18,10 +18,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from forecasting.report.brief import find_chromium
+from forecasting.report.pdf import find_chromium
 from forecasting.report.meeting import ReportError, build_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "scripts" / "screenshot.py"
 
 # the comment with quotes is there on purpose: papermill's own reader skips such a line
@@ -48,7 +48,7 @@ print(history.as_of, len(history.latest))'''),
     from forecasting.output import write_xlsx
     write_xlsx({"changes": changes.events, "summary": changes.summary()}, Path(output_dir) / "changes.xlsx")'''),
     # one findings file for the brief, as the curated notebooks write theirs (their last cell)
-    ("code", '''from forecasting import brief
+    ("code", '''from forecasting.report import brief
 targets = pd.DataFrame({"target": ["groundbreakings", "all"], "goal": [20, None], "so_far": [4, None],
                         "p10": [8, None], "p90": [15, None], "p_meet": [0.31, 0.12]})
 brief.record(output_dir, "targets", targets=targets, year=2024, as_of=history.as_of)'''),
@@ -310,13 +310,13 @@ def test_report_pdf_brief_renders(report, tmp_path):
 def test_a_pdf_that_fails_to_print_leaves_nothing_behind(tmp_path, valid_folder, monkeypatch):
     """The brief, its PDF and the slides are staged with the rest: Chromium failing after
     every notebook ran is an error like a failing notebook, and nothing is written."""
-    from forecasting.report import brief as brief_module
+    from forecasting.report import pdf as pdf_module
 
     def broken(page, pdf, **kw):
-        raise brief_module.PdfError("Chromium did not print the brief (exit 1): crashed")
+        raise pdf_module.PdfError("Chromium did not print the brief (exit 1): crashed")
 
-    monkeypatch.setattr(brief_module, "find_chromium", lambda: "/usr/bin/true")
-    monkeypatch.setattr(brief_module, "print_pdf", broken)
+    monkeypatch.setattr(pdf_module, "find_chromium", lambda: "/usr/bin/true")
+    monkeypatch.setattr(pdf_module, "print_pdf", broken)
     nb = nbformat.v4.new_notebook()  # a notebook that does next to nothing: the failure comes after it
     nb.cells = [nbformat.v4.new_markdown_cell("# Nothing much"), nbformat.v4.new_code_cell(PARAMETERS)]
     nb.cells[1].metadata["tags"] = ["parameters"]

@@ -1,9 +1,7 @@
 """The attention list: exact against direct re-simulation, and honest about what counts."""
 from __future__ import annotations
 
-import warnings
 
-import numpy as np
 import pytest
 
 from forecasting.whatif.attention import attention_list
@@ -17,22 +15,17 @@ AS_OF, YEAR = "2023Q2", 2023
 
 
 @pytest.fixture(scope="module")
-def fitted(bundled_history):
-    return OutcomeModel(n_param_draws=20).fit(bundled_history.upto(AS_OF))
+def attention(fitted_2023q2):
+    return attention_list(fitted_2023q2, YEAR, months=3, objective="shortfall", n_draws=3000, rng=4, language="en")
 
 
-@pytest.fixture(scope="module")
-def attention(fitted):
-    return attention_list(fitted, YEAR, months=3, objective="shortfall", n_draws=3000, rng=4, language="en")
-
-
-def test_counted_gains_equal_the_projects_own_probabilities_a_quarter_sooner(fitted, attention):
+def test_counted_gains_equal_the_projects_own_probabilities_a_quarter_sooner(fitted_2023q2, attention):
     lev = attention.set_index("project_id")
-    base = PortfolioSimulator(fitted, YEAR, n_draws=100, rng=4, new_leads=False).project_probabilities() \
+    base = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=100, rng=4, new_leads=False).project_probabilities() \
         .set_index("project_id")
-    tiers = [t.name for t in fitted.history.district.targets_for(YEAR).tiers]
+    tiers = [t.name for t in fitted_2023q2.history.district.targets_for(YEAR).tiers]
     for pid in lev.index[:3]:
-        again = PortfolioSimulator(fitted, YEAR, n_draws=100, rng=4, new_leads=False,
+        again = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=100, rng=4, new_leads=False,
                                    adjustments=Adjustments(slip_months={pid: -3})).project_probabilities() \
             .set_index("project_id")
         counted = lev.loc[pid, "counts_for_groundbreakings"]
@@ -48,21 +41,21 @@ def test_counted_gains_equal_the_projects_own_probabilities_a_quarter_sooner(fit
     assert (attention["gain_counted"] >= -0.002).mean() > 0.95
 
 
-def test_the_objective_gain_equals_a_direct_rerun_of_that_project_sooner(fitted, attention):
+def test_the_objective_gain_equals_a_direct_rerun_of_that_project_sooner(fitted_2023q2, attention):
     lev = attention.set_index("project_id")
     objective = Objective("expected_shortfall")
-    base = PortfolioSimulator(fitted, YEAR, n_draws=3000, rng=4).run()
+    base = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=3000, rng=4).run()
     assert (attention["objective"] == "shortfall").all()
     for pid in lev.index[:2].tolist() + lev["gain_objective"].nlargest(1).index.tolist():
-        again = PortfolioSimulator(fitted, YEAR, n_draws=3000, rng=4,
+        again = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=3000, rng=4,
                                    adjustments=Adjustments(slip_months={pid: -3})).run()
         gain, se = objective.gain(again, base)
         assert lev.loc[pid, "gain_objective"] == pytest.approx(gain, abs=1e-12)
         assert lev.loc[pid, "gain_objective_se"] == pytest.approx(se, rel=1e-9, abs=1e-12)
 
 
-def test_projects_that_cannot_count_are_marked_and_gain_no_groundbreaking(fitted, attention):
-    min_bn = fitted.history.district.targets_for(YEAR).groundbreakings_min_bn
+def test_projects_that_cannot_count_are_marked_and_gain_no_groundbreaking(fitted_2023q2, attention):
+    min_bn = fitted_2023q2.history.district.targets_for(YEAR).groundbreakings_min_bn
     small = attention[attention["investment_bn"] < min_bn]
     assert len(small) > 0
     assert not small["counts_for_groundbreakings"].any()
@@ -73,21 +66,3 @@ def test_projects_that_cannot_count_are_marked_and_gain_no_groundbreaking(fitted
     assert big["counts_for_groundbreakings"].all()
     top = attention.iloc[0]
     assert top["gain_counted"] > 0 and "a quarter sooner adds" in top["reason"]
-
-
-def test_every_watch_list_marks_the_projects_that_cannot_count(fitted):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = outlook(fitted, YEAR, rng=0)
-    min_bn = fitted.history.district.targets_for(YEAR).groundbreakings_min_bn
-    small = table["investment_bn"] < min_bn
-    assert (table["counts_for_groundbreakings"] == ~small).all()
-    assert table.loc[small, "label"].str.endswith(f"not counted (< {min_bn:g} bn)").all()
-    assert not table.loc[~small, "label"].str.contains("not counted").any()
-    # a small project never lists groundbreakings among what it counts toward
-    assert not table.loc[small, "counts_toward"].str.contains("Groundbreakings").any()
-    top = most_likely(table, "groundbreaking", n=30)
-    assert {"counts_for_groundbreakings", "counts_toward", "counting_note"} <= set(top.columns)
-    counted = most_likely(table, "groundbreaking", n=30, counted_only=True)
-    assert counted["counts_for_groundbreakings"].all()
-    assert np.all(counted["p_groundbreaking"].to_numpy()[:-1] >= counted["p_groundbreaking"].to_numpy()[1:])

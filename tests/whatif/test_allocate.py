@@ -1,12 +1,11 @@
 """The allocator on synthetic objectives whose optimum is known or can be enumerated.
 
 Every objective here is cheap, so the true optimum is found by enumerating all integer
-allocations (a few hundred to a few thousand); the real objective (a simulation) is tested
-with the portfolio.
+allocations (a few hundred to a few thousand, ``conftest.compositions``); the real
+objective (a simulation) is tested with the portfolio.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 
@@ -14,27 +13,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
-from forecasting.whatif.allocate import (allocate, greedy_allocation, random_allocations, rescale, staff_needed)
+from conftest import compositions, log_objective
 from forecasting.errors import ExtrapolationWarning
+from forecasting.whatif.allocate import allocate
+from forecasting.whatif.search import greedy_allocation, random_allocations, rescale
 
 #: Equal objectives up to float rounding (sums of logs in a different order).
 EXACT = 1e-12
-
-
-def compositions(total: int, lo: list[int], hi: list[int]):
-    """Every integer vector within [lo, hi] adding up to ``total``."""
-    ranges = [range(a, b + 1) for a, b in zip(lo, hi)]
-    for x in itertools.product(*ranges[:-1]):
-        last = total - sum(x)
-        if lo[-1] <= last <= hi[-1]:
-            yield (*x, last)
-
-
-def log_objective(a: dict[str, float]):
-    """Separable and concave: sum_u a_u log(1 + x_u)."""
-    return lambda x: sum(w * math.log1p(x[u]) for u, w in a.items())
 
 
 def all_targets(weights: np.ndarray, need: np.ndarray, units: list[str], scale: float = 1.0):
@@ -224,63 +210,6 @@ def test_impossible_bounds_are_refused(kwargs, message):
 def test_a_nan_objective_is_refused():
     with pytest.raises(ValueError, match="NaN"):
         allocate(lambda x: float("nan"), {"a": 1, "b": 1})
-
-
-# ---------------------------------------------------------------------------- helpers
-def test_rescale_uses_largest_remainders_within_bounds():
-    assert rescale({"a": 3, "b": 3, "c": 4}, 15) == {"a": 5, "b": 4, "c": 6}
-    assert rescale({"a": 1, "b": 2, "c": 7}, 10) == {"a": 1, "b": 2, "c": 7}
-    assert rescale({"a": 1, "b": 2, "c": 7}, 20, maximum={"c": 10}) == {"a": 3, "b": 7, "c": 10}
-    assert rescale({"a": 0, "b": 0}, 5) == {"a": 3, "b": 2}
-
-
-def test_random_allocations_are_uniform_over_the_bounded_simplex():
-    lo, hi, total = {"a": 0, "b": 1, "c": 0}, {"a": 4, "b": 3, "c": 6}, 6
-    feasible = list(compositions(total, list(lo.values()), list(hi.values())))
-    draws = random_allocations(60 * len(feasible), total, lo, hi, rng=1)
-    counts = {x: 0 for x in feasible}
-    for d in draws:
-        counts[tuple(d.values())] += 1  # a KeyError would be an allocation outside the bounds
-    assert min(counts.values()) > 0
-    assert stats.chisquare(list(counts.values())).pvalue > 1e-3
-
-
-# ---------------------------------------------------------------------------- the reverse question
-@pytest.mark.parametrize("level", [3.0, 4.2, 5.0, 5.6])
-def test_staff_needed_is_the_enumerated_minimum(level):
-    a = {"a": 0.6, "b": 1.0, "c": 1.8}
-    f = log_objective(a)
-    current = {"a": 1, "b": 0, "c": 1}
-    fewest = next(k for k in range(20) if any(
-        f({u: current[u] + e for u, e in zip(a, extra)}) >= level for extra in compositions(k, [0] * 3, [k] * 3)))
-    ans = staff_needed(f, current, level, maximum_extra=15)
-    assert ans.reached and ans.n_added == fewest and ans.value >= level
-    assert ans.value == pytest.approx(f({u: current[u] + ans.added.get(u, 0) for u in a}), abs=EXACT)
-    assert list(ans.path["value"]) == sorted(ans.path["value"]) and ans.path["value"].iloc[0] == f(current)
-
-
-def test_staff_needed_says_when_the_level_is_out_of_reach():
-    f = log_objective({"a": 1.0, "b": 1.0})
-    ans = staff_needed(f, {"a": 1, "b": 1}, 10.0, maximum_extra=4)
-    assert not ans.reached and ans.n_added == 4 and "not reachable with 4 more people" in str(ans)
-    assert staff_needed(f, {"a": 1, "b": 1}, 0.5, maximum_extra=4).added == {}
-    capped = staff_needed(f, {"a": 1, "b": 1}, 10.0, maximum_extra=10, maximum={"a": 2, "b": 3})
-    assert not capped.reached and capped.added == {"a": 1, "b": 2}
-
-
-def test_polishing_finds_fewer_people_than_the_greedy_path():
-    # "b" pays only from its second person on: greedy adds to "a" first and needs 4 people,
-    # while 2 in "b" reach the level (not concave, so greedy is only an upper bound)
-    g, h = [0, 1.0, 1.5, 1.95, 2.1, 2.2], [0, 0.4, 2.0, 2.5, 2.8, 3.0]
-
-    def f(x):
-        return g[x["a"]] + h[x["b"]]
-
-    greedy = staff_needed(f, {"a": 0, "b": 0}, 2.0, maximum_extra=5, polish=False)
-    assert greedy.reached and greedy.added == {"a": 3, "b": 1}
-    polished = staff_needed(f, {"a": 0, "b": 0}, 2.0, maximum_extra=5)
-    assert polished.added == {"b": 2} and polished.value == 2.0
-    assert list(polished.path["unit"][1:]) == ["a", "a", "a", "b"]  # the path stays the greedy one
 
 
 class _Noisy:

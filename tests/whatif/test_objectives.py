@@ -78,3 +78,44 @@ def test_default_switches_to_the_shortfall_when_all_targets_are_out_of_reach(sim
     assert default_objective(sim)[0].kind == "expected_shortfall"
     easy = _Sim(sim.counts, {"groundbreakings": 5, "tier_5bn": 0}, sim.clusters)
     assert default_objective(easy)[0] == Objective("p_meet", "all")
+
+
+# ---------------------------------------------------------------------------- naming the objective
+@pytest.mark.parametrize("objective, en, zh", [
+    ("all", "P(all targets met)", "全部目标完成概率"),
+    (None, "P(all targets met)", "全部目标完成概率"),
+    ("shortfall", "expected shortfall against the goals", "距目标的预期缺口"),
+    ("p_meet:tier_5bn", "P(5 bn signings met)", "50亿级签约项目完成概率"),
+    ("count:groundbreakings", "expected groundbreakings", "开工项目预期数量"),
+    ("at_least:groundbreakings:15", "P(groundbreakings ≥ 15)", "开工项目不少于15个的概率"),
+    ("counted", "the expected number of events that count toward the targets (groundbreakings that count, "
+                "tier signings)", "计入目标的预期事件数（计入的开工项目、达到档位的签约项目）"),
+    ("a label of my own", "a label of my own", "a label of my own"),
+])
+def test_objective_label_names_every_form_and_key_in_both_languages(objective, en, zh):
+    from forecasting.whatif.objectives import objective_label
+
+    assert objective_label(objective, "en") == en and objective_label(objective, language="zh") == zh
+    if objective not in (None, "counted", "a label of my own"):  # an Objective reads as its key does
+        assert objective_label(parse_objective(objective), "en") == en
+
+
+def test_objective_label_follows_the_report_language_by_default():
+    from forecasting.texts import language, set_language
+    from forecasting.whatif.objectives import objective_label
+
+    before = language()
+    try:
+        set_language("zh")
+        assert objective_label("shortfall") == "距目标的预期缺口"
+        set_language("en")
+        assert objective_label("shortfall") == "expected shortfall against the goals"
+    finally:
+        set_language(before)
+
+
+def test_the_levers_the_explorer_and_the_brief_name_objectives_alike():
+    from forecasting.report import brief, explorer
+    from forecasting.whatif import levers, objectives
+
+    assert brief.objective_label is explorer.objective_label is levers.objective_label is objectives.objective_label

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pytest
 
 from forecasting.simulation.outcomes import OutcomeModel
@@ -15,16 +14,11 @@ from forecasting.whatif.levers import StaffObjective, format_value, project_leve
 AS_OF, YEAR = "2023Q2", 2023
 
 
-@pytest.fixture(scope="module")
-def fitted(bundled_history):
-    return OutcomeModel(n_param_draws=20).fit(bundled_history.upto(AS_OF))
-
-
-def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted):
-    lev = project_leverage(fitted, YEAR, months=3, n_draws=3000, rng=4).set_index("project_id")
-    base = simulate_portfolio(fitted, YEAR, n_draws=3000, rng=4).targets().set_index("target")["p_meet"]
+def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted_2023q2):
+    lev = project_leverage(fitted_2023q2, YEAR, months=3, n_draws=3000, rng=4).set_index("project_id")
+    base = simulate_portfolio(fitted_2023q2, YEAR, n_draws=3000, rng=4).targets().set_index("target")["p_meet"]
     for pid in lev.index[:2].tolist() + lev["gain_groundbreakings"].nlargest(1).index.tolist():
-        again = simulate_portfolio(fitted, YEAR, n_draws=3000, rng=4,
+        again = simulate_portfolio(fitted_2023q2, YEAR, n_draws=3000, rng=4,
                                    adjustments=Adjustments(slip_months={pid: -3})).targets().set_index("target")["p_meet"]
         assert lev.loc[pid, "gain_groundbreakings"] == pytest.approx(again["groundbreakings"] - base["groundbreakings"], abs=1e-12)
         assert lev.loc[pid, "gain_all"] == pytest.approx(again["all"] - base["all"], abs=1e-12)
@@ -32,10 +26,10 @@ def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted):
     assert (lev["gain_groundbreakings"] >= -0.002).mean() > 0.95
 
 
-def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff(fitted):
-    obj = StaffObjective(PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1), "all")
+def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff(fitted_2023q2):
+    obj = StaffObjective(PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1), "all")
     now = obj.current
-    assert set(now) == set(fitted.history.district.unit_ids)
+    assert set(now) == set(fitted_2023q2.history.district.unit_ids)
     a = obj.p_meet(now)
     b = obj.p_meet(dict(now))
     assert a is b
@@ -48,8 +42,8 @@ def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff
     assert obj(now) == pytest.approx(a["all"])
 
 
-def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted):
-    sim = PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1)
+def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted_2023q2):
+    sim = PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1)
     shortfall = StaffObjective(sim, "shortfall")
     now = shortfall.current
     more = {**now, "campaign_top10": now["campaign_top10"] + 6}
@@ -72,8 +66,8 @@ def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted):
         StaffObjective(sim, "count:tier_3bn")
 
 
-def test_the_default_objective_says_why(fitted):
-    sim = PortfolioSimulator(fitted, YEAR + 1, n_draws=2000, rng=1)
+def test_the_default_objective_says_why(fitted_2023q2):
+    sim = PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1)
     obj = StaffObjective(sim, language="en")
     p_all = sim.run().p_meet("all")
     if p_all >= 0.05:
@@ -87,7 +81,7 @@ def test_the_default_objective_says_why(fitted):
 @pytest.fixture(scope="module")
 def steep_and_flat():
     """A district simulated with known unit elasticities: branch_1 and branch_4 respond
-    steeply to staff (1.5), branch_2 and branch_3 hardly at all (0.1); fitted as of 2023Q4."""
+    steeply to staff (1.5), branch_2 and branch_3 hardly at all (0.1); fitted_2023q2 as of 2023Q4."""
     from forecasting.synthetic.generator import default_params, simulate_district, with_params
     from forecasting.history.histories import History
 
@@ -136,12 +130,12 @@ def test_allocator_recommendation_is_stable_across_seeds(steep_and_flat):
     assert all(abs(a[u] - b[u]) <= 1 for u in a), (a, b)
 
 
-def test_response_curves_and_tornado_are_in_the_objectives_units_with_errors(fitted):
+def test_response_curves_and_tornado_are_in_the_objectives_units_with_errors(fitted_2023q2):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        curves = response_curves(fitted, [YEAR + 1], units=["campaign_top10"], change=(0, 4), n_draws=600, rng=2,
+        curves = response_curves(fitted_2023q2, [YEAR + 1], units=["campaign_top10"], change=(0, 4), n_draws=600, rng=2,
                                  objective="count:groundbreakings")
-        levers = tornado(fitted, YEAR + 1, n_draws=600, rng=2, n_param_draws=6, n_projects=1,
+        levers = tornado(fitted_2023q2, YEAR + 1, n_draws=600, rng=2, n_param_draws=6, n_projects=1,
                          objective="shortfall", language="en")
     today = curves[curves["change"] == 0].iloc[0]
     assert today["gain"] == 0.0 and today["gain_se"] == 0.0

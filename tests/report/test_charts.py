@@ -1,0 +1,44 @@
+"""Charts show the district's labels, never its ids, shortened at word boundaries (issue 15, build 3).
+
+The district is the small hand-written folder with distinctive labels for every unit and
+sector (``conftest.label_district``: ``Zephyr …`` / ``泽…``), so a chart or table showing an
+id cannot pass.
+"""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+
+from conftest import DISTRICT_IDS as IDS
+from forecasting.report import charts, overview, style
+
+matplotlib.use("Agg")
+
+
+def _text_of(ax) -> str:
+    return " ".join([ax.get_title(loc="left"), *(t.get_text() for t in ax.get_yticklabels()),
+                     *(t.get_text() for t in ax.get_legend().get_texts())] if ax.get_legend() else
+                    [ax.get_title(loc="left"), *(t.get_text() for t in ax.get_yticklabels())])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_charts_show_the_districts_labels(labelled_history, language):
+    style.use_style(language)
+    ax = charts.plot_mix(overview.mix(labelled_history, "unit"))
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks and not IDS.search(_text_of(ax)), ticks
+    if language == "en":
+        assert all(t.startswith("Zephyr unit") for t in ticks), ticks
+        assert all(len(t) <= charts.NAME_WIDTH for t in ticks)  # long labels shortened ...
+        full = {labelled_history.district.unit_label(u) for u in labelled_history.district.unit_ids}
+        assert all(t in full or (t.endswith("…") and any(f.startswith(t[:-1].rstrip()) for f in full))
+                   for t in ticks)  # ... at a word boundary, never mid-word
+    else:
+        assert all(re.fullmatch(r"泽\d号招商局", t) for t in ticks), ticks
+    ax = charts.plot_mix(overview.mix(labelled_history, "sector"))
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert all(t.startswith("Zephyr sector" if language == "en" else "泽产业") for t in ticks), ticks
+    plt.close("all")

@@ -1,0 +1,48 @@
+"""The dashboard's charts: what each draws is the table it was given."""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from forecasting.report import dashboard, style
+
+matplotlib.use("Agg")
+
+TARGETS = pd.DataFrame({"target": ["groundbreakings", "tier_5bn", "all"], "goal": [20.0, 2.0, float("nan")],
+                        "so_far": [4.0, 1.0, float("nan")], "p10": [8.0, 0.0, float("nan")],
+                        "p50": [11.0, 1.0, float("nan")], "p90": [15.0, 3.0, float("nan")],
+                        "p_meet": [0.2, 0.55, 0.11]})
+
+
+@pytest.fixture(autouse=True)
+def english():
+    style.use_style("en")
+    yield
+    plt.close("all")
+
+
+def test_the_dashboard_draws_one_row_per_target_with_its_chance():
+    fig = dashboard.plot_dashboard(TARGETS, year=2024, as_of="2024Q1")
+    axes = fig.axes
+    assert len(axes) == 2
+    for ax, (_, r) in zip(axes, TARGETS.iloc[:2].iterrows()):
+        so_far, interval = ax.patches[0], ax.patches[1]
+        assert so_far.get_width() == r["so_far"]
+        assert interval.get_x() == r["p10"] and interval.get_width() == r["p90"] - r["p10"]
+        assert any(line.get_xdata()[0] == r["goal"] for line in ax.lines)  # the goal line
+        chance = [t.get_text() for t in ax.texts]
+        assert len(chance) == 1 and chance[0].startswith(f"{100 * r['p_meet']:.0f}") and "%" in chance[0]
+    assert "2024" in fig._suptitle.get_text() and "11" in fig._suptitle.get_text()
+
+
+def test_the_comparison_draws_both_chances_per_target():
+    comparison = pd.DataFrame({"target": ["groundbreakings", "all"], "baseline_p_meet": [0.2, 0.1],
+                               "scenario_p_meet": [0.35, 0.12], "change_p_meet": [0.15, 0.02]})
+    fig = dashboard.plot_comparison(comparison, title="Faster approvals")
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [0.2, 0.1, 0.35, 0.12]
+    assert [t.get_text() for t in ax.texts] == ["+15 pp", "+2 pp"]
+    assert "Faster approvals" in {ax.get_title(loc=loc) for loc in ("left", "center", "right")}
