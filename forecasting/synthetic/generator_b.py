@@ -36,7 +36,9 @@ from ._generator_b_core import (
     N_OPEN, Knots, ParamsB, cell_multipliers, cells, clocks, innovation_sds, round_amount,
     signing_amount, type_probabilities,
 )
-from .generator import FOCUS_SECTORS, SECTORS, UNITS, Simulation, investor_names, bundled_district, simulate_effort
+from .arrivals import investor_names, simulate_effort
+from .generator import Simulation
+from .params import FOCUS_SECTORS, SECTORS, UNITS, bundled_district
 
 _ENTRY_COLS = tuple(ENTRY_COLUMN[s] for s in STAGES[1:])
 _STAGE_NAMES = ("lead", "negotiating", "signed", "approved", "under_construction")
