@@ -22,8 +22,16 @@ from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
 from .money import UNIT_NAME, check_amounts, money_unit
-from .schema import ALL_STAGES, DATE_COLUMNS, HEADER_ALIASES, LEDGER_COLUMNS, REQUIRED_COLUMNS, STAGES
-from .stage_dates import REVERSE_ALIAS, check_date_order, check_stage_dates
+from .schema import (
+    ALL_STAGES,
+    CHINESE_HEADER,
+    DATE_COLUMNS,
+    HEADER_ALIASES,
+    LEDGER_COLUMNS,
+    REQUIRED_COLUMNS,
+    STAGES,
+)
+from .stage_dates import check_date_order, check_stage_dates
 from .vocabulary import (
     Mapping,
     dates as parse_dates,
@@ -176,7 +184,7 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
                               "单位 line"))
     for c in REQUIRED_COLUMNS:
         if c not in headers:
-            alias = "计划总投资(亿元)" if c == "investment_bn" else REVERSE_ALIAS.get(c)
+            alias = "计划总投资(亿元)" if c == "investment_bn" else CHINESE_HEADER.get(c)
             out.append(Breach(label, None, c, "required column is missing",
                               f"a column {c}" + (f" or {alias}" if alias else "")))
     explain.append("  columns: " + ", ".join(

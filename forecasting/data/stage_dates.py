@@ -11,12 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Breach
-from .schema import DATE_COLUMNS, HEADER_ALIASES, LOST, MILESTONE_DATES, STAGE_DATE, STAGE_RANK, STAGES
+from .schema import CHINESE_HEADER, DATE_COLUMNS, LOST, MILESTONE_DATES, STAGE_DATE, STAGE_RANK, STAGES
 
 #: The milestone date a stage requires, for the stage itself and every stage past it.
 _REQUIRED_DATE: dict[str, str] = {s: STAGE_DATE[s] for s in STAGES[STAGE_RANK["signed"]:]}
-#: The Chinese header of each canonical column, for the advice of a missing column.
-REVERSE_ALIAS: dict[str, str] = {v: k for k, v in HEADER_ALIASES.items()}
 
 
 def check_stage_dates(stage: pd.Series, present: dict, has: dict, headers: dict, bad, out: list[Breach],
@@ -35,7 +33,7 @@ def check_stage_dates(stage: pd.Series, present: dict, has: dict, headers: dict,
         if col not in headers:
             if need.any():
                 out.append(Breach(label, None, col, f"column is missing but {int(need.sum())} row"
-                                  f"{'s are' if need.sum() > 1 else ' is'} at or past {st}", f"a column {col} or {REVERSE_ALIAS[col]}"))
+                                  f"{'s are' if need.sum() > 1 else ' is'} at or past {st}", f"a column {col} or {CHINESE_HEADER[col]}"))
             continue
         bad(need & forward, col, lambda i: f"is empty but the stage is {stage.iloc[i]}",
             f"the date the project reached {st}", many=f"are empty but the stage is at or past {st}, by stage",
