@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from forecasting.synthetic.generator import simulate_district
@@ -152,3 +153,21 @@ def sim_history():
     """A simulated district with its truth, as a full history (2019Q1–2023Q4)."""
     sim = simulate_district(rng=3, end="2023Q4")
     return sim, History(sim.district, sim.effort, sim.snapshots())
+
+
+@pytest.fixture
+def valid_district(valid_folder):
+    """The hand-written folder's district."""
+    from forecasting.data.district import read_district
+
+    return read_district(valid_folder / "district.toml")
+
+
+@pytest.fixture
+def valid_table(valid_folder, valid_district):
+    """The hand-written folder's 2024Q1 snapshot as a canonical table (read without a breach)."""
+    from forecasting.data.ledger import read_snapshot
+
+    snap = read_snapshot(valid_folder / "ledger/2024Q1.csv", valid_district, as_of=pd.Timestamp("2024-03-31"))
+    assert snap.breaches == []
+    return snap.table
