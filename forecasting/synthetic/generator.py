@@ -29,7 +29,12 @@ The true process (all rates monthly; ``d`` = whole months spent in the current s
   focus sector; in January the province designates some of them for the new year.
 
 :func:`simulate_district` returns a :class:`Simulation` holding the truth (every project's
-frailty, true dates, sizes; the year effects) beside the ledger snapshots it produced.
+frailty, true dates, sizes; the year effects) beside the ledger snapshots it produced. The
+pieces live beside it: the parameters and the illustrative district in
+:mod:`~forecasting.synthetic.params`, effort and leads in :mod:`~forecasting.synthetic.arrivals`,
+progression, revisions and the provincial list in :mod:`~forecasting.synthetic.lifecycle`; this
+module keeps the simulation, its snapshots (:func:`ledger_at`) and ``district.toml``
+(:func:`district_toml`), and re-exports the pieces' public names.
 """
 from __future__ import annotations
 
