@@ -454,3 +454,21 @@ def labelled_history(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return load_history(label_district(make_valid_folder(tmp_path_factory.mktemp("labels") / "data")))
+
+
+@pytest.fixture
+def valid_district(valid_folder):
+    """The hand-written folder's district."""
+    from forecasting.data.district import read_district
+
+    return read_district(valid_folder / "district.toml")
+
+
+@pytest.fixture
+def valid_table(valid_folder, valid_district):
+    """The hand-written folder's 2024Q1 snapshot as a canonical table (read without a breach)."""
+    from forecasting.data.ledger import read_snapshot
+
+    snap = read_snapshot(valid_folder / "ledger/2024Q1.csv", valid_district, as_of=pd.Timestamp("2024-03-31"))
+    assert snap.breaches == []
+    return snap.table

@@ -1,1 +1,1 @@
-"""The data contract's vocabulary and the files of a data folder: reading cells and sheets, snapshots, effort, the district, validation, the folder in memory."""
+"""The data contract's vocabulary and the files of a data folder: reading cells and sheets, snapshots (their amounts and their stage dates checked), effort, the district, validation, the folder in memory, and the public figures a ledger's yearly counts are checked against."""

@@ -9,7 +9,6 @@ as a spreadsheet shows them; columns are named as the file's header writes them.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,25 +21,19 @@ from ..errors import Breach, RowBreaches
 from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
+from .money import UNIT_NAME, check_amounts, money_unit
 from .schema import (
     ALL_STAGES,
+    CHINESE_HEADER,
     DATE_COLUMNS,
     HEADER_ALIASES,
     LEDGER_COLUMNS,
-    LOST,
-    MAX_PLAUSIBLE_BN,
-    MILESTONE_DATES,
-    MONEY_ALIASES,
     REQUIRED_COLUMNS,
-    STAGE_DATE,
-    STAGE_RANK,
     STAGES,
 )
+from .stage_dates import check_date_order, check_stage_dates
 from .vocabulary import (
-    BN_PER,
-    DIVISOR,
     Mapping,
-    amounts,
     dates as parse_dates,
     fold_header as _key,
     numbers as _number,
@@ -52,29 +45,12 @@ from .writing import write_snapshot
 
 __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snapshot", "write_snapshot"]
 
-#: The milestone date a stage requires, for the stage itself and every stage past it.
-_REQUIRED_DATE: dict[str, str] = {s: STAGE_DATE[s] for s in STAGES[STAGE_RANK["signed"]:]}
-_REVERSE_ALIAS: dict[str, str] = {v: k for k, v in HEADER_ALIASES.items()}
-_YI_COLUMN_MEDIAN = 1_000.0  # a 亿元 column whose median is above this holds 万元
-_WAN_COLUMN_MEDIAN = 100.0  # a 万元 column whose median is below this (0.001 bn) holds 亿元
-_UNIT_NAME = {"bn": "billion CNY", "亿元": "亿元", "万元": "万元", "元": "元"}
-
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}
 _COLUMN_OF.update({_key(a): c for a, c in HEADER_ALIASES.items()})
-_MONEY_OF: dict[str, str | None] = {_key(a): u for a, (u, _) in MONEY_ALIASES.items()}
-_MONEY_HEADER = re.compile(r"(计划总投资额?|总投资额?|计划投资|投资额|投资总额)(?:\((亿元|万元|元)\))?")
-
-
-def money_unit(header: str) -> tuple[bool, str | None]:
-    """Whether a header is the amount column, and the unit it names (``None``: none)."""
-    key = _key(header)
-    if key in _MONEY_OF:
-        return True, _MONEY_OF[key]
-    m = _MONEY_HEADER.fullmatch(key)
-    return (True, m.group(2)) if m else (False, None)
 
 
 def known_header(header: str) -> bool:
+    """Whether a header names a column of the contract (in English, an alias, or the amount column)."""
     return _key(header) in _COLUMN_OF or money_unit(header)[0]
 
 
@@ -203,16 +179,16 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         if unit is None:
             unit = unit_line
         elif unit != unit_line:
-            out.append(Breach(label, None, amount_header, f"the header says {_UNIT_NAME[unit]} but the line "
+            out.append(Breach(label, None, amount_header, f"the header says {UNIT_NAME[unit]} but the line "
                               f"above the table says 单位：{unit_line}", "one unit: correct the header or the "
                               "单位 line"))
     for c in REQUIRED_COLUMNS:
         if c not in headers:
-            alias = "计划总投资(亿元)" if c == "investment_bn" else _REVERSE_ALIAS.get(c)
+            alias = "计划总投资(亿元)" if c == "investment_bn" else CHINESE_HEADER.get(c)
             out.append(Breach(label, None, c, "required column is missing",
                               f"a column {c}" + (f" or {alias}" if alias else "")))
     explain.append("  columns: " + ", ".join(
-        (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({_UNIT_NAME.get(unit or '', 'no unit')})"
+        (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({UNIT_NAME.get(unit or '', 'no unit')})"
                                                     if c == "investment_bn" else "") for c, h in headers.items()))
 
     n = len(cells)
@@ -261,7 +237,7 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         lambda i: f"{text('phase')(i)!r} is not a whole number ≥ 1", "1 for a first investment, 2 or more "
         "for a later phase (or 一期, 二期 …)", many="are not whole numbers ≥ 1", value=text("phase"))
 
-    bn = _amounts(cell["investment_bn"], present["investment_bn"], unit, bad, used, out, label, amount_header)
+    bn = check_amounts(cell["investment_bn"], present["investment_bn"], unit, bad, used, out, label, amount_header)
 
     stage, u4 = stage_mapping(district.aliases.get("stages") if district else None).apply(cell["stage"])
     used.update({f"stage {k}": v for k, v in u4.items()})
@@ -284,8 +260,8 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
                 + ("" if w == "not a date" else f": {w}"),
                 what, many=plural, value=text(c))
     has = {c: dates[c].notna().to_numpy() for c in DATE_COLUMNS}
-    _stage_dates(stage, present, has, headers, bad, out, label)
-    _date_order(dates, bad, as_of)
+    check_stage_dates(stage, present, has, headers, bad, out, label)
+    check_date_order(dates, bad, as_of)
 
     prov, u5 = provincial_mapping().apply(cell["provincial"])
     used.update({f"provincial {k}": v for k, v in u5.items()})
@@ -313,144 +289,3 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
     })[list(LEDGER_COLUMNS)]
     explain += [f"  {k} ×{v:,}" for k, v in sorted(used.items())]
     return Snapshot(table, rows, headers, out + found.out, None, explain, {label: unit or ""})
-
-
-def _amounts(col: pd.Series, present: np.ndarray, unit: str | None, bad, used: Counter, out: list[Breach],
-             label: str, header: str) -> pd.Series:
-    """The amounts in billion CNY: by the column's unit, or by a cell's 亿/万 suffix when the
-    header names none; a suffix other than the header's unit is a breach saying what to write."""
-    num, suffix = amounts(col)
-    has_suffix = (suffix != "").to_numpy()
-    if unit is None and present.any():
-        if not (has_suffix | ~present).all():
-            out.append(Breach(label, None, header, "the header names no unit of money and "
-                              f"{int((present & ~has_suffix).sum()):,} amounts have no 亿/万 suffix",
-                              "a header naming the unit, such as 计划总投资(亿元), or a 单位：亿元 line above the table"))
-    clash = present & has_suffix & (suffix != (unit or "")).to_numpy() & (unit is not None)
-
-    def instead(i: int) -> str:
-        value = num.iloc[i] * BN_PER[suffix.iloc[i]] / BN_PER[unit]
-        return f"{value:.10g}"
-
-    if unit is not None:
-        bad(clash, "investment_bn", lambda i: f"{col.iloc[i]!r} is in {suffix.iloc[i]} but the column is in "
-            f"{_UNIT_NAME[unit]}: write {instead(i)}", f"amounts in {_UNIT_NAME[unit]}, without a suffix, or "
-            "a header naming the unit the cells use", many=f"have a suffix other than the column's unit "
-            f"({_UNIT_NAME[unit]}; write {instead(int(np.flatnonzero(clash)[0]))} for the first)" if clash.any()
-            else "", value=lambda i: col.iloc[i])
-    own = unit or "bn"
-    scale = pd.Series(DIVISOR[own], index=col.index, dtype=float)
-    if unit is None:
-        scale = scale.where(~has_suffix, suffix.map(lambda s: DIVISOR.get(s, 1.0)).astype(float))
-    n_suffix = int((present & has_suffix & ~clash).sum())
-    if n_suffix:
-        used["investment_bn: amounts with a 亿/万 suffix converted"] += n_suffix
-    # 2.14 亿元 / 10 is 0.21400000000000002; rounding at 1e-12 bn (a thousandth of a yuan) cleans it
-    bn = num.where(scale == 1.0, (num / scale).round(12))
-    bn = bn.where(~clash)
-    in_unit = num if unit is not None else bn
-    ok = present & ~clash
-    out += _amount_breaches(in_unit, bn, ok, own if unit is not None else "bn", bad, lambda i: col.iloc[i],
-                            label, header)
-    return bn
-
-
-def _amount_breaches(amount: pd.Series, bn: pd.Series, present: np.ndarray, unit: str, bad, text,
-                     label: str, header: str) -> list[Breach]:
-    """Amounts above 0, and plausible for the unit their header names (see DATA.md)."""
-    bad(present & ~(amount > 0).to_numpy(), "investment_bn", lambda i: f"{text(i)!r} is not an amount above 0",
-        f"a number above 0, in {_UNIT_NAME[unit]} (a 亿 or 万 suffix, full-width digits and thousands "
-        "separators are read)", many="are not amounts above 0", value=text)
-    positive = amount[present & (amount > 0).to_numpy()]
-    median = float(positive.median()) if len(positive) else np.nan
-    column: list[Breach] = []
-    if unit == "亿元" and median > _YI_COLUMN_MEDIAN:
-        column.append(Breach(label, None, header, f"the median amount is {median:,.0f} 亿元, typical of 万元: "
-                             "the column looks like 万元 entered under a 亿元 header",
-                             "amounts in 亿元 (1 亿元 = 0.1 bn), or the header 计划总投资(万元)"))
-    elif unit == "万元" and median < _WAN_COLUMN_MEDIAN:
-        column.append(Breach(label, None, header, f"the median amount is {median:,.4g} 万元, typical of 亿元: "
-                             "the column looks like 亿元 entered under a 万元 header",
-                             "amounts in 万元 (10,000 万元 = 0.1 bn), or the header 计划总投资(亿元)"))
-    elif unit == "bn" and median > MAX_PLAUSIBLE_BN:
-        column.append(Breach(label, None, header, f"the median amount is {median:,.0f} bn: the column looks "
-                             "like 万元 or 元 entered as billion", "billion CNY, or a header naming the unit "
-                             "such as 计划总投资(万元)"))
-    else:
-        hint = {"bn": "万元 or 元 entered as billion", "亿元": "万元 entered as 亿元",
-                "万元": "元 entered as 万元", "元": "a misplaced decimal point"}[unit]
-
-        def message(i: int) -> str:
-            size = f"{text(i)} bn" if unit == "bn" else f"{text(i)} {unit} ({bn.iloc[i]:,.0f} bn)"
-            return f"{size} is implausible for one project: the value looks like {hint}"
-
-        bad(present & (bn > MAX_PLAUSIBLE_BN).to_numpy(), "investment_bn", message,
-            f"at most {MAX_PLAUSIBLE_BN:,.0f} bn per project",
-            many=f"hold amounts implausible for one project (over {MAX_PLAUSIBLE_BN:,.0f} bn): they look like "
-                 f"{hint}", value=text)
-    return column
-
-
-def _stage_dates(stage: pd.Series, present: dict, has: dict, headers: dict, bad, out: list[Breach],
-                 label: str) -> None:
-    """Each stage has the dates of the stages it reached and none of those it has not."""
-    lost = (stage == LOST).to_numpy()
-    forward = stage.isin(STAGES).to_numpy()
-    rank = stage.map(STAGE_RANK).fillna(-1).to_numpy(int)
-    # a lost project reached the furthest stage whose date it keeps (operating cannot be lost)
-    reached = np.zeros(len(stage), int)
-    for st in ("signed", "approved", "under_construction"):
-        reached = np.where(has[_REQUIRED_DATE[st]], STAGE_RANK[st], reached)
-    rank = np.where(lost, reached, rank)
-    for st, col in _REQUIRED_DATE.items():
-        need = (forward | lost) & (rank >= STAGE_RANK[st]) & ~present[col]
-        if col not in headers:
-            if need.any():
-                out.append(Breach(label, None, col, f"column is missing but {int(need.sum())} row"
-                                  f"{'s are' if need.sum() > 1 else ' is'} at or past {st}", f"a column {col} or {_REVERSE_ALIAS[col]}"))
-            continue
-        bad(need & forward, col, lambda i: f"is empty but the stage is {stage.iloc[i]}",
-            f"the date the project reached {st}", many=f"are empty but the stage is at or past {st}, by stage",
-            value=lambda i: stage.iloc[i])
-        bad(need & lost, col, "is empty but the lost project has a date of a later stage",
-            "the dates of every stage it reached", many="are empty but the lost project has a date of a later stage")
-        bad(forward & (rank < STAGE_RANK[st]) & present[col], col,
-            lambda i: f"is filled but the stage is {stage.iloc[i]}", f"empty until the project reaches {st}",
-            many=f"are filled but the stage is before {st}, by stage", value=lambda i: stage.iloc[i])
-    bad(lost & present["operating_date"], "operating_date", "is filled but the stage is lost",
-        "lost only before operating", many="are filled but the stage is lost")
-    bad(lost & ~present["lost_date"], "lost_date", "is empty but the stage is lost", "the date it was lost",
-        many="are empty but the stage is lost")
-    bad(forward & present["lost_date"], "lost_date", lambda i: f"is filled but the stage is {stage.iloc[i]}",
-        "empty unless the stage is lost", many="are filled but the stage is not lost, by stage",
-        value=lambda i: stage.iloc[i])
-
-
-def _date_order(dates: dict[str, pd.Series], bad, as_of: pd.Timestamp | None) -> None:
-    """Milestones never decrease along the stages; lost comes last; nothing after as-of."""
-    prev = dates["first_seen"]
-    prev_name = pd.Series("first_seen", index=prev.index, dtype=object)
-    for c in MILESTONE_DATES[1:]:
-        d = dates[c]
-        bad((d < prev).to_numpy(), c,
-            lambda i, d=d, p=prev, n=prev_name: f"{d.iloc[i]:%Y-%m-%d} is before {n.iloc[i]} {p.iloc[i]:%Y-%m-%d}",
-            "milestone dates that never decrease: first_seen ≤ signed_date ≤ approved_date ≤ "
-            "groundbreaking_date ≤ operating_date", many=f"have {c} before an earlier milestone, by that milestone",
-            value=lambda i, n=prev_name: n.iloc[i])
-        later = d.notna() & ~(d < prev)
-        prev, prev_name = prev.where(~later, d), prev_name.where(~later, c)
-    latest = pd.DataFrame({c: dates[c] for c in MILESTONE_DATES})
-    last = latest.max(axis=1)
-    last_name = latest.fillna(pd.Timestamp.min).idxmax(axis=1) if len(latest) else last
-    lost = dates["lost_date"]
-    bad((lost < last).to_numpy(), "lost_date",
-        lambda i: f"{lost.iloc[i]:%Y-%m-%d} is before {last_name.iloc[i]} {last.iloc[i]:%Y-%m-%d}",
-        "a loss on or after every other date of the project", many="have lost_date before another date of "
-        "the project, by that date", value=lambda i: last_name.iloc[i])
-    if as_of is not None:
-        for c in DATE_COLUMNS:
-            d = dates[c]
-            bad((d > as_of).to_numpy(), c, lambda i, d=d: f"{d.iloc[i]:%Y-%m-%d} is after the snapshot's as-of "
-                f"date {as_of:%Y-%m-%d}", "no date after the last day of the snapshot's quarter",
-                many=f"have dates after the snapshot's as-of date {as_of:%Y-%m-%d}",
-                value=lambda i, d=d: f"{d.iloc[i]:%Y-%m-%d}")

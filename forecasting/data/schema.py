@@ -87,6 +87,8 @@ HEADER_ALIASES: dict[str, str] = {
     "省重大项目": "provincial",
     "省重大项目年度": "provincial_year",
 }
+#: The Chinese header of each canonical column (the inverse of :data:`HEADER_ALIASES`).
+CHINESE_HEADER: dict[str, str] = {v: k for k, v in HEADER_ALIASES.items()}
 MONEY_ALIASES: dict[str, tuple[str, float]] = {
     "计划总投资(亿元)": ("亿元", 10.0),
     "计划总投资(万元)": ("万元", 100_000.0),

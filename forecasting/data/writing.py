@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .schema import HEADER_ALIASES, LEDGER_COLUMNS, MONEY_ALIASES
+from .schema import CHINESE_HEADER, LEDGER_COLUMNS, MONEY_ALIASES
 
-_REVERSE_ALIAS: dict[str, str] = {v: k for k, v in HEADER_ALIASES.items()}
 _MONEY_HEADER: dict[str, str] = {"亿元": "计划总投资(亿元)", "万元": "计划总投资(万元)"}
 #: Decimals kept when writing an amount in each unit, so that write -> read gives it back.
 _MONEY_DECIMALS: dict[str, int] = {"亿元": 11, "万元": 7}
@@ -60,7 +59,7 @@ def write_snapshot(table: pd.DataFrame, path: Path | str, *, chinese: bool = Fal
     if chinese:  # x * 10 carries float noise; the decimals kept still give x back on reading
         out["investment_bn"] = (out["investment_bn"].astype(float) * factor).round(_MONEY_DECIMALS[unit])
     if chinese:
-        out = out.rename(columns={**_REVERSE_ALIAS, "investment_bn": _MONEY_HEADER[money]})
+        out = out.rename(columns={**CHINESE_HEADER, "investment_bn": _MONEY_HEADER[money]})
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
     try:
         if suffix == ".xlsx":

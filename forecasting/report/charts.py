@@ -173,6 +173,19 @@ def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None, title: str 
     return ax
 
 
+def plot_reliability_panels(reliability: pd.DataFrame, *, events=("signed", "groundbreaking"),
+                            forecasters=("stage_weighted", "outcome_model")) -> plt.Figure:
+    """One reliability diagram per event, the forecasters overlaid (from ``BacktestResult.reliability``)."""
+    fig, axes = plt.subplots(1, len(events), figsize=SLIDE)
+    for ax, event in zip(np.atleast_1d(axes), events):
+        for i, name in enumerate(forecasters):
+            plot_reliability(reliability[(reliability["event"] == event) & (reliability["forecaster"] == name)],
+                             ax=ax, label=t(name), color=PALETTE[i])
+        ax.set_title(text("notebooks.05_reliability_panel", event=t(event)))
+    fig.tight_layout()
+    return fig
+
+
 def plot_skill(skill: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Brier skill per event and forecaster with bootstrap intervals (from ``BacktestResult.skill``)."""
     ax = _axes(ax)

@@ -4,7 +4,7 @@ Built from the public figures of ``DOMAIN.md`` only, to judge the toolkit's mode
 they were not designed beside. Its forms differ from :mod:`forecasting.synthetic.generator`:
 
 * **Durations.** Each stage's advance time is Weibull in *operational* time and races an
-  exponential loss time (:class:`~forecasting.synthetic._generator_b_core.ParamsB` cites the figures).
+  exponential loss time (:class:`~forecasting.synthetic.process_b.ParamsB` cites the figures).
   Events land on real instants; several stages can pass within one month.
 * **Year conditions.** A yearly climate ``c_y`` follows an AR(1) with heavy-tailed
   (two-component normal) innovations. It is an accelerated-failure-time factor: stage ``s``'s
@@ -32,11 +32,13 @@ import pandas as pd
 
 from ..data.quarters import quarter_end
 from ..data.schema import ENTRY_COLUMN, STAGES
-from ._generator_b_core import (
+from .process_b import (
     N_OPEN, Knots, ParamsB, cell_multipliers, cells, clocks, innovation_sds, round_amount,
     signing_amount, type_probabilities,
 )
-from .generator import FOCUS_SECTORS, SECTORS, UNITS, Simulation, investor_names, bundled_district, simulate_effort
+from .arrivals import investor_names, simulate_effort
+from .generator import Simulation
+from .params import FOCUS_SECTORS, SECTORS, UNITS, bundled_district
 
 _ENTRY_COLS = tuple(ENTRY_COLUMN[s] for s in STAGES[1:])
 _STAGE_NAMES = ("lead", "negotiating", "signed", "approved", "under_construction")

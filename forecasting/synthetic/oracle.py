@@ -26,7 +26,9 @@ from ..data.schema import ENTRY_COLUMN, STAGES
 from ..forecast.contract import Forecast, finish_projects, independent_targets
 from ..history.episodes import OPEN_STAGES, month_index
 from ..history.histories import History
-from .generator import FOCUS_SECTORS, Simulation, TrueParams, signing_amount
+from .generator import Simulation
+from .lifecycle import signing_amount
+from .params import FOCUS_SECTORS, TrueParams
 
 N_OPEN = len(OPEN_STAGES)
 _TRUE_ENTRY = tuple(ENTRY_COLUMN[s] for s in STAGES)

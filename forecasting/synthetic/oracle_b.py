@@ -29,7 +29,7 @@ from scipy import stats
 
 from ..forecast.contract import Forecast, finish_projects, independent_targets, poisson_binomial_pmf
 from ..history.histories import History
-from ._generator_b_core import (
+from .process_b import (
     Knots, cell_multipliers, clocks, climate_innovation_nodes, month_rates, p_amount_at_least,
     type_probabilities,
 )

@@ -11,7 +11,7 @@ from forecasting.history.episodes import interval_person_months, month_index, pe
 from forecasting.history.histories import History, load_history
 from forecasting.models.progression import fit_progression
 
-BUNDLED = Path(__file__).resolve().parents[1] / "data"
+BUNDLED = Path(__file__).resolve().parents[2] / "data"
 AS_OF = pd.Timestamp("2023-12-31")
 AS_OF_M = int(month_index(pd.Series([AS_OF]))[0])
 

@@ -1,8 +1,8 @@
-"""Planners' real exports (DATA.md "Real exports"), built in code from a simulated district.
+"""Reading cells and sheets as planners' real exports hold them (DATA.md "Real exports").
 
-The latest snapshot of a clean simulated folder is rewritten in a messy form; each case
-asserts the exact outcome: the same canonical table as the clean folder (hence the same
-forecast), or located, grouped error lines.
+Built in code from a simulated district: the latest snapshot of a clean simulated folder is
+rewritten in a messy form; each case asserts the exact outcome: the same canonical table as
+the clean folder (hence the same forecast), or located, grouped error lines.
 """
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ import pytest
 
 from forecasting.cli.main import main
 from forecasting.synthetic.generator import SECTOR_LABELS, UNITS, simulate_district
-from forecasting.data.ledger import read_snapshot, write_snapshot
+from forecasting.data.cells import read_cells
+from forecasting.data.ledger import read_snapshot
+from forecasting.data.writing import write_snapshot
 from forecasting.data.validate import read_and_validate
 
 Q = "2024Q1"
@@ -494,3 +496,24 @@ def test_one_amount_typed_a_thousand_times_over(clean, folder, capsys):
 
 def _col(n: int) -> str:
     return openpyxl.utils.get_column_letter(n)
+
+
+def test_read_cells_bom_crlf_and_blank_lines(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b\r\n1, 2 \r\n\r\n,\r\n3,4\r\n")
+    cells = read_cells(path)
+    assert list(cells.columns) == ["a", "b"]
+    assert list(cells.index) == [2, 5]  # rows as a spreadsheet numbers them; empty lines left out
+    assert cells.loc[2, "b"] == "2"
+
+
+def test_read_cells_excel_dates_and_numbers(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["d", "t", "n", "f", "s", "e"])
+    ws.append([dt.date(2023, 5, 1), dt.datetime(2023, 5, 2, 14, 30), 3, 2.5, "P01", None])
+    ws.append([None, None, None, None, None, "x"])
+    wb.save(tmp_path / "x.xlsx")
+    cells = read_cells(tmp_path / "x.xlsx")
+    assert cells.loc[2].tolist() == ["2023-05-01", "2023-05-02", "3", "2.5", "P01", ""]
+    assert list(cells.index) == [2, 3]

@@ -1,0 +1,80 @@
+"""The public figures a Hailing-sized district's yearly counts should fall within, with their source.
+
+DOMAIN.md gathers published figures (Chinese government and press pages, 2019–2026) and
+judgements from them; :data:`PUBLIC_FIGURES` turns them into a range per yearly count of
+:func:`forecasting.report.overview.yearly_counts`, each with the reading that gives it, and
+:func:`within_public_ranges` says whether every complete year of a ledger falls inside. They
+are ranges to check a ledger's realism against (notebook 01), not truths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+__all__ = ["PUBLIC_FIGURES", "PublicRange", "within_public_ranges"]
+
+
+@dataclass(frozen=True)
+class PublicRange:
+    """A yearly count's plausible range, both ends included, and where it comes from.
+
+    Attributes
+    ----------
+    low, high : the range's ends.
+    source : the DOMAIN.md figures behind it, and whether they are seen or estimated.
+    """
+
+    low: float
+    high: float
+    source: str
+
+
+#: Yearly count (a column of ``yearly_counts``) -> its range from DOMAIN.md's public figures.
+PUBLIC_FIGURES: dict[str, PublicRange] = {
+    "new_leads": PublicRange(250, 350, "own judgement, no public figure: about two to three leads entered in the "
+                             "ledger per signing (DOMAIN.md, How projects progress: leads convert far less "
+                             "than signed projects)"),
+    "signed": PublicRange(100, 150, "estimate: Hailing signed 28 of Taizhou's 254 projects of at least 0.1 bn in "
+                          "2019Q1 and plans 160 for 2026 (DOMAIN.md, Scale; seen)"),
+    "groundbreakings_all": PublicRange(40, 70, "estimate: Hailing started 10 of Taizhou's 104 projects in 2019Q1, "
+                                       "about a tenth of the city (DOMAIN.md, Scale; seen)"),
+    "groundbreakings": PublicRange(12, 20, "estimate: a Hailing-sized district starts roughly 12–20 projects of at "
+                                   "least 0.5 bn a year, from Taizhou's ~140 a year in 2020–22 (DOMAIN.md, Scale)"),
+    "provincial_major": PublicRange(1, 4, "estimate: the 2024 goal adds three Jiangsu provincial major projects "
+                                    "(DOMAIN.md, The 2024 goals; seen)"),
+}
+
+
+def within_public_ranges(yearly: pd.DataFrame, figures: Mapping[str, PublicRange] = PUBLIC_FIGURES) -> pd.Series:
+    """Whether every complete year's count lies within its public range, per count.
+
+    Parameters
+    ----------
+    yearly : one row per year with a boolean ``complete`` column and a column per count
+        (``forecasting.report.overview.yearly_counts``).
+    figures : count -> its range; :data:`PUBLIC_FIGURES` by default.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean per count, in the order of ``figures``: ``True`` when every complete year is
+        inside the range (also when no year is complete).
+
+    Raises
+    ------
+    KeyError
+        When ``yearly`` lacks ``complete`` or a count of ``figures``, naming the column.
+
+    Examples
+    --------
+    >>> yearly = pd.DataFrame({"complete": [True, False], "signed": [120, 10]})
+    >>> within_public_ranges(yearly, {"signed": PUBLIC_FIGURES["signed"]}).to_dict()
+    {'signed': True}
+    """
+    missing = [c for c in ("complete", *figures) if c not in yearly.columns]
+    if missing:
+        raise KeyError(f"the yearly table has no column {', '.join(missing)}; expected the columns of yearly_counts")
+    complete = yearly[yearly["complete"]]
+    return pd.DataFrame({c: complete[c].between(r.low, r.high) for c, r in figures.items()}).all()

@@ -1,0 +1,1 @@
+"""Tests of ``forecasting.cli``, one module per package module."""

@@ -1,0 +1,37 @@
+"""The arguments every sub-command shares: each bad value is a sentence, never a traceback."""
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from forecasting.cli.args import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, data_dir, positive_int, quarter
+
+
+def test_exit_statuses_are_those_of_cli_md():
+    assert (EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL) == (0, 1, 2, 3)
+
+
+def test_quarter():
+    assert quarter("2024Q1") == "2024Q1"
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'2024-1' is not a quarter written YYYYQn, such as 2024Q1"):
+        quarter("2024-1")
+
+
+@pytest.mark.parametrize("text,message", [("0", "'0' must be at least 1"), ("-3", "'-3' must be at least 1"),
+                                          ("2.5", "'2.5' is not a whole number"), ("many", "'many' is not a whole number")])
+def test_positive_int_refuses(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        positive_int(text)
+
+
+def test_positive_int_reads():
+    assert positive_int("2000") == 2000 and positive_int(" 7 ") == 7
+
+
+def test_data_dir_must_be_a_folder(tmp_path):
+    assert data_dir(str(tmp_path)) == tmp_path
+    (tmp_path / "file.csv").write_text("x")
+    for path in (tmp_path / "file.csv", tmp_path / "absent"):
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a folder \\(expected a data folder as in DATA.md\\)"):
+            data_dir(str(path))

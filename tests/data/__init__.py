@@ -1,0 +1,1 @@
+"""Tests of ``forecasting.data``, one module per package module."""

@@ -1,0 +1,1 @@
+"""Tests of ``forecasting.evaluation``, one module per package module."""

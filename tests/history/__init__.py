@@ -1,0 +1,1 @@
+"""Tests of ``forecasting.history``, one module per package module."""

@@ -1,0 +1,1 @@
+"""Tests of ``forecasting.synthetic``, one module per package module."""
