@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ..texts import text
 from .style import FORECAST_COLOR, GOAL_COLOR, PALETTE, SLIDE, SO_FAR_COLOR, amount, language, shorten, t, target_label

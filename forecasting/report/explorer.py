@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ExtrapolationWarning
 from ..simulation.adjustments import Adjustments
 from ..simulation.portfolio import PortfolioSimulator
-from ..whatif.objectives import Objective
+from ..whatif.objectives import Objective, objective_label
 from .explorer_engine import APPROVAL_GRID, SECTOR_GRID, Explorer
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -46,7 +46,7 @@ from ..simulation.arrivals import (ArrivalCells, arrival_combine, arrival_sets, 
 from ..simulation.portfolio import PortfolioSimulation, PortfolioSimulator
 from ..simulation.rows import RowEvents, row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
-from ..whatif.objectives import Objective, default_objective
+from ..whatif.objectives import Objective, default_objective, objective_label
 from .style import target_label
 
 if TYPE_CHECKING:  # pragma: no cover
