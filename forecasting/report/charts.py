@@ -251,8 +251,8 @@ def plot_waterfall(attribution, *, ax: Axes | None = None, title: str | None = N
         ax.text(xi, max(s, e) + span * 0.02, fmt(v), ha="center", va="bottom", fontsize=14)
     ends = [_pct_label(d["start"].iloc[0]), _pct_label(d["end"].iloc[-1])] if percent else \
         [f"{start[0]:.3g}", f"{end[-1]:.3g}"]
-    for xi, v, text in zip((x[0], x[-1]), (start[0], end[-1]), ends):
-        ax.text(xi, v + span * 0.02, text, ha="center", va="bottom", fontsize=14,
+    for xi, v, label in zip((x[0], x[-1]), (start[0], end[-1]), ends):
+        ax.text(xi, v + span * 0.02, label, ha="center", va="bottom", fontsize=14,
                 fontweight=plt.rcParams["axes.titleweight"])
     ax.set_xticks(x, labels, rotation=20 if len(labels) > 5 else 0, ha="right" if len(labels) > 5 else "center")
     ax.set_ylim(min(0, np.r_[start, end].min() * 1.1), span * 1.15)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..texts import entries, text
 from .style import language as current_language
-from .style import shorten, t, target_label
+from .style import shorten, target_label
 
 #: Columns whose values are stages, targets, or ids of the district's units and sectors.
 STAGE_COLUMNS = ("stage", "before", "after")

@@ -372,7 +372,7 @@ class Explorer:
         from ..texts import text
 
         base_t, alt_t = self.baseline.targets().set_index("target"), sim.targets().set_index("target")
-        (b, b_se), (a, a_se) = self.objective.value(self.baseline), self.objective.value(sim)
+        (b, _), (a, _) = self.objective.value(self.baseline), self.objective.value(sim)
         fmt = (lambda v: f"{v:.1%}") if self.objective.is_probability else (lambda v: f"{v:.2f}")
         label = objective_label(self.objective, language)
         rows = [{"": label, text("explorer.col_today", language=language): fmt(b),

@@ -31,8 +31,6 @@ from ..texts import text
 from .objectives import Objective
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
-
     from ..simulation.outcomes import OutcomeResults
 
 

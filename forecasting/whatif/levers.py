@@ -20,7 +20,7 @@ trade-off. Which open projects deserve attention is :mod:`~forecasting.whatif.at
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
