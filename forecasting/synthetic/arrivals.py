@@ -1,19 +1,49 @@
 """The district's effort and its leads: staff and visits per unit and quarter, the leads they bring.
 
-:func:`simulate_effort` draws the effort table, :func:`inflow_mean` gives the true expected
+:func:`ledger_span` gives the time a simulated ledger covers, :func:`simulate_effort` draws
+the effort table, :func:`inflow_mean` gives the true expected
 leads per unit and quarter, :func:`draw_arrivals` draws the leads with their arrival day,
 sector, size at lead, phase and a made-up investor name (:func:`investor_names`).
 """
 from __future__ import annotations
 
 import calendar
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..data.quarters import quarter_range
+from ..data.quarters import quarter_end, quarter_range
 from .params import BRANCH_SECTOR, LEADING_COMPANIES, SECTORS, UNITS, TrueParams
+
+
+class LedgerSpan(NamedTuple):
+    """The time a simulated district covers (:func:`ledger_span`)."""
+
+    #: the last quarter simulated
+    last: str
+    #: day 0 of the simulation, 1 January of the ledger's first year
+    t0: pd.Timestamp
+    #: the last day simulated, the end of ``last``
+    t_end: pd.Timestamp
+    #: the years whose shocks are drawn, from the first to the one after ``t_end``
+    years: np.ndarray
+
+
+def ledger_span(ledger_start_year: int, end: str, simulate_until: str | None = None) -> LedgerSpan:
+    """The time both generators simulate: from 1 January of ``ledger_start_year`` to the end of
+    ``simulate_until`` (default ``end``, the last snapshot's quarter).
+
+    Examples
+    --------
+    >>> span = ledger_span(2017, "2024Q1")
+    >>> span.last, str(span.t0.date()), str(span.t_end.date()), int(span.years[-1])
+    ('2024Q1', '2017-01-01', '2024-03-31', 2025)
+    """
+    last = simulate_until or end
+    t_end = quarter_end(last)
+    years = np.arange(ledger_start_year, t_end.year + 2)
+    return LedgerSpan(last, pd.Timestamp(f"{ledger_start_year}-01-01"), t_end, years)
 
 
 def simulate_effort(

@@ -48,7 +48,7 @@ import pandas as pd
 from ..data.district import District
 from ..data.quarters import quarter_end, quarter_range
 from ..data.schema import LEDGER_COLUMNS
-from .arrivals import SECTOR_WORD, draw_arrivals, inflow_mean, investor_names, simulate_effort
+from .arrivals import SECTOR_WORD, draw_arrivals, inflow_mean, investor_names, ledger_span, simulate_effort
 from .lifecycle import progress_projects, provincial_list, signing_amount
 from .params import (
     BRANCH_SECTOR,
@@ -176,11 +176,8 @@ def simulate_district(
     """
     params = params or default_params()
     rng = np.random.default_rng(rng)
-    last = simulate_until or end
-    t0 = pd.Timestamp(f"{ledger_start_year}-01-01")
-    t_end = quarter_end(last)
+    last, t0, t_end, years = ledger_span(ledger_start_year, end, simulate_until)
     n_months = (t_end.year - t0.year) * 12 + t_end.month  # months 0 .. n_months-1
-    years = np.arange(ledger_start_year, t_end.year + 2)
     u = pd.Series(rng.normal(0.0, params.year_sd, len(years)), index=years)
     v = pd.Series(rng.normal(0.0, params.inflow_year_sd, len(years)), index=years)
     if year_effects:

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.quarters import quarter_end
 from ..data.schema import ENTRY_COLUMN, STAGES
 from .process_b import (
     N_OPEN, Knots, ParamsB, cell_multipliers, cells, clocks, innovation_sds, round_amount,
     signing_amount, type_probabilities,
 )
-from .arrivals import investor_names, simulate_effort
+from .arrivals import investor_names, ledger_span, simulate_effort
 from .generator import Simulation
 from .params import FOCUS_SECTORS, SECTORS, UNITS, bundled_district
 
@@ -115,11 +114,8 @@ def simulate_district_b(
     """
     p = params or default_params_b()
     rng = np.random.default_rng(rng)
-    last = simulate_until or end
-    t0 = pd.Timestamp(f"{ledger_start_year}-01-01")
-    t_end = quarter_end(last)
+    last, t0, t_end, years = ledger_span(ledger_start_year, end, simulate_until)
     horizon = float((t_end - t0).days + 1)  # nothing is simulated at or after this instant
-    years = np.arange(ledger_start_year, t_end.year + 2)
     climate = simulate_climate(p, years, rng)
     effort = simulate_effort(f"{ledger_start_year}Q1", last, rng=rng)
     rows = _arrivals(p, effort, climate, t0, rng)

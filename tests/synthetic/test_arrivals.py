@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.synthetic.arrivals import draw_arrivals, inflow_mean, investor_names, simulate_effort
+from forecasting.synthetic.arrivals import draw_arrivals, inflow_mean, investor_names, ledger_span, simulate_effort
 from forecasting.synthetic.params import LEADING_COMPANIES, UNITS, default_params
 
 
@@ -21,6 +21,16 @@ def test_effort_covers_every_unit_and_quarter(effort):
     assert (beijing.loc[beijing["quarter"] < "2023Q1", ["staff", "budget_m"]] == 0).all().all()  # opened Feb 2023
     staffed = effort[effort["staff"] > 0]
     assert staffed["staff"].between(2, 20).all() and (staffed["visits"] > 0).all()
+
+
+def test_the_ledger_span_runs_from_the_first_january_to_the_last_quarter_simulated():
+    span = ledger_span(2016, "2024Q1", "2025Q3")
+    assert span.last == "2025Q3"
+    assert span.t0 == pd.Timestamp("2016-01-01") and span.t_end == pd.Timestamp("2025-09-30")
+    np.testing.assert_array_equal(span.years, np.arange(2016, 2027))  # a shock for the year after the last too
+    default = ledger_span(2017, "2024Q1")  # simulated up to the last snapshot's quarter
+    assert default.last == "2024Q1" and default.t_end == pd.Timestamp("2024-03-31")
+    np.testing.assert_array_equal(default.years, np.arange(2017, 2026))
 
 
 def test_staff_scale_multiplies_a_units_staff():
