@@ -170,6 +170,13 @@ def inflow_fitted():
     return sim, h, fit_inflow(h)
 
 
+def notebook_html(obj) -> str:
+    """The HTML a notebook shows for ``obj``, asked for the way Jupyter asks (IPython's display formatter)."""
+    from IPython.core.formatters import DisplayFormatter
+
+    return DisplayFormatter().format(obj)[0]["text/html"]
+
+
 def assert_model_verbs(res, alpha: float = 0.1) -> None:
     """The verbs every fitted model shares hold on ``res``: ``conf_int`` is
     ``params ± z · sqrt(diag(cov_params()))``, ``summary()`` is the one table shape over the
@@ -195,7 +202,7 @@ def assert_model_verbs(res, alpha: float = 0.1) -> None:
     assert isinstance(table, SummaryTable) and tuple(table.frame.columns) == SUMMARY_COLUMNS
     np.testing.assert_allclose(table.frame[["lower", "upper"]].to_numpy(), ci.to_numpy())
     np.testing.assert_allclose(table.frame["se"], se)
-    assert table.title in str(table) and "<table" in table._repr_html_()
+    assert table.title in str(table) and "<table" in notebook_html(table)
     field = dataclasses.fields(res)[0].name
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(res, field, None)

@@ -5,6 +5,7 @@ import-linter on the package as it is, and on a copy with one import added again
 """
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -83,10 +84,8 @@ def test_the_stage_to_date_column_map_is_written_once():
 
 
 def _private_imports() -> dict[str, set[str]]:
-    import ast
-
     found: dict[str, set[str]] = {}
-    for path in (ROOT / "forecasting").rglob("*.py"):
+    for path in [*(ROOT / "forecasting").rglob("*.py"), *(ROOT / "tests").rglob("*.py")]:
         package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("forecasting")):
@@ -99,5 +98,72 @@ def _private_imports() -> dict[str, set[str]]:
 
 
 def test_no_private_name_is_imported_from_another_module():
-    """A helper another module needs is public (no underscore, a docstring) in the module that owns it."""
+    """A helper another module, or a test, needs is public (no underscore, a docstring) in the
+    module that owns it."""
     assert _private_imports() == {}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _defined_names(tree: ast.Module) -> set[str]:
+    """The names a module defines: its functions, classes, variables, arguments, imports, and
+    the attributes it sets on ``self`` or ``cls``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+              and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            names.add(node.attr)
+    return names
+
+
+def private_attributes(*folders: Path) -> list[str]:
+    """``path:line: expression`` for each ``obj._name`` read from a module that does not define
+    ``_name``: another module's private attribute (ours or a library's), reached past its face."""
+    found = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            tree = ast.parse(path.read_text())
+            own = _defined_names(tree)
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Attribute) and _private(node.attr) and node.attr not in own
+                        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                    found.append(f"{path.relative_to(folder.parent).as_posix()}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+#: ``obj._name`` reads allowed past :func:`private_attributes`, each with its reason (none so far).
+PRIVATE_ATTRIBUTES_ALLOWED: set[str] = set()
+
+
+def test_no_private_attribute_of_another_module_is_read():
+    """Package and tests reach another module's objects through their public names only."""
+    assert set(private_attributes(ROOT / "forecasting", ROOT / "tests")) == PRIVATE_ATTRIBUTES_ALLOWED
+
+
+def test_a_private_attribute_read_from_another_module_is_caught(tmp_path):
+    pkg = tmp_path / "forecasting"
+    pkg.mkdir()
+    (pkg / "owner.py").write_text("class Cache:\n    def __init__(self):\n        self._kept = {}\n\n"
+                                  "    def size(self):\n        return len(self._kept) + len(self.__dict__)\n")
+    (pkg / "user.py").write_text("from .owner import Cache\n\n\ndef peek(c: Cache):\n    return c._kept, c.size()\n")
+    (pkg / "own.py").write_text("class Box:\n    _n = 0\n\n\ndef count(b):\n    return b._n + b.__class__._n\n")
+    assert private_attributes(pkg) == ["forecasting/user.py:5: c._kept"]
+
+
+@pytest.mark.skipif(shutil.which("duplicates") is None, reason="the duplicates tool is not installed")
+def test_no_run_of_ten_lines_is_written_twice_in_the_package():
+    """A piece the package needs twice is one function (the ``duplicates`` tool, same lines or
+    the same shape with other names)."""
+    run = subprocess.run(["duplicates", "--repo", str(ROOT / "forecasting"), "--min-lines", "10", "--seconds", "120"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.stdout.startswith("no duplicates"), run.stdout

@@ -127,11 +127,13 @@ def _fill(grid: list[list[str]], merged: list[tuple[int, int, int, int]]) -> lis
 def _xlsx_sheets(path: Path) -> list[Sheet]:
     """Values through openpyxl's read-only reader (fast); merged ranges, which that reader
     does not see, from each worksheet's ``<mergeCell ref="A1:C1"/>`` elements."""
-    import openpyxl
+    from openpyxl.reader.excel import ExcelReader
     from openpyxl.utils import range_boundaries
 
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:  # what openpyxl.load_workbook does, keeping the reader to find each sheet's XML part
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader.read()
+        wb = reader.wb
     except OSError:
         raise
     except Exception as exc:  # openpyxl and zipfile raise many types for one broken workbook
@@ -139,15 +141,16 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
                          "re-save it from Excel as .xlsx") from None
     sheets = []
     try:
+        parts = {s.name: reader.parser.rels[s.id].target for s in reader.parser.sheets if s.id}
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue  # a chart sheet
             ws.reset_dimensions()  # some writers record a wrong used range
             grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
             merged = []
-            try:
-                xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001 - the sheet's own XML part
-            except (AttributeError, KeyError):
+            try:  # the sheet's own XML part
+                xml = reader.archive.read(parts[ws.title])
+            except KeyError:
                 xml = b""
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))

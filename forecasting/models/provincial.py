@@ -42,7 +42,7 @@ effect evenly between them, and the years that do differ decide the split.
 **The year's luck.** A list whose size changes from year to year (DOMAIN.md: 220–240, then
 510) makes a district's count vary more than independent candidates would: each parameter
 draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``, estimated from
-the years' counts and shrunk to a prior of 0.4 (:func:`_year_sd`).
+the years' counts and shrunk to a prior of 0.4 (:func:`estimate_year_sd`).
 
 In a forecast the pool (its count and its mean log amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
@@ -69,13 +69,13 @@ _ELIGIBLE = ("signed", "approved", "under_construction")
 POOL = "log_pool_over_mean"
 #: Name of the designation step's coefficient of size relative to the year's candidates.
 RELATIVE = "log_size_over_pool"
-#: Prior of the designation's year shift sd and its weight in years (:func:`_year_sd`).
+#: Prior of the designation's year shift sd and its weight in years (:func:`estimate_year_sd`).
 YEAR_SD_PRIOR, YEAR_SD_PRIOR_YEARS = 0.4, 3.0
 #: Prior of γ (module docstring): mean between a quota (−1) and independent decisions (0), sd.
 POOL_PRIOR_MEAN, POOL_PRIOR_SD = -0.5, 0.5
 
 
-def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
+def design_matrix(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
             log_pool: np.ndarray | None = None, pool_logsize: np.ndarray | None = None) -> np.ndarray:
     """Design matrix; for the designation step (``log_pool`` and ``pool_logsize``, one value per
     row: log pool over its reference, the mean log amount of the year's candidates) the
@@ -90,7 +90,8 @@ def _design(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
     return np.column_stack(cols)
 
 
-def _names(sectors: list[str], *, pool: bool = False) -> list[str]:
+def coefficient_names(sectors: list[str], *, pool: bool = False) -> list[str]:
+    """Names of the columns of :func:`design_matrix` (with ``pool``: the designation step's)."""
     names = ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
     return names + [RELATIVE, POOL] if pool else names
 
@@ -107,9 +108,11 @@ def _prior_means(sectors: list[str], *, pool: bool = False) -> np.ndarray:
     return np.r_[m, 0.0, POOL_PRIOR_MEAN] if pool else m
 
 
-def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50,
-         m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Penalised fit (prior means ``m``, default zero); with no rows the fixed fallback."""
+def fit_step(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50,
+             m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One step's penalised logistic fit of outcomes ``y`` on ``X`` (prior precisions ``w``, prior
+    means ``m``, default zero): the estimates and their covariance; with no rows the fixed fallback
+    (intercept −6, sd 1 on every coefficient) and a :class:`SparseDataWarning` naming P(``what``)."""
     m = np.zeros(X.shape[1]) if m is None else np.asarray(m, float)
     if len(y) == 0:
         warnings.warn(
@@ -169,7 +172,7 @@ class ProvincialResults(ModelResults):
     mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
     year of the decision and ``pool_logsize_ref`` the mean over those years of the mean log
     amount (bn) of the candidates. ``year_sd``: sd of the year's common shift of the
-    designation log-odds (:func:`_year_sd`)."""
+    designation log-odds (:func:`estimate_year_sd`)."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -202,7 +205,7 @@ class ProvincialResults(ModelResults):
     def predict_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
         """P(nominated in October | eligible then): ``draw × project``."""
         b = self.nominate.to_numpy()[None] if params is None else np.atleast_2d(params)
-        return 1 / (1 + np.exp(-(_design(frame, self.sectors, self.size_centre_bn) @ b.T).T))
+        return 1 / (1 + np.exp(-(design_matrix(frame, self.sectors, self.size_centre_bn) @ b.T).T))
 
     def predict_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
                     pool: float | np.ndarray | None = None,
@@ -215,7 +218,7 @@ class ProvincialResults(ModelResults):
         ``pool_logsize_ref``, a typical year of the history.
         """
         b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
-        X = _design(frame, self.sectors, self.size_centre_bn)
+        X = design_matrix(frame, self.sectors, self.size_centre_bn)
         eta = (X @ b[:, :-2].T).T  # draw × project
         pool = self.pool_ref if pool is None else pool
         m = self.pool_logsize_ref if pool_logsize is None else pool_logsize
@@ -292,18 +295,18 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     centre = _size_centre(elig, P)
     if not len(cand):  # no Q4 list followed by its January decision (a short history)
         return _fit_from_dates(history, sectors, w, centre, max_iter)
-    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
-                  w, "nominate | eligible", max_iter=max_iter)
-    bd, cd, ref, mref = _fit_designation(cand, sectors, centre, max_iter=max_iter)
-    tau = _year_sd(cand, _design(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
-                                 cand["pool_logsize"].to_numpy(float)) @ bd)
-    return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
-                             pd.Series(bd, index=_names(sectors, pool=True)), cd,
+    X = design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w)))
+    bn, cn = fit_step(elig["y"].to_numpy(float), X, w, "nominate | eligible", max_iter=max_iter)
+    bd, cd, ref, mref = fit_designation(cand, sectors, centre, max_iter=max_iter)
+    tau = estimate_year_sd(cand, design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
+                                               cand["pool_logsize"].to_numpy(float)) @ bd)
+    return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
+                             pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
                              tau)
 
 
-def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
+def fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
                      ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit P(designate | candidate) on candidate rows (``investment_bn``, ``stage``,
     ``sector``, the outcome ``y``, the decision's ``year``, that year's ``pool``, its number
@@ -312,13 +315,14 @@ def _fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *
     mean pool and mean ``pool_logsize`` over the years)."""
     per_year = cand.groupby("year")[["pool", "pool_logsize"]].first()
     ref, mref = float(per_year["pool"].mean()), float(per_year["pool_logsize"].mean())
-    X = _design(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logsize"].to_numpy(float))
-    b, cov = _fit(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
-                  max_iter=max_iter, m=_prior_means(sectors, pool=True))
+    X = design_matrix(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref),
+                      cand["pool_logsize"].to_numpy(float))
+    b, cov = fit_step(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
+                      max_iter=max_iter, m=_prior_means(sectors, pool=True))
     return b, cov, ref, mref
 
 
-def _year_sd(cand: pd.DataFrame, eta: np.ndarray) -> float:
+def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray) -> float:
     """Sd of a year's common shift of the designation log-odds (the years' counts varying more
     than independent candidates would).
 
@@ -381,8 +385,8 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
         e["y"] = (e["provincial"].eq("designated") & e["provincial_year"].eq(year)).fillna(False).astype(float)
         rows.append(e)
     elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
-    bn, cn = _fit(elig["y"].to_numpy(float), _design(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
-                  w, "designated | eligible in September", max_iter=max_iter)
+    X = design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w)))
+    bn, cn = fit_step(elig["y"].to_numpy(float), X, w, "designated | eligible in September", max_iter=max_iter)
     k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
     bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
     n = int(elig["y"].sum()) if len(elig) else 0
@@ -391,5 +395,5 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
         f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "
         "three years that the ledger's dates show, against the projects eligible each September",
         ShortHistoryWarning, stacklevel=3)
-    return ProvincialResults(sectors, pd.Series(bn, index=_names(sectors)), cn,
-                             pd.Series(bd, index=_names(sectors, pool=True)), cd, n, n, centre)
+    return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
+                             pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd, n, n, centre)

@@ -103,7 +103,7 @@ class YearShockPosterior(ModelResults):
     current_year: int
     ess: float
     n_years: int
-    likelihood: "_Likelihood | None" = field(default=None, repr=False, compare=False)
+    likelihood: "ShockLikelihood | None" = field(default=None, repr=False, compare=False)
 
     title: ClassVar[str] = "Year-to-year variation: posterior of the common yearly shocks' hyper-parameters"
 
@@ -161,7 +161,7 @@ class YearShockPosterior(ModelResults):
         years = [int(y) for y in years]
         pool = n * (16 if stratify_year is not None else 1)
         theta = self.draws.iloc[rng.integers(len(self.draws), size=pool)].to_numpy(float)
-        lik = self.likelihood if self.likelihood is not None else _Likelihood({})
+        lik = self.likelihood if self.likelihood is not None else ShockLikelihood({})
         out = np.empty((pool, len(years), len(COMPONENTS)))
         for lo in range(0, pool, _CHUNK):  # bounded memory: P × P per draw
             hi = min(lo + _CHUNK, pool)
@@ -229,7 +229,7 @@ def _to_natural(theta: np.ndarray) -> np.ndarray:
     return out
 
 
-class _Likelihood:
+class ShockLikelihood:
     """The exact Gaussian likelihood of the year contrasts of every component, and the
     years' conditions given them.
 
@@ -381,7 +381,7 @@ def fit_year_shock(evidence: dict[str, YearEvidence], current_year: int, *, rng=
     True
     """
     rng = np.random.default_rng(rng)
-    lik = _Likelihood(evidence)
+    lik = ShockLikelihood(evidence)
     theta = _prior_draws(n_importance, rng)
     w = _normalise(lik(theta))
     if lik.x.size:

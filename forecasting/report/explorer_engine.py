@@ -132,8 +132,10 @@ class Explorer:
         self._sectors = results.state["sector"].to_numpy()
         self._templates = self._template_sets() if sim.cells is not None else []
         self._lock = threading.RLock()
-        self._regimes: dict[float, _Regime] = {1.0: self._regime(1.0, base=True)}
-        self._sector_parts: dict[tuple[float, str, float], tuple[RowEvents, list[tuple]]] = {}
+        #: what is kept: the simulated years at each approval speed asked for or precomputed,
+        #: and each (speed, sector, effect) a sector lever has moved
+        self.regimes: dict[float, _Regime] = {1.0: self._regime(1.0, base=True)}
+        self.sector_parts: dict[tuple[float, str, float], tuple[RowEvents, list[tuple]]] = {}
         #: the approval speeds and sector effects the controls offer (precomputed)
         self.approval_grid = tuple(sorted({1.0, *(_key(v) for v in approval_grid)}))
         self.sector_grid = tuple(sorted({0.0, *(_key(v) for v in sector_grid)}))
@@ -151,7 +153,7 @@ class Explorer:
         t0 = time.perf_counter()
         try:
             if self._templates:
-                self._sums(self._regimes[1.0])
+                self._sums(self.regimes[1.0])
             for speed in self.approval_grid:
                 self.regime(speed)
             for sector in self.results.history.district.sectors:
@@ -247,19 +249,19 @@ class Explorer:
     def regime(self, speed: float) -> _Regime:
         """The events under approval speed ``speed`` (computed once, then kept)."""
         key = _key(speed)
-        if key not in self._regimes:
+        if key not in self.regimes:
             with self._lock:
-                if key not in self._regimes:
-                    self._regimes[key] = self._regime(key)
-        return self._regimes[key]
+                if key not in self.regimes:
+                    self.regimes[key] = self._regime(key)
+        return self.regimes[key]
 
     def _sector_part(self, speed: float, sector: str, value: float) -> tuple[RowEvents, list[tuple]]:
         """One sector's year ``value`` under approval speed ``speed``: its ledger rows' events
         and, per template set, its templates' cell sums (computed once, then kept)."""
         key = (_key(speed), sector, _key(value))
-        if key not in self._sector_parts:
+        if key not in self.sector_parts:
             with self._lock:
-                if key not in self._sector_parts:
+                if key not in self.sector_parts:
                     adj = Adjustments(approval_speed=key[0], sector_effect={sector: key[2]})
                     rows = np.flatnonzero(self._sectors == sector)
                     state, frame, start, mult = ledger_rows(self.results, self.year, adj)
@@ -270,8 +272,8 @@ class Explorer:
                     zero_settled(ev, self.results.history, self.year, Adjustments())
                     sums = [self._template_sums(t, adj, t.by_sector[sector]) if sector in t.by_sector else None
                             for t in self._templates]
-                    self._sector_parts[key] = (ev, sums)
-        return self._sector_parts[key]
+                    self.sector_parts[key] = (ev, sums)
+        return self.sector_parts[key]
 
     # ------------------------------------------------------------------ counting
     def _rows_end(self, ev: RowEvents, rows: np.ndarray, old: RowEvents | None = None) -> np.ndarray:

@@ -134,9 +134,10 @@ def describe_charts(nb) -> list[dict]:
 
 # --------------------------------------------------------------------------- the deck
 
-def _set_text(frame, lines, *, size: int, bold: bool = False, color=None, language: str = "en") -> None:
+def _set_text(shape, lines, *, size: int, bold: bool = False, color=None, language: str = "en") -> None:
     from pptx.util import Pt
 
+    frame = shape.text_frame
     frame.word_wrap = True
     for i, line in enumerate(lines):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
@@ -146,28 +147,29 @@ def _set_text(frame, lines, *, size: int, bold: bool = False, color=None, langua
         run.font.bold = bold
         if color is not None:
             run.font.color.rgb = color
-        _east_asian(run, language)
+    _east_asian(shape, language)
 
 
-def _east_asian(run, language: str) -> None:
-    """Ask PowerPoint for a Chinese typeface for the run's CJK characters."""
+def _east_asian(shape, language: str) -> None:
+    """Ask PowerPoint for a Chinese typeface for the CJK characters of every run in the shape."""
     if language != "zh":
         return
-    rpr = run._r.get_or_add_rPr()
     from pptx.oxml.ns import qn
 
-    ea = rpr.find(qn("a:ea"))
-    if ea is None:
-        ea = rpr.makeelement(qn("a:ea"), {})
-        rpr.append(ea)
-    ea.set("typeface", "Microsoft YaHei")
+    for r in shape.element.iter(qn("a:r")):
+        rpr = r.get_or_add_rPr()
+        ea = rpr.find(qn("a:ea"))
+        if ea is None:
+            ea = rpr.makeelement(qn("a:ea"), {})
+            rpr.append(ea)
+        ea.set("typeface", "Microsoft YaHei")
 
 
 def _text_box(slide, left, top, width, height, lines, **kw):
     from pptx.util import Inches
 
     box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    _set_text(box.text_frame, lines, **kw)
+    _set_text(box, lines, **kw)
     return box
 
 
@@ -205,7 +207,7 @@ def _brief_slides(prs, brief) -> int:
                 for para in table.cell(i, j).text_frame.paragraphs:
                     for run in para.runs:
                         run.font.size = Pt(16)
-                        _east_asian(run, lang)
+        _east_asian(shape, lang)
         top += 0.45 * n_rows + 0.15
     _text_box(s1, 0.5, top, 12.3, 0.5, targets.lines, size=18, bold=True, language=lang)
     top += 0.6

@@ -29,14 +29,14 @@ def test_falling_back_on_fixed_numbers_says_so(bundled_history):
     # no Q4 snapshot: nothing to learn nominations or designations from
     early = History(h.district, h.effort, {q: t for q, t in h.snapshots.items() if q[:4] == "2023" and q[-1] != "4"})
     from forecasting.errors import ShortHistoryWarning
-    from forecasting.models.provincial import _fit
+    from forecasting.models.provincial import fit_step
 
     with pytest.warns(ShortHistoryWarning, match="cannot be told apart"):
         res = fit_provincial(early)  # one step, fitted on the designations the dates show
     assert np.isfinite(res.nominate.to_numpy()).all()
     # with nothing at all to fit on, the fixed fallback says what it assumed
     with pytest.warns(SparseDataWarning, match="assumed"):
-        params, cov = _fit(np.zeros(0), np.zeros((0, 3)), np.ones(3), "designate | candidate")
+        params, cov = fit_step(np.zeros(0), np.zeros((0, 3)), np.ones(3), "designate | candidate")
     assert params[0] == -6.0 and (np.diag(cov) == 1).all()
 
 
@@ -64,13 +64,14 @@ def test_no_generator_constant_in_the_provincial_model():
     p = default_params()
     truth = {abs(v) for k, v in vars(p).items() if k.startswith(("nominate_", "designate_"))}
 
-    def literals(*objs):
-        tree = ast.parse("\n".join(inspect.getsource(o) for o in objs))
+    def literals(tree):
         return {abs(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, float)}
 
-    assert not literals(provincial._design, provincial._weights, provincial._fit) & truth
-    # the generator's 2 bn reference size (its nomination logit uses log(size / 2))
-    assert 2.0 not in literals(provincial._design)
+    module = ast.parse(inspect.getsource(provincial))
+    assert not literals(module) & truth  # nowhere in the module, not only in the fitting code
+    # the generator's 2 bn reference size (its nomination logit uses log(size / 2)), in the design
+    design = next(n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "design_matrix")
+    assert 2.0 not in literals(design)
 
 
 # ------------------------------------------------------------------ quota or independent decisions (issue 13)
@@ -109,14 +110,14 @@ def _fitted(cand):
     """The designation step fitted on ``cand`` (the nomination step left at zero)."""
     import pandas as pd
 
-    from forecasting.models.provincial import ProvincialResults, _fit_designation, _names
+    from forecasting.models.provincial import ProvincialResults, coefficient_names, fit_designation
 
     centre = float(np.median(cand["investment_bn"]))
-    b, cov, ref, mref = _fit_designation(cand, SECTORS, centre)
+    b, cov, ref, mref = fit_designation(cand, SECTORS, centre)
     k = 3 + len(SECTORS)
-    return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=_names(SECTORS)), np.eye(k),
-                             pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref,
-                             pool_logsize_ref=mref)
+    return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=coefficient_names(SECTORS)), np.eye(k),
+                             pd.Series(b, index=coefficient_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()),
+                             centre, ref, pool_logsize_ref=mref)
 
 
 def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
@@ -304,7 +305,7 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
     import pandas as pd
     from scipy import special
 
-    from forecasting.models.provincial import YEAR_SD_PRIOR, _design, _year_sd
+    from forecasting.models.provincial import YEAR_SD_PRIOR, design_matrix, estimate_year_sd
 
     def years(shift_sd, n_years, seed):
         rng = np.random.default_rng(seed)
@@ -318,8 +319,9 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
 
     def tau(c):
         res = _fitted(c)
-        eta = _design(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logsize"]) @ res.designate.to_numpy()
-        return _year_sd(c, eta)
+        X = design_matrix(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logsize"])
+        eta = X @ res.designate.to_numpy()
+        return estimate_year_sd(c, eta)
 
     assert tau(years(0.0, 60, 1)) < 0.25
     assert tau(years(0.8, 60, 2)) == pytest.approx(0.8, abs=0.25)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import notebook_html
 from forecasting.models.results import SUMMARY_COLUMNS, ModelResults, SummaryTable, wald_intervals
 
 
@@ -53,7 +54,7 @@ def test_the_summary_renders_as_text_and_as_html():
     text = str(table)
     assert text.splitlines()[0] == "A toy model" and "fitted on nothing" in text
     assert "1.0000" in text and "-2.0000" in text
-    html = table._repr_html_()
+    html = notebook_html(table)
     assert html.startswith("<h4>A toy model</h4>") and "<table" in html and "<p>fitted on nothing</p>" in html
     assert repr(table) == text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import notebook_html
 from forecasting.synthetic.generator import default_params, simulate_district, with_params
 from forecasting.history.histories import History
 from forecasting.models.inflow import fit_inflow
@@ -102,12 +103,12 @@ def test_next_year_is_exact_against_the_gaussian_formula_for_fixed_hyper_paramet
     from the textbook conditioning on the contrasts (computed here independently)."""
     import pandas as pd
 
-    from forecasting.models.yearshock import HYPER, YearShockPosterior, _Likelihood
+    from forecasting.models.yearshock import HYPER, ShockLikelihood, YearShockPosterior
 
     ev, _ = _ar_evidence(0.6, k=6, seed=4, last=0.4)
     rho, tau = 0.6, 0.3
     draws = pd.DataFrame([[tau, 0.0, 1e-6, 0.0, 1e-6, 0.0, 1e-6, rho]], columns=list(HYPER))
-    post = YearShockPosterior(draws, {}, 2014, 1.0, 6, _Likelihood(ev))
+    post = YearShockPosterior(draws, {}, 2014, 1.0, 6, ShockLikelihood(ev))
     s = post.sample_years(40_000, [2015], rng=0)[:, 0, 0]
     years = np.arange(2009, 2016)
     R = tau**2 * rho ** np.abs(np.subtract.outer(years, years))  # f over the six years and the next
@@ -185,6 +186,6 @@ def test_the_shared_verbs():
     table = post.summary(0.1)
     assert tuple(table.frame.columns) == SUMMARY_COLUMNS
     np.testing.assert_allclose(table.frame["se"], post.draws.std())
-    assert "posterior quantiles" in str(table) and "<table" in table._repr_html_()
+    assert "posterior quantiles" in str(table) and "<table" in notebook_html(table)
     with pytest.raises(dataclasses.FrozenInstanceError):
         post.ess = 0.0

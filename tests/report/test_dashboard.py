@@ -34,7 +34,7 @@ def test_the_dashboard_draws_one_row_per_target_with_its_chance():
         assert any(line.get_xdata()[0] == r["goal"] for line in ax.lines)  # the goal line
         chance = [t.get_text() for t in ax.texts]
         assert len(chance) == 1 and chance[0].startswith(f"{100 * r['p_meet']:.0f}") and "%" in chance[0]
-    assert "2024" in fig._suptitle.get_text() and "11" in fig._suptitle.get_text()
+    assert "2024" in fig.get_suptitle() and "11" in fig.get_suptitle()
 
 
 def test_the_comparison_draws_both_chances_per_target():

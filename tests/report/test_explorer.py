@@ -110,6 +110,6 @@ def test_the_old_staffing_explorer_is_the_explorer_on_the_objectives_simulated_y
         warnings.simplefilter("ignore")
         simulator = PortfolioSimulator(outcome_results, ex.year, n_draws=ex.n_draws, rng=ex.seed)
         box = staffing_explorer(StaffObjective(simulator), precompute="none")
-    assert "forecasting-explorer" in box._dom_classes
+    assert "forecasting-explorer" in box.get_state()["_dom_classes"]  # the classes the browser is sent
     table = box.children[1].children[1].value  # the shown table: today's plans twice, no change yet
     assert ex.summary(ex.baseline, "en").to_html(classes="forecasting-explorer-table", index_names=False) == table

@@ -85,9 +85,9 @@ def test_background_precomputation_and_a_given_objective(outcome_results, ex):
         e = Explorer(outcome_results, ex.year, n_draws=500, rng=ex.seed, approval_grid=(0.8,), sector_grid=(-0.25,),
                      precompute="background", objective=Objective("expected_count", "groundbreakings"))
         assert e.wait() > 0
-        assert set(e._regimes) == {0.8, 1.0}
+        assert set(e.regimes) == {0.8, 1.0}
         sectors = outcome_results.history.district.sectors
-        assert {(sp, s, v) for sp, s, v in e._sector_parts} == {(1.0, s, -0.25) for s in sectors}
+        assert {(sp, s, v) for sp, s, v in e.sector_parts} == {(1.0, s, -0.25) for s in sectors}
         adj = Adjustments(approval_speed=0.8, sector_effect={"smart_grid": -0.25})
         np.testing.assert_array_equal(
             e.simulate(Adjustments(sector_effect={"smart_grid": -0.25})).counts.to_numpy(),
@@ -95,7 +95,7 @@ def test_background_precomputation_and_a_given_objective(outcome_results, ex):
                                adjustments=Adjustments(sector_effect={"smart_grid": -0.25})).run(monthly=False)
             .counts.to_numpy())
         e.simulate(adj)  # off the precomputed combinations: computed when asked, then kept
-        assert (0.8, "smart_grid", -0.25) in e._sector_parts
+        assert (0.8, "smart_grid", -0.25) in e.sector_parts
     s = e.summary(e.simulate(Adjustments(effort={"branch_4": {"staff": 14.0}})), "en")
     assert s.index[0] == objective_label(e.objective, "en") == "expected groundbreakings"
     assert objective_label(e.objective, "zh") == "开工项目预期数量"

@@ -121,7 +121,7 @@ def test_build_slides_reads_back(tmp_path, language):
                           if sh.has_text_frame)
     if language == "zh":
         assert "全区招商目标进展（截至2024Q1）" in brief_text and "暂无" in brief_text
-        eas = deck.slides[0].shapes[0].text_frame.paragraphs[0].runs[0]._r.rPr.findall(qn("a:ea"))
+        eas = deck.slides[0].shapes[0].element.find(".//" + qn("a:r")).find(qn("a:rPr")).findall(qn("a:ea"))
         assert eas and eas[0].get("typeface")  # a Chinese typeface asked for
         assert "第1张图（共1张）" in " ".join(sh.text_frame.text for sh in deck.slides[BRIEF_SLIDES].shapes
                                           if sh.has_text_frame)
