@@ -8,12 +8,13 @@ are ranges to check a ledger's realism against (notebook 01), not truths.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping
 
 import pandas as pd
 
-__all__ = ["PUBLIC_FIGURES", "PublicRange", "within_public_ranges"]
+__all__ = ["LEADS_SIGNING", "PUBLIC_FIGURES", "PublicRange", "within_public_ranges"]
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,28 @@ class PublicRange:
     source: str
 
 
+#: Share of leads that sign, lowest and highest (DOMAIN.md, How projects progress, l.38–39;
+#: estimate): 25–35 % of leads reach negotiation and 35–50 % of those sign.
+LEADS_SIGNING = (0.25 * 0.35, 0.35 * 0.50)
+
+_SIGNED = PublicRange(100, 150, "estimate: Hailing signed 28 of Taizhou's 254 projects of at least 0.1 bn in "
+                      "2019Q1 and plans 160 for 2026 (DOMAIN.md, Scale, l.16–19; seen)")
+
 #: Yearly count (a column of ``yearly_counts``) -> its range from DOMAIN.md's public figures.
 PUBLIC_FIGURES: dict[str, PublicRange] = {
-    "new_leads": PublicRange(250, 350, "own judgement, no public figure: about two to three leads entered in the "
-                             "ledger per signing (DOMAIN.md, How projects progress: leads convert far less "
-                             "than signed projects)"),
-    "signed": PublicRange(100, 150, "estimate: Hailing signed 28 of Taizhou's 254 projects of at least 0.1 bn in "
-                          "2019Q1 and plans 160 for 2026 (DOMAIN.md, Scale; seen)"),
+    # as many leads as the signings need: the fewest signings at the best conversion, the most at the worst
+    "new_leads": PublicRange(math.floor(_SIGNED.low / LEADS_SIGNING[1]), math.ceil(_SIGNED.high / LEADS_SIGNING[0]),
+                             "estimate: 100–150 signings a year (DOMAIN.md, Scale, l.16–19) when 9–18 % of leads "
+                             "sign, 25–35 % reaching negotiation and 35–50 % of those signing (DOMAIN.md, How "
+                             "projects progress, l.38–39; estimate)"),
+    "signed": _SIGNED,
     "groundbreakings_all": PublicRange(40, 70, "estimate: Hailing started 10 of Taizhou's 104 projects in 2019Q1, "
-                                       "about a tenth of the city (DOMAIN.md, Scale; seen)"),
+                                       "about a tenth of the city (DOMAIN.md, Scale, l.18–19; seen)"),
     "groundbreakings": PublicRange(12, 20, "estimate: a Hailing-sized district starts roughly 12–20 projects of at "
-                                   "least 0.5 bn a year, from Taizhou's ~140 a year in 2020–22 (DOMAIN.md, Scale)"),
+                                   "least 0.5 bn a year, from Taizhou's ~140 a year in 2020–22 (DOMAIN.md, Scale, "
+                                   "l.20–22)"),
     "provincial_major": PublicRange(1, 4, "estimate: the 2024 goal adds three Jiangsu provincial major projects "
-                                    "(DOMAIN.md, The 2024 goals; seen)"),
+                                    "(DOMAIN.md, The 2024 goals, l.9; seen)"),
 }
 
 
