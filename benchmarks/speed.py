@@ -7,7 +7,6 @@ Each case runs in a fresh process so the peak resident memory is its own.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time

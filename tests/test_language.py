@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from forecasting import texts
-from forecasting.report import style
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

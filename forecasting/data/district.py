@@ -239,7 +239,7 @@ def _aliases(raw: Any, ids: dict[str, list[str]], bad) -> dict[str, dict[str, st
                 "[aliases.stages]")
             continue
         if not isinstance(table, dict):
-            bad(f"aliases.{kind}", "is not a table", f'"a name" = "an id" lines')
+            bad(f"aliases.{kind}", "is not a table", '"a name" = "an id" lines')
             continue
         out[kind] = {}
         for name, target in table.items():

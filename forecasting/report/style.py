@@ -15,7 +15,10 @@ import matplotlib as mpl
 from matplotlib import font_manager
 
 # the report's language and the labels live with the text catalogue, below the report layer
-from ..texts import LABELS, language, set_language, t, target_label  # noqa: F401 (re-exported)
+from ..texts import LABELS, language, set_language, t, target_label
+
+__all__ = ["FORECAST_COLOR", "FORMATS_ENV", "GOAL_COLOR", "HALF", "LABELS", "PALETTE", "SLIDE", "SO_FAR_COLOR", "amount",
+           "cjk_font", "language", "series_color", "set_language", "shorten", "t", "target_label", "use_style"]
 
 #: Twelve colours that stay apart, in the order the charts use them: the Okabe–Ito palette
 #: (colour-blind safe) first, then four of Paul Tol's muted scheme (wine, teal, olive,

@@ -227,7 +227,6 @@ class _FittedOracleB:
                 # the projects now in stage s: their remaining time, given survival to T0
                 sel = k_now == s
                 if s in ent or sel.any():
-                    mass = ent.get(s, np.zeros((n, 3, G)))
                     if sel.any():
                         e = t_entry[sel]
                         m = self.scale[cell[sel], :, s][..., None]

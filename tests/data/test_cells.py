@@ -19,7 +19,6 @@ import pytest
 from forecasting.cli.main import main
 from forecasting.synthetic.generator import SECTOR_LABELS, UNITS, simulate_district
 from forecasting.data.cells import read_cells
-from forecasting.data.ledger import read_snapshot
 from forecasting.data.writing import write_snapshot
 from forecasting.data.validate import read_and_validate
 

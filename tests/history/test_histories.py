@@ -20,7 +20,7 @@ import pytest
 
 from forecasting.cli.main import main
 from forecasting.errors import ShortHistoryWarning
-from forecasting.history.histories import History, target_counts
+from forecasting.history.histories import target_counts
 from forecasting.synthetic.generator import simulate_district
 
 

@@ -6,10 +6,8 @@ import pytest
 
 from forecasting.whatif.attention import attention_list
 from forecasting.whatif.objectives import Objective
-from forecasting.simulation.outcomes import OutcomeModel
 from forecasting.simulation.adjustments import Adjustments
 from forecasting.simulation.portfolio import PortfolioSimulator
-from forecasting.whatif.watchlist import most_likely, outlook
 
 AS_OF, YEAR = "2023Q2", 2023
 
