@@ -19,6 +19,7 @@ from ..history.histories import History
 from ..models.progression import N_STAGES
 from .adjustments import Adjustments
 from .draws import ParameterDraws
+from .fitted import OutcomeResults
 
 _SIGNED, _GROUNDBREAKING = STAGES.index("signed"), STAGES.index("under_construction")
 
@@ -56,7 +57,7 @@ def thresholds(targets) -> np.ndarray:
     return np.array(sorted(vals), float)
 
 
-def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFrame, year: int,
+def row_events(results: OutcomeResults, state: pd.DataFrame, frame: pd.DataFrame, year: int,
                draws: ParameterDraws, *, start: np.ndarray | None = None,
                log_multiplier: np.ndarray | None = None, pool: np.ndarray | None = None,
                in_pool: bool = True) -> RowEvents:
@@ -82,7 +83,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     targets = h.district.targets_for(year)
     R, D = len(state), draws.n
     first_m, last_m = year * 12, year * 12 + 11
-    start = np.full(R, prog.as_of_month) if start is None else np.asarray(start, int)
+    start = np.full(R, results.as_of_month) if start is None else np.asarray(start, int)
     mult = np.zeros((R, N_STAGES)) if log_multiplier is None else np.asarray(log_multiplier, float)
     cum_s, cum_g = np.zeros((D, R, 12)), np.zeros((D, R, 12))
     sept = (year - 1) * 12 + 8
