@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..forecast.propagate import project_state
+from ..models.propagate import project_state
 from ..history.episodes import MAX_DURATION, month_index
 from ..history.histories import History
 from ..models.progression import PRE, ProgressionResults
@@ -102,7 +102,7 @@ class OutcomeResults(ModelResults):
     @cached_property
     def state(self) -> pd.DataFrame:
         """Covariates and as-of state of every open project
-        (:func:`~forecasting.forecast.propagate.project_state`)."""
+        (:func:`~forecasting.models.propagate.project_state`)."""
         return project_state(self.history.projects, self.history.as_of_date)
 
     def explain(self, project_id: str) -> pd.DataFrame:

@@ -19,7 +19,7 @@ estimates), so ``model.fit(history).forecast(year, n_draws=..., rng=...)`` works
 every other forecaster (the baselines, the oracles). For every open project the forecast gives
 P(signed), P(groundbreaking), P(counted in each tier) and P(designated) within the year, each with
 an interval from the estimates' uncertainty and the year's unknown conditions, computed by exact
-propagation (:mod:`~forecasting.forecast.propagate`), and the target counts from the portfolio
+propagation (:mod:`~forecasting.models.propagate`), and the target counts from the portfolio
 simulation (:mod:`~forecasting.simulation.portfolio`).
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ simulated as a two-level mixture:
 
 1. ``D`` parameter draws, each with its own draw of the estimates (progression, size,
    provincial and inflow models) and of every unseen year's common shock. Under each draw
-   every project's month-by-month path is propagated exactly (:mod:`~forecasting.forecast.propagate`):
+   every project's month-by-month path is propagated exactly (:mod:`~forecasting.models.propagate`):
    the cumulative probability of being signed, and of breaking ground, by the end of each
    month of the target year; the probability that its amount at signing clears each tier
    threshold; the probability of designation.
