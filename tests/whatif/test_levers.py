@@ -110,7 +110,7 @@ def _recommend(results, seed: int, objective="shortfall"):
 
 
 def test_the_shortfall_objective_moves_staff_towards_the_units_whose_true_response_is_steeper(steep_and_flat):
-    e = steep_and_flat.inflow.elasticities()
+    e = steep_and_flat.results.inflow.elasticities()
     assert e.loc[["branch_1", "branch_4"], "estimate"].min() > e.loc[["branch_2", "branch_3"], "estimate"].max()
     res, change = _recommend(steep_and_flat, seed=0)
     assert res.best_value >= res.current_value
