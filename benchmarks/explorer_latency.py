@@ -32,16 +32,16 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
 
     warnings.simplefilter("ignore")
     h = load_history(ROOT / "data")
-    results = OutcomeModel().fit(h)
+    forecaster = OutcomeModel().fit(h)
     year = h.as_of_date.year + 1
     t0 = time.perf_counter()
-    ex = Explorer(results, year, n_draws=n_draws, rng=0, precompute="background")
+    ex = Explorer(forecaster, year, n_draws=n_draws, rng=0, precompute="background")
     first = time.perf_counter() - t0  # the controls are there
     precompute = ex.wait()  # the approval speeds' and sectors' grids are ready
-    P = h.projects.set_index("project_id").loc[results.state["project_id"]]
+    P = h.projects.set_index("project_id").loc[forecaster.state["project_id"]]
     big = P["investment_bn"].nlargest(repeats).index.tolist()
-    unit = next(iter(results.inflow.future_effort([h.as_of])["unit"]))
-    staff = float(results.inflow.future_effort([h.as_of])["staff"].iloc[0])
+    unit = next(iter(forecaster.results.inflow.future_effort([h.as_of])["unit"]))
+    staff = float(forecaster.results.inflow.future_effort([h.as_of])["staff"].iloc[0])
     sectors = list(h.district.sectors)
 
     def prospect(i: int) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def measure(n_draws: int, *, repeats: int = 3) -> dict:
                                     lost=frozenset([big[(i + 1) % repeats]]), prospects=prospect(i),
                                     sector_effect={sectors[i]: -0.25}) for i in range(repeats)],
     }
-    out = {"n_draws": n_draws, "param_draws": results.n_param_draws, "first_display_s": round(first, 2),
+    out = {"n_draws": n_draws, "param_draws": forecaster.n_param_draws, "first_display_s": round(first, 2),
            "precompute_s": round(precompute, 2)}
     for name, adjs in levers.items():
         times = []

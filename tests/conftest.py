@@ -217,15 +217,21 @@ EXPLORER_AS_OF, EXPLORER_YEAR, EXPLORER_N, EXPLORER_SEED = "2023Q2", 2024, 2000,
 
 
 @pytest.fixture(scope="session")
-def outcome_results(bundled_history):
-    """An outcome model fitted as of 2023Q2 with 8 parameter draws (the simulation's and the explorer's tests)."""
+def outcome_forecaster(bundled_history):
+    """An outcome model fitted as of 2023Q2, forecasting with 8 parameter draws (the simulation's and the explorer's tests)."""
     from forecasting.simulation.outcomes import OutcomeModel
 
     return OutcomeModel(n_param_draws=8).fit(bundled_history.upto(EXPLORER_AS_OF))
 
 
 @pytest.fixture(scope="session")
-def ex(outcome_results):
+def outcome_results(outcome_forecaster):
+    """The fitted parts of :func:`outcome_forecaster` (what the simulation's pieces read)."""
+    return outcome_forecaster.results
+
+
+@pytest.fixture(scope="session")
+def ex(outcome_forecaster):
     """An :class:`~forecasting.report.explorer_engine.Explorer` of 2024 with small grids, computed when asked."""
     import warnings
 
@@ -233,22 +239,20 @@ def ex(outcome_results):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Explorer(outcome_results, EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
+        return Explorer(outcome_forecaster, EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
                         approval_grid=(1.25,), sector_grid=(0.5,), precompute="none")
 
 
 @pytest.fixture(scope="session")
-def ex_direct(outcome_results):
+def ex_direct(outcome_forecaster):
     """A new simulator's year-end counts under given adjustments, with the explorer's year, size and seed."""
     import warnings
-
-    from forecasting.simulation.portfolio import PortfolioSimulator
 
     def direct(adj):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return PortfolioSimulator(outcome_results, EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
-                                      adjustments=adj).run(monthly=False)
+            return outcome_forecaster.simulator(EXPLORER_YEAR, n_draws=EXPLORER_N, rng=EXPLORER_SEED,
+                                                adjustments=adj).run(monthly=False)
 
     return direct
 
@@ -262,7 +266,7 @@ def ex_big(outcome_results):
 
 @pytest.fixture(scope="session")
 def fitted_2023q2(bundled_history):
-    """The bundled district fitted as of 2023Q2 (20 parameter draws), for the what-if tests."""
+    """The bundled district fitted as of 2023Q2 (its forecaster, 20 parameter draws), for the what-if tests."""
     from forecasting import OutcomeModel
 
     return OutcomeModel(n_param_draws=20).fit(bundled_history.upto("2023Q2"))

@@ -111,15 +111,15 @@ def _scenario(args: argparse.Namespace) -> int:
     from ..forecast.contract import project_columns
     from ..simulation.outcomes import OutcomeModel
     from ..output import staged, write_csv
-    from ..simulation.portfolio import PortfolioSimulator, compare
+    from ..simulation.portfolio import compare
     from ..whatif.scenario_file import read_scenario
 
     history = _as_of_history(args)
     year = _year(history, args.year)
     scenario = read_scenario(args.scenario, history.district, history.latest, as_of=history.as_of_date)
-    results = OutcomeModel().fit(history)
-    base = PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed)
-    what_if = PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed, adjustments=scenario.adjustments())
+    forecaster = OutcomeModel().fit(history)
+    base = forecaster.simulator(year, n_draws=args.draws, rng=args.seed)
+    what_if = forecaster.simulator(year, n_draws=args.draws, rng=args.seed, adjustments=scenario.adjustments())
     sim = what_if.run()
     comparison = compare(base.run(), sim)
     cols = project_columns(history.district.targets_for(year))
@@ -175,7 +175,6 @@ def _optimize(args: argparse.Namespace) -> int:
     from ..whatif.objectives import parse_objective
     from ..simulation.outcomes import OutcomeModel
     from ..output import staged, write_csv
-    from ..simulation.portfolio import PortfolioSimulator
     from ..whatif.levers import NOISE_Z, StaffObjective, allocation_note, objective_line
 
     spelled = args.objective
@@ -192,9 +191,9 @@ def _optimize(args: argparse.Namespace) -> int:
         raise UsageError(f"district.toml has no [targets.{year}] table for --objective {spelled}")
     units = history.district.unit_ids
     minimum, maximum = _bounds(args.min, units, "--min"), _bounds(args.max, units, "--max")
-    results = OutcomeModel().fit(history)
+    forecaster = OutcomeModel().fit(history)
     try:
-        staff = StaffObjective(PortfolioSimulator(results, year, n_draws=args.draws, rng=args.seed), objective,
+        staff = StaffObjective(forecaster.simulator(year, n_draws=args.draws, rng=args.seed), objective,
                                language="en")
     except ValueError as exc:  # a target the year does not have
         raise UsageError(f"--objective {spelled}: {exc}") from None
@@ -203,7 +202,7 @@ def _optimize(args: argparse.Namespace) -> int:
     # a climbing step must win at least two simulated years' worth; the recommendation must
     # then beat today's by more than twice its paired Monte Carlo error
     res = allocate(staff, now, args.staff_total, minimum=minimum or None, maximum=maximum or None,
-                   seen_range={u: results.inflow.staff_range(u) for u in units}, greedy_start=False,
+                   seen_range={u: forecaster.results.inflow.staff_range(u) for u in units}, greedy_start=False,
                    tol=2.0 / args.draws, max_evals=args.max_evals, noise_z=NOISE_Z)
     # against today's staffing as it is (when the total differs, the allocator's own
     # never-worse guarantee is against today's rescaled to the total)

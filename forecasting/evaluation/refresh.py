@@ -19,12 +19,10 @@ seed: differences of a percentage point or so are within simulation noise
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from ..history.histories import History
-from ..simulation.outcomes import OutcomeModel, OutcomeResults
+from ..simulation.outcomes import OutcomeModel
 
 STEPS = ("a quarter passed", "new projects", "progress", "losses", "model refit")
 
@@ -47,12 +45,6 @@ def _hybrid(full: History, prev: str, curr: str, step: int) -> History:
     return History(base.district, base.effort, snaps)
 
 
-def _refit_on(results: OutcomeResults, history: History) -> OutcomeResults:
-    """``results``' estimates applied to another (later) ledger."""
-    month = int(history.as_of_date.year * 12 + history.as_of_date.month - 1)
-    return replace(results, history=history, progression=replace(results.progression, as_of_month=month))
-
-
 def attribute_change(full: History, prev: str, curr: str, year: int | None = None, *,
                      model: OutcomeModel | None = None, n_draws: int = 20_000, seed: int = 0) -> pd.DataFrame:
     """Each target's change in ``p_meet`` from ``prev`` to ``curr``, split into steps.
@@ -66,7 +58,7 @@ def attribute_change(full: History, prev: str, curr: str, year: int | None = Non
     new = model.fit(full.upto(curr))
     p = [old.simulate(year, n_draws=n_draws, rng=seed).targets().set_index("target")["p_meet"]]
     for step in range(1, 5):
-        p.append(_refit_on(old, _hybrid(full, prev, curr, step)).simulate(year, n_draws=n_draws, rng=seed)
+        p.append(old.on(_hybrid(full, prev, curr, step)).simulate(year, n_draws=n_draws, rng=seed)
                  .targets().set_index("target")["p_meet"])
     p.append(new.simulate(year, n_draws=n_draws, rng=seed).targets().set_index("target")["p_meet"])
     rows = []

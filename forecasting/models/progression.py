@@ -52,6 +52,7 @@ from .design import (EB_BLOCKS, KNOT_QUANTILES, N_STAGES, PRE, PRIOR_SD, Design,
 from .evidence import YearEvidence, unshrink
 from .glm import mvn
 from .newton import Multinomial, fit_eb
+from .propagate import Propagation, propagate
 from .results import ModelResults
 
 __all__ = ["N_STAGES", "PRE", "ProgressionResults", "covariates", "duration_effect",
@@ -129,6 +130,41 @@ class ProgressionResults(ModelResults):
         a = mvn(self.params_advance.to_numpy(), self.cov_advance.to_numpy(), n_draws, rng)
         l = mvn(self.params_lost.to_numpy(), self.cov_lost.to_numpy(), n_draws, rng)
         return a, l
+
+    def predict_flows(self, state: pd.DataFrame, *, last_month: int, start: int | None = None,
+                      params: tuple[np.ndarray, np.ndarray] | None = None, years: np.ndarray | None = None,
+                      years_lost: np.ndarray | None = None, occupancy_months: tuple[int, ...] = (),
+                      hazard_multiplier: np.ndarray | None = None) -> Propagation:
+        """Each project's monthly flows between stages, propagated exactly from ``start``
+        (default: the as-of month) to ``last_month`` (month indices)
+        (:func:`~forecasting.models.propagate.propagate`).
+
+        ``state`` is the projects' covariates and as-of state
+        (:func:`~forecasting.models.propagate.project_state`); ``params`` draws of both
+        hazards' estimates as :meth:`sample` gives them (default: the estimates, one draw);
+        ``years`` (``draw × calendar year`` from ``start``'s year, or ``draw × year × stage``)
+        and ``years_lost`` the years' shifts of the advance and loss log-odds (default: none);
+        ``hazard_multiplier`` (``stage``) scales each stage's advance odds.
+
+        Examples
+        --------
+        >>> from forecasting import load_history
+        >>> from forecasting.models.propagate import project_state
+        >>> h = load_history("data").upto("2023Q4")
+        >>> res = fit_progression(h)
+        >>> flows = res.predict_flows(project_state(h.projects, h.as_of_date), last_month=res.as_of_month + 12)
+        >>> p = flows.p_enter(5, res.as_of_month + 1, res.as_of_month + 12)  # draw × project: operating within a year
+        >>> bool(((p >= 0) & (p <= 1)).all())
+        True
+        """
+        if params is None:
+            params = (self.params_advance.to_numpy()[None], self.params_lost.to_numpy()[None])
+        start = self.as_of_month if start is None else int(start)
+        if years is None:
+            years = np.zeros((params[0].shape[0], max(last_month, start) // 12 - start // 12 + 1))
+        return propagate(self, state, start=start, last_month=last_month, params_advance=params[0],
+                         params_lost=params[1], years=years, years_lost=years_lost,
+                         occupancy_months=occupancy_months, hazard_multiplier=hazard_multiplier)
 
 
 def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:

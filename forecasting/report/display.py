@@ -128,7 +128,7 @@ _PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
 
 
 def _factor_value(value, language: str):
-    """The ``value`` column of :meth:`OutcomeResults.explain` in the language."""
+    """The ``value`` column of :meth:`OutcomeResults.explain <forecasting.simulation.fitted.OutcomeResults.explain>` in the language."""
     if not isinstance(value, str):
         return value
     if language != "zh":

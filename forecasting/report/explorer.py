@@ -18,12 +18,12 @@ import pandas as pd
 
 from ..errors import ExtrapolationWarning
 from ..simulation.adjustments import Adjustments
+from ..simulation.outcomes import Forecaster
 from ..simulation.portfolio import PortfolioSimulator
 from ..whatif.objectives import Objective, objective_label
 from .explorer_engine import APPROVAL_GRID, SECTOR_GRID, Explorer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..simulation.outcomes import OutcomeResults
     from ..whatif.levers import StaffObjective
 
 
@@ -208,7 +208,7 @@ def _staff_today(simulator: PortfolioSimulator) -> dict[str, int]:
     return {u: int(round(v)) for u, v in zip(eff["unit"], eff["staff"])}
 
 
-def explorer(results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: int = 0,
+def explorer(forecaster: Forecaster, year: int, *, n_draws: int = 2000, rng: int = 0,
              approval_grid: tuple[float, ...] = APPROVAL_GRID, sector_grid: tuple[float, ...] = SECTOR_GRID,
              precompute: Literal["now", "background", "none"] = "background", language: str | None = None,
              objective: Objective | None = None) -> ExplorerView:
@@ -218,10 +218,10 @@ def explorer(results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: 
 
     Examples
     --------
-    >>> view = explorer(results, 2025, n_draws=2000)   # doctest: +SKIP
+    >>> view = explorer(forecaster, 2025, n_draws=2000)   # doctest: +SKIP
     >>> view.widget                                     # doctest: +SKIP
     """
-    return ExplorerView(Explorer(results, year, n_draws=n_draws, rng=rng, approval_grid=approval_grid,
+    return ExplorerView(Explorer(forecaster, year, n_draws=n_draws, rng=rng, approval_grid=approval_grid,
                                  sector_grid=sector_grid, precompute=precompute, objective=objective),
                         language=language)
 
@@ -231,7 +231,7 @@ def staffing_explorer(objective: "StaffObjective", **kwargs):
     (:class:`~forecasting.whatif.levers.StaffObjective`): every lever a scenario file has, not only staff. Returns the widget to
     display; ``kwargs`` go to :func:`explorer`."""
     sim = objective.simulator
-    return explorer(sim.results, sim.year, n_draws=sim.n_draws, rng=sim.seed, **kwargs).widget
+    return explorer(Forecaster(sim.results, sim.n_param_draws), sim.year, n_draws=sim.n_draws, rng=sim.seed, **kwargs).widget
 
 
 __all__ = ["ExplorerView", "Levers", "explorer", "staffing_explorer"]

@@ -35,7 +35,7 @@ import copy
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Mapping
+from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,14 +43,12 @@ import pandas as pd
 from ..simulation.adjustments import Adjustments, ledger_rows, prospect_rows
 from ..simulation.arrivals import (ArrivalCells, arrival_combine, arrival_sets, arrival_sums, arrival_summary,
                                    arrival_template_events, arrival_template_rows, cell_index, future_quarters)
-from ..simulation.portfolio import PortfolioSimulation, PortfolioSimulator
+from ..simulation.outcomes import Forecaster
+from ..simulation.portfolio import PortfolioSimulation
 from ..simulation.rows import RowEvents, row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
 from ..whatif.objectives import Objective, default_objective, objective_label
 from .style import target_label
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..simulation.outcomes import OutcomeResults
 
 #: Approval speeds the slider offers (odds multipliers), each precomputed at first display.
 APPROVAL_GRID: tuple[float, ...] = (0.8, 1.0, 1.25, 1.5)
@@ -86,7 +84,7 @@ class Explorer:
 
     Parameters
     ----------
-    results : a fitted :class:`~forecasting.simulation.outcomes.OutcomeResults`.
+    forecaster : a fitted :class:`~forecasting.simulation.outcomes.Forecaster` (``OutcomeModel().fit(history)``).
     year : the target year.
     n_draws : simulated years.
     rng : an integer seed (the explorer reproduces the simulator's streams from it).
@@ -100,22 +98,23 @@ class Explorer:
     Examples
     --------
     >>> from forecasting import load_history, OutcomeModel
-    >>> results = OutcomeModel(n_param_draws=20).fit(load_history("data"))
-    >>> ex = Explorer(results, 2025, n_draws=2000, precompute="none")
+    >>> forecaster = OutcomeModel(n_param_draws=20).fit(load_history("data"))
+    >>> ex = Explorer(forecaster, 2025, n_draws=2000, precompute="none")
     >>> sim = ex.simulate(Adjustments(effort={"branch_4": {"staff": 12}}))
     >>> ex.objective.value(sim)[0] >= 0
     True
     """
 
-    def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 2000, rng: int = 0,
+    def __init__(self, forecaster: Forecaster, year: int, *, n_draws: int = 2000, rng: int = 0,
                  approval_grid: tuple[float, ...] = APPROVAL_GRID, sector_grid: tuple[float, ...] = SECTOR_GRID,
                  precompute: Literal["now", "background", "none"] = "now", objective: Objective | None = None):
         if not isinstance(rng, (int, np.integer)):
             raise ValueError(f"the explorer needs an integer seed (rng), not {type(rng).__name__}")
         if precompute not in ("now", "background", "none"):
             raise ValueError(f'precompute must be "now", "background" or "none", not {precompute!r}')
+        results = forecaster.results
         self.results, self.year, self.n_draws, self.seed = results, int(year), int(n_draws), int(rng)
-        self.simulator = sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)
+        self.simulator = sim = forecaster.simulator(year, n_draws=n_draws, rng=rng)
         self.baseline = sim.run(monthly=False)
         self.reason = ""
         if objective is None:

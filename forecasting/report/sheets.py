@@ -24,7 +24,7 @@ def forecast_sheets(history, projects: pd.DataFrame, targets: pd.DataFrame, year
     Parameters
     ----------
     history : the :class:`~forecasting.history.histories.History` the forecast was made from.
-    projects : per-project probabilities (:meth:`OutcomeResults.project_probabilities`).
+    projects : per-project probabilities (:meth:`Forecaster.project_probabilities <forecasting.simulation.outcomes.Forecaster.project_probabilities>`).
     targets : ``targets.csv`` rows of the year.
     year : the target year.
 

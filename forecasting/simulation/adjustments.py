@@ -17,6 +17,7 @@ import pandas as pd
 from ..data.schema import STAGES
 from ..history.episodes import month_index
 from ..models.progression import N_STAGES, covariates
+from .fitted import OutcomeResults
 
 #: Stages whose advance the approval process governs: signed -> approved -> under construction.
 APPROVAL_STAGES = (STAGES.index("signed"), STAGES.index("approved"))
@@ -55,12 +56,12 @@ class Adjustments:
 
 
 # --------------------------------------------------------------------------- the ledger's rows
-def ledger_rows(results: "OutcomeResults", year: int, adj: Adjustments) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+def ledger_rows(results: OutcomeResults, year: int, adj: Adjustments) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """State, ledger fields, start months and hazard shifts of the open projects (scenario applied)."""
     h = results.history
     state = results.state.copy()
     P = h.projects.set_index("project_id").loc[state["project_id"]].reset_index()
-    start = np.full(len(state), results.progression.as_of_month)
+    start = np.full(len(state), results.as_of_month)
     for pid, months in adj.slip_months.items():
         i = np.flatnonzero(state["project_id"].to_numpy() == pid)
         start[i] += int(months)
@@ -84,7 +85,7 @@ def hazard_shifts(sectors: np.ndarray, adj: Adjustments) -> np.ndarray:
     return mult
 
 
-def prospect_rows(results: "OutcomeResults", prospects: pd.DataFrame, adj: Adjustments):
+def prospect_rows(results: OutcomeResults, prospects: pd.DataFrame, adj: Adjustments):
     """State and ledger fields of scenario prospects (new projects entering at a stage)."""
     h = results.history
     types = {u.id: u.type for u in h.district.units}
@@ -99,11 +100,11 @@ def prospect_rows(results: "OutcomeResults", prospects: pd.DataFrame, adj: Adjus
     f["investment_signed"] = np.where(f["stage"].isin(["lead", "negotiating"]), np.nan, f["investment_bn"])
     state = covariates(f).reset_index()
     state["stage_idx"] = f["stage"].map(STAGES.index).to_numpy()
-    state["entry_month"] = np.minimum(month_index(entered.fillna(as_of)), results.progression.as_of_month)
+    state["entry_month"] = np.minimum(month_index(entered.fillna(as_of)), results.as_of_month)
     state["pace_now"] = 0.0
-    d_now = np.maximum(results.progression.as_of_month - state["entry_month"].to_numpy(), 1)
+    d_now = np.maximum(results.as_of_month - state["entry_month"].to_numpy(), 1)
     state["pace_next"] = np.log(d_now + 0.5)
-    start = np.full(len(f), results.progression.as_of_month)
+    start = np.full(len(f), results.as_of_month)
     return state, f, start, hazard_shifts(state["sector"].to_numpy(), adj)
 
 

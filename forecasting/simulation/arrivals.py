@@ -19,6 +19,7 @@ from ..history.episodes import month_index
 from ..models.progression import covariates
 from .adjustments import Adjustments, hazard_shifts
 from .draws import ParameterDraws
+from .fitted import OutcomeResults
 from .rows import RowEvents, row_events
 
 #: Arrival templates drawn per unit from its mix of leads.
@@ -47,7 +48,7 @@ def future_quarters(as_of: str, year: int) -> list[str]:
     return quarter_range(str(nxt), last) if str(nxt) <= last else []
 
 
-def arrival_cells(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+def arrival_cells(results: OutcomeResults, year: int, draws: ParameterDraws, adj: Adjustments,
                   *, rng, cache_key: tuple | None = None) -> ArrivalCells | None:
     """The leads still to arrive before the year ends, by unit and quarter.
 
@@ -103,7 +104,7 @@ def arrival_sets(draws: ParameterDraws, rng) -> tuple[np.ndarray, list[np.random
     return group, [np.random.default_rng(s) for s in seeds]
 
 
-def _arrival_paths(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+def _arrival_paths(results: OutcomeResults, year: int, draws: ParameterDraws, adj: Adjustments,
                    effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
     """Per cell: dispersion, P(band), P(counted groundbreaking), and when those happen.
 
@@ -129,7 +130,7 @@ def arrival_combine(n_draws: int, group: np.ndarray, parts: list[tuple]) -> tupl
     return (parts[0][0], *out)
 
 
-def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+def _arrival_paths_for(results: OutcomeResults, year: int, draws: ParameterDraws, adj: Adjustments,
                        effort: pd.DataFrame, quarters: list[str], rng) -> tuple:
     """:func:`_arrival_paths` for one set of templates and the draws it serves."""
     frame, state = arrival_template_rows(results, effort, quarters, rng)
@@ -138,7 +139,7 @@ def _arrival_paths_for(results: "OutcomeResults", year: int, draws: ParameterDra
     return arrival_summary(results, sums, total)
 
 
-def arrival_template_rows(results: "OutcomeResults", effort: pd.DataFrame, quarters: list[str],
+def arrival_template_rows(results: OutcomeResults, effort: pd.DataFrame, quarters: list[str],
                            rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Templates: K leads per unit from its mix, each placed in every arrival month (ledger
     fields and state)."""
@@ -163,7 +164,7 @@ def arrival_template_rows(results: "OutcomeResults", effort: pd.DataFrame, quart
     return frame, state
 
 
-def arrival_template_events(results: "OutcomeResults", year: int, draws: ParameterDraws, adj: Adjustments,
+def arrival_template_events(results: OutcomeResults, year: int, draws: ParameterDraws, adj: Adjustments,
                              frame: pd.DataFrame, state: pd.DataFrame) -> RowEvents:
     """The templates' events under the scenario's hazard shifts."""
     mult = hazard_shifts(state["sector"].to_numpy(), adj)
@@ -201,7 +202,7 @@ def arrival_sums(effort: pd.DataFrame, frame: pd.DataFrame, ev: RowEvents, *,
     return (cell_sum(p_tier_row), cell_sum(p_ground_row), cell_sum(m_signed), cell_sum(m_ground)), total
 
 
-def arrival_summary(results: "OutcomeResults", sums: tuple, total: np.ndarray) -> tuple:
+def arrival_summary(results: OutcomeResults, sums: tuple, total: np.ndarray) -> tuple:
     """Dispersion, P(band), P(counted groundbreaking) and their months per cell, from :func:`arrival_sums`."""
     def mean(a: np.ndarray) -> np.ndarray:
         return a / total.reshape((1, -1) + (1,) * (a.ndim - 2))

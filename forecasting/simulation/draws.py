@@ -12,6 +12,11 @@ import numpy as np
 
 from ..models.progression import N_STAGES, PRE
 from ..models.yearshock import COMPONENTS
+from .fitted import OutcomeResults
+
+#: Parameter draws carried through a simulation by default (intervals; the mean over draws is
+#: the reported probability).
+N_PARAM_DRAWS = 150
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class ParameterDraws:
                               sub(self.years_lost))
 
 
-def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> ParameterDraws:
+def draw_parameters(results: OutcomeResults, year: int, n_draws: int, rng) -> ParameterDraws:
     """``n_draws`` joint draws of the estimates and of each horizon year's conditions.
 
     Every draw is a draw: the estimates come in antithetic pairs around the fit (no draw is
@@ -59,7 +64,7 @@ def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> 
     """
     rng = np.random.default_rng(rng)
     pa, pl = results.progression.sample(n_draws, rng=rng)
-    first_year = results.progression.as_of_month // 12
+    first_year = results.as_of_month // 12
     yrs = list(range(first_year, year + 1))
     shocks = results.year_shock
     adv = np.zeros((n_draws, len(yrs), N_STAGES))  # per stage: before signing and after
@@ -78,4 +83,4 @@ def draw_parameters(results: "OutcomeResults", year: int, n_draws: int, rng) -> 
                           inf if results.inflow is not None else None, years_lost=los)
 
 
-__all__ = ["ParameterDraws", "draw_parameters"]
+__all__ = ["N_PARAM_DRAWS", "ParameterDraws", "draw_parameters"]

@@ -9,7 +9,7 @@ simulated as a two-level mixture:
 
 1. ``D`` parameter draws, each with its own draw of the estimates (progression, size,
    provincial and inflow models) and of every unseen year's common shock. Under each draw
-   every project's month-by-month path is propagated exactly (:mod:`~forecasting.forecast.propagate`):
+   every project's month-by-month path is propagated exactly (:mod:`~forecasting.models.propagate`):
    the cumulative probability of being signed, and of breaking ground, by the end of each
    month of the target year; the probability that its amount at signing clears each tier
    threshold; the probability of designation.
@@ -52,7 +52,8 @@ from ..history.histories import History, year_events
 from ..models.progression import warn_unseen
 from .adjustments import Adjustments, ledger_rows, prospect_rows
 from .arrivals import arrival_cells
-from .draws import draw_parameters
+from .draws import N_PARAM_DRAWS, draw_parameters
+from .fitted import OutcomeResults
 from .rows import row_events, thresholds, zero_settled
 from .sampling import DESIGNATION_MONTH, simulate_arrivals, simulate_rows, tier_bands
 
@@ -115,8 +116,8 @@ class PortfolioSimulation:
         return pd.DataFrame(rows)
 
 
-def simulate_portfolio(results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
-                       adjustments: Adjustments | None = None, n_param_draws: int | None = None
+def simulate_portfolio(results: OutcomeResults, year: int, *, n_draws: int = 20_000, rng=0,
+                       adjustments: Adjustments | None = None, n_param_draws: int = N_PARAM_DRAWS
                        ) -> PortfolioSimulation:
     """Simulate ``n_draws`` years: every open project, the new leads, the common shocks.
 
@@ -127,7 +128,8 @@ def simulate_portfolio(results: "OutcomeResults", year: int, *, n_draws: int = 2
     n_draws : simulated years.
     rng : seed (an int gives common random numbers across scenarios run with the same seed).
     adjustments : a scenario's changes (:class:`Adjustments`); ``None`` for today's plans.
-    n_param_draws : parameter draws (default: the model's ``n_param_draws``).
+    n_param_draws : parameter draws (a forecaster passes its own:
+        :meth:`Forecaster.simulate <forecasting.simulation.outcomes.Forecaster.simulate>`).
     """
     return PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, adjustments=adjustments,
                               n_param_draws=n_param_draws).run()
@@ -152,8 +154,8 @@ class PortfolioSimulator:
     cells : the new leads' arrival cells (:class:`~forecasting.simulation.arrivals.ArrivalCells`), or None.
     """
 
-    def __init__(self, results: "OutcomeResults", year: int, *, n_draws: int = 20_000, rng=0,
-                 adjustments: Adjustments | None = None, n_param_draws: int | None = None,
+    def __init__(self, results: OutcomeResults, year: int, *, n_draws: int = 20_000, rng=0,
+                 adjustments: Adjustments | None = None, n_param_draws: int = N_PARAM_DRAWS,
                  new_leads: bool = True):
         adj = adjustments or Adjustments()
         h = results.history
@@ -163,7 +165,7 @@ class PortfolioSimulator:
         seed = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer))
                                       else np.random.default_rng(rng).integers(2**32))
         s_params, s_templates, s_rows, s_prospects, s_arrivals = seed.spawn(5)
-        D = self.n_param_draws = int(n_param_draws or results.n_param_draws)
+        D = self.n_param_draws = int(n_param_draws)
         self.draws = draw_parameters(results, year, D, np.random.default_rng(s_params))
 
         state, frame, start, mult = ledger_rows(results, year, adj)

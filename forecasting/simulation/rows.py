@@ -1,24 +1,25 @@
 """Project rows and their in-year event probabilities under every parameter draw.
 
-:func:`row_events` propagates rows exactly (:func:`~forecasting.forecast.propagate.propagate`)
+:func:`row_events` propagates rows exactly (the progression model's
+:meth:`~forecasting.models.progression.ProgressionResults.predict_flows`)
 and returns, per draw, each row's cumulative chance of signing and of breaking ground by
 month, of its amount at signing clearing each tier bound (:func:`thresholds`), and of
 designation (:class:`RowEvents`); :func:`zero_settled` removes what is already decided.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..data.schema import STAGES
 from ..forecast.contract import settled_probabilities
-from ..forecast.propagate import propagate
 from ..history.histories import History
 from ..models.progression import N_STAGES
 from .adjustments import Adjustments
 from .draws import ParameterDraws
+from .fitted import OutcomeResults
 
 _SIGNED, _GROUNDBREAKING = STAGES.index("signed"), STAGES.index("under_construction")
 
@@ -56,7 +57,7 @@ def thresholds(targets) -> np.ndarray:
     return np.array(sorted(vals), float)
 
 
-def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFrame, year: int,
+def row_events(results: OutcomeResults, state: pd.DataFrame, frame: pd.DataFrame, year: int,
                draws: ParameterDraws, *, start: np.ndarray | None = None,
                log_multiplier: np.ndarray | None = None, pool: np.ndarray | None = None,
                in_pool: bool = True) -> RowEvents:
@@ -64,7 +65,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
 
     Parameters
     ----------
-    state : covariates and state, as :func:`~forecasting.forecast.propagate.project_state` returns.
+    state : covariates and state, as :func:`~forecasting.models.propagate.project_state` returns.
     frame : the same rows' ledger fields (``investment_bn``, ``stage``, ``unit_type``,
         ``sector``, ``provincial``) for the size and provincial models.
     start : month index from which each row moves (default: the as-of month); a row that
@@ -82,7 +83,7 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     targets = h.district.targets_for(year)
     R, D = len(state), draws.n
     first_m, last_m = year * 12, year * 12 + 11
-    start = np.full(R, prog.as_of_month) if start is None else np.asarray(start, int)
+    start = np.full(R, results.as_of_month) if start is None else np.asarray(start, int)
     mult = np.zeros((R, N_STAGES)) if log_multiplier is None else np.asarray(log_multiplier, float)
     cum_s, cum_g = np.zeros((D, R, 12)), np.zeros((D, R, 12))
     sept = (year - 1) * 12 + 8
@@ -94,15 +95,14 @@ def row_events(results: "OutcomeResults", state: pd.DataFrame, frame: pd.DataFra
     for g in range(int(group.max(initial=-1)) + 1):
         rows = np.flatnonzero(group == g)
         s0 = int(start[rows[0]])
-        sub = replace(prog, as_of_month=s0)
         k0 = s0 // 12 - draws.first_year  # a row moved earlier than the as-of year keeps its first year's shock
         yrs, yrs_lost = (None if a is None else (a[:, k0:] if k0 >= 0 else np.hstack([np.repeat(a[:, :1], -k0, axis=1), a]))
                          for a in (draws.years, draws.years_lost))
         occ = (sept,) if sept >= s0 else ()
         hm = np.exp(mult[rows[0]])
-        prop = propagate(sub, state.iloc[rows].reset_index(drop=True), last_month=max(last_m, s0),
-                         params_advance=draws.advance, params_lost=draws.lost, years=yrs, years_lost=yrs_lost,
-                         occupancy_months=occ, hazard_multiplier=None if np.allclose(hm, 1) else hm)
+        prop = prog.predict_flows(state.iloc[rows].reset_index(drop=True), start=s0, last_month=max(last_m, s0),
+                                  params=(draws.advance, draws.lost), years=yrs, years_lost=yrs_lost,
+                                  occupancy_months=occ, hazard_multiplier=None if np.allclose(hm, 1) else hm)
         sel = (prop.months >= first_m) & (prop.months <= last_m)
         offset = int(prop.months[sel][0] - first_m) if sel.any() else 12
         for arr, k in ((cum_s, _SIGNED), (cum_g, _GROUNDBREAKING)):

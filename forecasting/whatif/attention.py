@@ -17,21 +17,16 @@ its faster path — and reported with its paired Monte Carlo error.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from ..simulation.adjustments import Adjustments
-from ..simulation.portfolio import PortfolioSimulator
+from ..simulation.outcomes import Forecaster
 from ..simulation.rows import row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
 from ..simulation.rows import thresholds as tier_thresholds
 from ..texts import text
 from .objectives import Objective
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..simulation.outcomes import OutcomeResults
 
 
 def _expected_events(ev, targets, th: np.ndarray) -> np.ndarray:
@@ -56,13 +51,13 @@ def _cluster_se(cluster_means: np.ndarray) -> np.ndarray:
     return np.std(cluster_means, axis=0, ddof=1) / np.sqrt(cluster_means.shape[0])
 
 
-def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, objective: Objective | str | None = None,
+def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, objective: Objective | str | None = None,
                    n_draws: int = 8000, rng=0, language: str | None = None) -> pd.DataFrame:
     """Every open project with the counted events it would gain if ``months`` sooner.
 
     Parameters
     ----------
-    results : a fitted :class:`~forecasting.simulation.outcomes.OutcomeResults`.
+    forecaster : a fitted :class:`~forecasting.simulation.outcomes.Forecaster` (``OutcomeModel().fit(history)``).
     year : the target year.
     months : how much further along (3: a quarter sooner).
     objective : what the second ranking is judged by (:func:`~forecasting.whatif.levers.choose_objective`;
@@ -87,16 +82,17 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     Examples
     --------
     >>> from forecasting import load_history, OutcomeModel  # doctest: +SKIP
-    >>> results = OutcomeModel().fit(load_history("data").upto("2024Q1"))  # doctest: +SKIP
-    >>> attention_list(results, 2024).head(10)  # doctest: +SKIP
+    >>> forecaster = OutcomeModel().fit(load_history("data").upto("2024Q1"))  # doctest: +SKIP
+    >>> attention_list(forecaster, 2024).head(10)  # doctest: +SKIP
     """
     from ..texts import t
     from .watchlist import counts_toward
     from .levers import choose_objective
     from .objectives import objective_label
 
+    results = forecaster.results
     h = results.history
-    sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)
+    sim = forecaster.simulator(year, n_draws=n_draws, rng=rng)
     base = sim.run(monthly=False)
     obj, reason = choose_objective(base, objective, language=language)
     targets, names = sim.targets, sim.targets.names
@@ -105,7 +101,7 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     state = results.state.copy()
     frame = h.projects.set_index("project_id").loc[state["project_id"]].reset_index()
     state["entry_month"] = state["entry_month"] - months
-    fast = row_events(results, state, frame, year, sim.draws, start=np.full(len(state), results.progression.as_of_month - months),
+    fast = row_events(results, state, frame, year, sim.draws, start=np.full(len(state), results.as_of_month - months),
                       pool=ev.pool)
     zero_settled(fast, h, year, Adjustments())
     th = tier_thresholds(targets)
@@ -147,7 +143,7 @@ def attention_list(results: "OutcomeResults", year: int, *, months: int = 3, obj
     P = frame
     out = pd.DataFrame({"project_id": ev.ids, "name": P["name"].to_numpy(), "unit": P["unit"].to_numpy(),
                         "stage": P["stage"].to_numpy(),
-                        "months_in_stage": (results.progression.as_of_month - results.state["entry_month"]).to_numpy(),
+                        "months_in_stage": (results.as_of_month - results.state["entry_month"]).to_numpy(),
                         "investment_bn": P["investment_bn"].to_numpy(float)})
     weight_sum = lambda a: weight @ a  # noqa: E731
     out["p_signed"] = weight_sum(ev.cum_signed[:, :, -1])

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import ExtrapolationWarning
 from ..simulation.adjustments import Adjustments
+from ..simulation.outcomes import Forecaster
 from ..simulation.portfolio import PortfolioSimulator
 from ..simulation.rows import row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
@@ -36,7 +37,6 @@ from .objectives import DEFAULT_P_ALL_FLOOR, Objective, objective_label, parse_o
 
 if TYPE_CHECKING:  # pragma: no cover
     from .allocate import AllocationResult
-    from ..simulation.outcomes import OutcomeResults
     from ..simulation.portfolio import PortfolioSimulation
 
 #: A gain counts only when it exceeds this many paired Monte Carlo errors.
@@ -181,7 +181,7 @@ def objective_line(objective: StaffObjective, *, language: str | None = None) ->
 
 
 # --------------------------------------------------------------------------- response curves
-def response_curves(results: "OutcomeResults", years: list[int], *, units: list[str] | None = None,
+def response_curves(forecaster: Forecaster, years: list[int], *, units: list[str] | None = None,
                     change: tuple[int, ...] = (-4, -2, 0, 2, 4, 6), n_draws: int = 4000, rng=0,
                     objective: Objective | str | None = None) -> pd.DataFrame:
     """For each unit, the objective as that unit's staff change (others unchanged).
@@ -194,10 +194,10 @@ def response_curves(results: "OutcomeResults", years: list[int], *, units: list[
     ``leads_lo``/``leads_hi``) and ``extrapolated`` (staff outside what the history shows).
     With ``objective=None`` each year is judged by its own default (:func:`choose_objective`).
     """
-    inflow = results.inflow
+    inflow = forecaster.results.inflow
     rows = []
     for year in years:
-        obj = StaffObjective(PortfolioSimulator(results, year, n_draws=n_draws, rng=rng), objective)
+        obj = StaffObjective(forecaster.simulator(year, n_draws=n_draws, rng=rng), objective)
         now = obj.current
         for unit in units or list(now):
             staff = sorted({max(0, now[unit] + c) for c in change})
@@ -218,7 +218,7 @@ def response_curves(results: "OutcomeResults", years: list[int], *, units: list[
     return pd.DataFrame(rows)
 
 
-def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n_draws: int = 8000,
+def project_leverage(forecaster: Forecaster, year: int, *, months: int = 3, n_draws: int = 8000,
                      rng=0) -> pd.DataFrame:
     """How much each target's p_meet would rise if each open project were ``months``
     further along its path (a quarter sooner, say). The planners' list of projects worth
@@ -230,7 +230,8 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     and the year's counts change by the difference. One row per open project, sorted by
     the gain in P(all targets met).
     """
-    sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng)
+    results = forecaster.results
+    sim = forecaster.simulator(year, n_draws=n_draws, rng=rng)
     base = sim.run()
     goals = sim.targets.goals
     names = sim.targets.names
@@ -238,7 +239,7 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
     ev = sim.ledger_events
     state = results.state.copy()
     frame = results.history.projects.set_index("project_id").loc[state["project_id"]].reset_index()
-    start = np.full(len(state), results.progression.as_of_month - months)
+    start = np.full(len(state), results.as_of_month - months)
     state["entry_month"] = state["entry_month"] - months
     fast = row_events(results, state, frame, year, sim.draws, start=start, pool=ev.pool)
     zero_settled(fast, results.history, year, Adjustments())
@@ -269,7 +270,7 @@ def project_leverage(results: "OutcomeResults", year: int, *, months: int = 3, n
 
 
 # --------------------------------------------------------------------------- the tornado
-def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed: tuple[float, float] = (0.8, 1.25),
+def tornado(forecaster: Forecaster, year: int, *, staff_step: int = 2, speed: tuple[float, float] = (0.8, 1.25),
             n_projects: int = 3, n_draws: int = 4000, rng=0, n_param_draws: int | None = None,
             objective: Objective | str | None = None, language: str | None = None) -> pd.DataFrame:
     """Sensitivity: how far each lever moves the objective, down and up.
@@ -281,10 +282,11 @@ def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed:
     ``low_gain``/``high_gain`` (positive = better) with their paired Monte Carlo errors
     ``low_gain_se``/``high_gain_se``; ``swing`` = |high − low|; ``within_noise`` (neither
     end moves the objective by more than twice its error). ``n_param_draws`` (default: the
-    model's) trades the parameter uncertainty's resolution for speed: every lever is run on
+    forecaster's) trades the parameter uncertainty's resolution for speed: every lever is run on
     the same draws and the same random numbers.
     """
-    sim = PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, n_param_draws=n_param_draws)
+    results = forecaster.results
+    sim = forecaster.simulator(year, n_draws=n_draws, rng=rng, n_param_draws=n_param_draws)
     obj = StaffObjective(sim, objective, language=language)
     now = obj.current
     base_run = obj.run(now)
@@ -306,8 +308,8 @@ def tornado(results: "OutcomeResults", year: int, *, staff_step: int = 2, speed:
             obj.run({**now, unit: max(0, s - staff_step)}), obj.run({**now, unit: s + staff_step}))
 
     def scenario(adj: Adjustments) -> "PortfolioSimulation":
-        return PortfolioSimulator(results, year, n_draws=n_draws, rng=rng, adjustments=adj,
-                                  n_param_draws=n_param_draws).run(monthly=False)
+        return forecaster.simulator(year, n_draws=n_draws, rng=rng, adjustments=adj,
+                                    n_param_draws=n_param_draws).run(monthly=False)
 
     add(text("whatif.lever_speed", language=lang, slow=f"{speed[0]:g}", fast=f"{speed[1]:g}"),
         scenario(Adjustments(approval_speed=speed[0])), scenario(Adjustments(approval_speed=speed[1])))

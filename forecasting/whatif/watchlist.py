@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..simulation.outcomes import OutcomeResults
+from ..simulation.outcomes import Forecaster
 from ..texts import text
 
 #: A chance below this (one in a thousand) is no chance of counting toward a target.
@@ -74,7 +74,7 @@ def counts_toward(history, year: int, table: pd.DataFrame, *, language: str | No
                         index=table.index)
 
 
-def outlook(results: OutcomeResults, year: int, *, rng=0) -> pd.DataFrame:
+def outlook(forecaster: Forecaster, year: int, *, rng=0) -> pd.DataFrame:
     """Every project with its probabilities and intervals, a short label for charts, and
     ``open_EVENT`` flags for the events still undecided at the as-of date; with
     ``counts_for_groundbreakings``, ``counts_toward`` and ``counting_note``
@@ -82,7 +82,8 @@ def outlook(results: OutcomeResults, year: int, *, rng=0) -> pd.DataFrame:
     with "not counted (< 0.5 bn)"."""
     from ..forecast.contract import settled_probabilities
 
-    probs = results.project_probabilities(year, rng=rng)
+    results = forecaster.results
+    probs = forecaster.project_probabilities(year, rng=rng)
     settled = settled_probabilities(results.history, year)
     for col in settled.columns.drop("project_id"):
         probs["open_" + col[2:]] = settled[col].isna().to_numpy()

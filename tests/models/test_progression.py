@@ -78,7 +78,7 @@ def test_unseen_unit_gets_the_pooled_estimate_and_a_warning():
 
     sim = simulate_district(rng=9, start="2021Q1", end="2023Q2")
     h = History(sim.district, sim.effort, sim.snapshots())
-    res = OutcomeModel(n_param_draws=5).fit(h.upto("2022Q4"))
+    res = OutcomeModel(n_param_draws=5).fit(h.upto("2022Q4")).results
     assert "center_beijing" in res.progression.unseen.get("unit", [])
     assert res.progression.params_advance.get("unit:center_beijing", 0.0) == pytest.approx(0.0, abs=1e-6)
     with warnings.catch_warnings(record=True) as caught:
@@ -87,7 +87,7 @@ def test_unseen_unit_gets_the_pooled_estimate_and_a_warning():
         res2 = OutcomeModel(n_param_draws=5).fit(h.upto("2023Q1"))
         f = res2.forecast(2023)
     assert f.projects["p_signed"].between(0, 1).all()
-    if "center_beijing" in res2.progression.unseen.get("unit", []):
+    if "center_beijing" in res2.results.progression.unseen.get("unit", []):
         assert any(issubclass(w.category, SparseDataWarning) for w in caught)
 
 

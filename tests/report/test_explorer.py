@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from forecasting.simulation.adjustments import Adjustments
-from forecasting.simulation.portfolio import PortfolioSimulator
 from forecasting.texts import entries, text
 
 from .test_explorer_engine import PROSPECT
@@ -22,12 +21,12 @@ def view(ex):
     return ExplorerView(ex, language="en")
 
 
-def test_a_staffing_slider_shows_the_objective_of_a_direct_run_with_the_same_seed(outcome_results, ex, view):
+def test_a_staffing_slider_shows_the_objective_of_a_direct_run_with_the_same_seed(outcome_forecaster, ex, view):
     unit = "branch_4"
     before = view.shown_value
     assert before == ex.objective.value(ex.baseline)
     view.staff[unit].value = view.today[unit] + 6
-    sim = PortfolioSimulator(outcome_results, ex.year, n_draws=ex.n_draws, rng=ex.seed).run(
+    sim = outcome_forecaster.simulator(ex.year, n_draws=ex.n_draws, rng=ex.seed).run(
         {unit: {"staff": float(view.today[unit] + 6)}}, monthly=False)
     assert view.shown_value == ex.objective.value(sim)  # exact: the same simulated years (CRN)
     assert view.shown_value[0] != before[0]
@@ -44,7 +43,7 @@ def test_a_staffing_slider_shows_the_objective_of_a_direct_run_with_the_same_see
     assert "2000 simulated years" in view.status.value
 
 
-def test_every_control_drives_its_lever(outcome_results, ex, ex_big, view, ex_direct):
+def test_every_control_drives_its_lever(outcome_forecaster, ex, ex_big, view, ex_direct):
     pid = ex_big[0]
     view.project.value = pid
     assert view.shown_value == ex.objective.value(ex.baseline)  # picking a project changes nothing
@@ -102,13 +101,13 @@ def test_every_explorer_text_has_chinese_and_english():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in entry["zh"]), f"{name}: zh has no Chinese"
 
 
-def test_the_old_staffing_explorer_is_the_explorer_on_the_objectives_simulated_years(outcome_results, ex):
+def test_the_old_staffing_explorer_is_the_explorer_on_the_objectives_simulated_years(outcome_forecaster, ex):
     from forecasting.report.explorer import staffing_explorer
     from forecasting.whatif.levers import StaffObjective
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        simulator = PortfolioSimulator(outcome_results, ex.year, n_draws=ex.n_draws, rng=ex.seed)
+        simulator = outcome_forecaster.simulator(ex.year, n_draws=ex.n_draws, rng=ex.seed)
         box = staffing_explorer(StaffObjective(simulator), precompute="none")
     assert "forecasting-explorer" in box.get_state()["_dom_classes"]  # the classes the browser is sent
     table = box.children[1].children[1].value  # the shown table: today's plans twice, no change yet

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from forecasting.simulation.adjustments import Adjustments
-from forecasting.simulation.portfolio import PortfolioSimulator
 from forecasting.whatif.objectives import Objective
 
 
@@ -48,7 +47,7 @@ def lever_cases(big):
 @pytest.mark.parametrize("lever", ["staff", "approval speed on the grid", "approval speed off the grid", "slip",
                                    "sooner", "lost", "resize", "one prospect", "two prospects",
                                    "a sector's good year", "two sectors' years", "everything at once"])
-def test_each_levers_fast_path_gives_a_new_simulators_counts(outcome_results, ex, ex_big, ex_direct, lever):
+def test_each_levers_fast_path_gives_a_new_simulators_counts(outcome_forecaster, ex, ex_big, ex_direct, lever):
     adj = lever_cases(ex_big)[lever]
     fast, slow = ex.simulate(adj), ex_direct(adj)
     np.testing.assert_array_equal(fast.counts.to_numpy(), slow.counts.to_numpy())
@@ -57,7 +56,7 @@ def test_each_levers_fast_path_gives_a_new_simulators_counts(outcome_results, ex
     assert not np.array_equal(fast.counts.to_numpy(), ex.baseline.counts.to_numpy())
 
 
-def test_the_baseline_and_repeated_answers_are_the_simulators_own(outcome_results, ex, ex_big, ex_direct):
+def test_the_baseline_and_repeated_answers_are_the_simulators_own(outcome_forecaster, ex, ex_big, ex_direct):
     np.testing.assert_array_equal(ex.simulate().counts.to_numpy(), ex_direct(Adjustments()).counts.to_numpy())
     adj = Adjustments(slip_months={ex_big[0]: 4}, sector_effect={"photovoltaics": 0.5})
     np.testing.assert_array_equal(ex.simulate(adj).counts.to_numpy(), ex.simulate(adj).counts.to_numpy())
@@ -65,7 +64,7 @@ def test_the_baseline_and_repeated_answers_are_the_simulators_own(outcome_result
     np.testing.assert_array_equal(ex.simulate().counts.to_numpy(), ex.baseline.counts.to_numpy())
 
 
-def test_bad_levers_are_sentences(outcome_results, ex):
+def test_bad_levers_are_sentences(outcome_forecaster, ex):
     from forecasting.report.explorer_engine import Explorer
 
     with pytest.raises(ValueError, match="not an open project of the ledger: NOPE"):
@@ -73,25 +72,25 @@ def test_bad_levers_are_sentences(outcome_results, ex):
     with pytest.raises(ValueError, match="not a sector of the district: mining"):
         ex.simulate(Adjustments(sector_effect={"mining": 0.3}))
     with pytest.raises(ValueError, match="integer seed"):
-        Explorer(outcome_results, ex.year, n_draws=ex.n_draws, rng=np.random.default_rng(0))
+        Explorer(outcome_forecaster, ex.year, n_draws=ex.n_draws, rng=np.random.default_rng(0))
 
 
-def test_background_precomputation_and_a_given_objective(outcome_results, ex):
+def test_background_precomputation_and_a_given_objective(outcome_forecaster, ex):
     from forecasting.report.explorer_engine import Explorer
     from forecasting.whatif.objectives import objective_label
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        e = Explorer(outcome_results, ex.year, n_draws=500, rng=ex.seed, approval_grid=(0.8,), sector_grid=(-0.25,),
+        e = Explorer(outcome_forecaster, ex.year, n_draws=500, rng=ex.seed, approval_grid=(0.8,), sector_grid=(-0.25,),
                      precompute="background", objective=Objective("expected_count", "groundbreakings"))
         assert e.wait() > 0
         assert set(e.regimes) == {0.8, 1.0}
-        sectors = outcome_results.history.district.sectors
+        sectors = outcome_forecaster.history.district.sectors
         assert {(sp, s, v) for sp, s, v in e.sector_parts} == {(1.0, s, -0.25) for s in sectors}
         adj = Adjustments(approval_speed=0.8, sector_effect={"smart_grid": -0.25})
         np.testing.assert_array_equal(
             e.simulate(Adjustments(sector_effect={"smart_grid": -0.25})).counts.to_numpy(),
-            PortfolioSimulator(outcome_results, ex.year, n_draws=500, rng=ex.seed,
+            outcome_forecaster.simulator(ex.year, n_draws=500, rng=ex.seed,
                                adjustments=Adjustments(sector_effect={"smart_grid": -0.25})).run(monthly=False)
             .counts.to_numpy())
         e.simulate(adj)  # off the precomputed combinations: computed when asked, then kept

@@ -27,7 +27,7 @@ def fitted(bundled_history):
 
 @pytest.fixture(scope="module")
 def baseline(fitted):
-    return simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11)
+    return fitted.simulate(YEAR, n_draws=6000, rng=11)
 
 
 def _ledger_events(res, n_param_draws):
@@ -41,7 +41,7 @@ def test_independent_case_matches_the_exact_poisson_binomial(fitted):
     """One draw of the parameters and the year's conditions, no new leads: counts are sums
     of independent Bernoullis, so the simulated distribution must match the exact
     Poisson–binomial of the probabilities the simulation drew them from."""
-    res = replace(OutcomeModel(n_param_draws=1).fit(fitted.history), inflow=None)
+    res = replace(OutcomeModel(n_param_draws=1).fit(fitted.history).results, inflow=None)
     simulator = PortfolioSimulator(res, YEAR, n_draws=40_000, rng=3, n_param_draws=1)
     sim, ev = simulator.run(), simulator.ledger_events
     from forecasting.forecast.contract import settled_probabilities
@@ -57,9 +57,9 @@ def test_independent_case_matches_the_exact_poisson_binomial(fitted):
 
 
 def test_same_seed_same_numbers_and_a_null_scenario_changes_nothing(fitted, baseline):
-    again = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11)
+    again = fitted.simulate(YEAR, n_draws=6000, rng=11)
     pd.testing.assert_frame_equal(again.counts, baseline.counts)
-    null = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(effort={}, approval_speed=1.0))
+    null = fitted.simulate(YEAR, n_draws=6000, rng=11, adjustments=Adjustments(effort={}, approval_speed=1.0))
     assert (null.counts.to_numpy() - baseline.counts.to_numpy() == 0).all()
 
 
@@ -79,8 +79,8 @@ def test_probabilities_and_paths_are_coherent(baseline):
 
 def test_common_shock_makes_counts_more_variable_than_independence(fitted):
     """With parameter and year uncertainty the count's variance exceeds the Poisson–binomial's."""
-    res = replace(OutcomeModel(n_param_draws=60).fit(fitted.history), inflow=None)
-    sim = simulate_portfolio(res, YEAR, n_draws=20_000, rng=5)
+    res = replace(OutcomeModel(n_param_draws=60).fit(fitted.history).results, inflow=None)
+    sim = simulate_portfolio(res, YEAR, n_draws=20_000, rng=5, n_param_draws=60)
     ev = _ledger_events(res, 60)
     p = ev.cum_ground[:, ev.counted, -1].mean(axis=0)
     from forecasting.forecast.contract import settled_probabilities
@@ -101,7 +101,7 @@ def test_estimated_common_shock_near_zero_without_one_and_positive_with_one(year
 
 
 def test_scenarios_move_counts_the_right_way(fitted, baseline):
-    faster = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(approval_speed=2.0))
+    faster = fitted.simulate(YEAR, n_draws=6000, rng=11, adjustments=Adjustments(approval_speed=2.0))
     assert faster.counts["groundbreakings"].mean() > baseline.counts["groundbreakings"].mean() + 0.5
     # common random numbers: a faster process never removes a groundbreaking in the same simulated year
     assert (faster.counts["groundbreakings"] >= baseline.counts["groundbreakings"]).mean() > 0.97
@@ -110,26 +110,26 @@ def test_scenarios_move_counts_the_right_way(fitted, baseline):
     st = fitted.state
     approved = st.loc[st["stage_idx"] == 3, "project_id"]
     big = P[P["project_id"].isin(approved) & (P["investment_bn"] >= 0.5)]["project_id"].tolist()
-    lost = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(lost=frozenset(big)))
+    lost = fitted.simulate(YEAR, n_draws=6000, rng=11, adjustments=Adjustments(lost=frozenset(big)))
     assert (lost.counts["groundbreakings"] <= baseline.counts["groundbreakings"]).all()
     assert lost.counts["groundbreakings"].mean() < baseline.counts["groundbreakings"].mean() - 1
 
-    slipped = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11,
+    slipped = fitted.simulate(YEAR, n_draws=6000, rng=11,
                                  adjustments=Adjustments(slip_months={pid: 12 for pid in big}))
     assert slipped.counts["groundbreakings"].mean() == pytest.approx(lost.counts["groundbreakings"].mean(), abs=0.3)
 
     prospect = pd.DataFrame([{"unit": "campaign_top10", "sector": "new_energy", "stage": "negotiating",
                               "investment_bn": 12.0, "entered": "2023-03-01"}])
-    more = simulate_portfolio(fitted, YEAR, n_draws=6000, rng=11, adjustments=Adjustments(prospects=prospect))
+    more = fitted.simulate(YEAR, n_draws=6000, rng=11, adjustments=Adjustments(prospects=prospect))
     assert more.counts["tier_10bn"].mean() > baseline.counts["tier_10bn"].mean() + 0.05
     assert (more.counts["tier_10bn"] >= baseline.counts["tier_10bn"]).all()
 
 
 def test_rerunning_with_more_staff_only_adds_leads_and_matches_a_fresh_scenario(fitted):
-    sim = PortfolioSimulator(fitted, YEAR, n_draws=4000, rng=2)
+    sim = fitted.simulator(YEAR, n_draws=4000, rng=2)
     base = sim.run()
     more = sim.run({"campaign_top10": {"staff": 30}})
-    fresh = simulate_portfolio(fitted, YEAR, n_draws=4000, rng=2,
+    fresh = fitted.simulate(YEAR, n_draws=4000, rng=2,
                                adjustments=Adjustments(effort={"campaign_top10": {"staff": 30}}))
     pd.testing.assert_frame_equal(more.counts, fresh.counts)
     assert (more.sources["new_leads"] >= base.sources["new_leads"]).all()
@@ -150,7 +150,7 @@ def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_hist
     district = dc_replace(h.district, targets={**h.district.targets, 2024: cumulative})
     h2 = History(district, h.effort, dict(h.snapshots))
     res = OutcomeModel(n_param_draws=20).fit(h2)
-    sim = simulate_portfolio(res, 2024, n_draws=8000, rng=1)
+    sim = res.simulate(2024, n_draws=8000, rng=1)
     assert sim.sources.loc["tier_10bn", "new_leads"] > 0.05  # the new leads do sign big projects
     assert (sim.counts["tier_10bn"] <= sim.counts["tier_5bn"]).all()
     assert (sim.monthly[:, :, 1] <= sim.monthly[:, :, 2]).all()
@@ -158,7 +158,7 @@ def test_cumulative_tiers_never_count_fewer_than_a_tier_inside_them(bundled_hist
 
 def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
     res = OutcomeModel(n_param_draws=40).fit(fitted.history)
-    runs = [simulate_portfolio(res, YEAR + 1, n_draws=4000, rng=s).targets().set_index("target") for s in range(8)]
+    runs = [res.simulate(YEAR + 1, n_draws=4000, rng=s).targets().set_index("target") for s in range(8)]
     p = pd.concat([r["p_meet"] for r in runs], axis=1)
     se = pd.concat([r["p_meet_mc_se"] for r in runs], axis=1).mean(axis=1)
     spread = p.std(axis=1)

@@ -7,7 +7,6 @@ import pytest
 from forecasting.whatif.attention import attention_list
 from forecasting.whatif.objectives import Objective
 from forecasting.simulation.adjustments import Adjustments
-from forecasting.simulation.portfolio import PortfolioSimulator
 
 AS_OF, YEAR = "2023Q2", 2023
 
@@ -19,11 +18,11 @@ def attention(fitted_2023q2):
 
 def test_counted_gains_equal_the_projects_own_probabilities_a_quarter_sooner(fitted_2023q2, attention):
     lev = attention.set_index("project_id")
-    base = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=100, rng=4, new_leads=False).project_probabilities() \
+    base = fitted_2023q2.simulator(YEAR, n_draws=100, rng=4, new_leads=False).project_probabilities() \
         .set_index("project_id")
     tiers = [t.name for t in fitted_2023q2.history.district.targets_for(YEAR).tiers]
     for pid in lev.index[:3]:
-        again = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=100, rng=4, new_leads=False,
+        again = fitted_2023q2.simulator(YEAR, n_draws=100, rng=4, new_leads=False,
                                    adjustments=Adjustments(slip_months={pid: -3})).project_probabilities() \
             .set_index("project_id")
         counted = lev.loc[pid, "counts_for_groundbreakings"]
@@ -42,10 +41,10 @@ def test_counted_gains_equal_the_projects_own_probabilities_a_quarter_sooner(fit
 def test_the_objective_gain_equals_a_direct_rerun_of_that_project_sooner(fitted_2023q2, attention):
     lev = attention.set_index("project_id")
     objective = Objective("expected_shortfall")
-    base = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=3000, rng=4).run()
+    base = fitted_2023q2.simulator(YEAR, n_draws=3000, rng=4).run()
     assert (attention["objective"] == "shortfall").all()
     for pid in lev.index[:2].tolist() + lev["gain_objective"].nlargest(1).index.tolist():
-        again = PortfolioSimulator(fitted_2023q2, YEAR, n_draws=3000, rng=4,
+        again = fitted_2023q2.simulator(YEAR, n_draws=3000, rng=4,
                                    adjustments=Adjustments(slip_months={pid: -3})).run()
         gain, se = objective.gain(again, base)
         assert lev.loc[pid, "gain_objective"] == pytest.approx(gain, abs=1e-12)

@@ -7,7 +7,6 @@ import pytest
 
 from forecasting.simulation.outcomes import OutcomeModel
 from forecasting.simulation.adjustments import Adjustments
-from forecasting.simulation.portfolio import PortfolioSimulator, simulate_portfolio
 from forecasting.whatif.objectives import Objective
 from forecasting.whatif.levers import StaffObjective, format_value, project_leverage, response_curves, tornado
 
@@ -16,9 +15,9 @@ AS_OF, YEAR = "2023Q2", 2023
 
 def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted_2023q2):
     lev = project_leverage(fitted_2023q2, YEAR, months=3, n_draws=3000, rng=4).set_index("project_id")
-    base = simulate_portfolio(fitted_2023q2, YEAR, n_draws=3000, rng=4).targets().set_index("target")["p_meet"]
+    base = fitted_2023q2.simulate(YEAR, n_draws=3000, rng=4).targets().set_index("target")["p_meet"]
     for pid in lev.index[:2].tolist() + lev["gain_groundbreakings"].nlargest(1).index.tolist():
-        again = simulate_portfolio(fitted_2023q2, YEAR, n_draws=3000, rng=4,
+        again = fitted_2023q2.simulate(YEAR, n_draws=3000, rng=4,
                                    adjustments=Adjustments(slip_months={pid: -3})).targets().set_index("target")["p_meet"]
         assert lev.loc[pid, "gain_groundbreakings"] == pytest.approx(again["groundbreakings"] - base["groundbreakings"], abs=1e-12)
         assert lev.loc[pid, "gain_all"] == pytest.approx(again["all"] - base["all"], abs=1e-12)
@@ -27,7 +26,7 @@ def test_project_leverage_equals_a_direct_rerun_of_that_project_sooner(fitted_20
 
 
 def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff(fitted_2023q2):
-    obj = StaffObjective(PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1), "all")
+    obj = StaffObjective(fitted_2023q2.simulator(YEAR + 1, n_draws=2000, rng=1), "all")
     now = obj.current
     assert set(now) == set(fitted_2023q2.history.district.unit_ids)
     a = obj.p_meet(now)
@@ -43,7 +42,7 @@ def test_staff_objective_is_memoised_deterministic_and_monotone_in_a_units_staff
 
 
 def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted_2023q2):
-    sim = PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1)
+    sim = fitted_2023q2.simulator(YEAR + 1, n_draws=2000, rng=1)
     shortfall = StaffObjective(sim, "shortfall")
     now = shortfall.current
     more = {**now, "campaign_top10": now["campaign_top10"] + 6}
@@ -67,7 +66,7 @@ def test_staff_objective_takes_every_objective_and_pairs_its_gains(fitted_2023q2
 
 
 def test_the_default_objective_says_why(fitted_2023q2):
-    sim = PortfolioSimulator(fitted_2023q2, YEAR + 1, n_draws=2000, rng=1)
+    sim = fitted_2023q2.simulator(YEAR + 1, n_draws=2000, rng=1)
     obj = StaffObjective(sim, language="en")
     p_all = sim.run().p_meet("all")
     if p_all >= 0.05:
@@ -97,7 +96,7 @@ def steep_and_flat():
 def _recommend(results, seed: int, objective="shortfall"):
     from forecasting.whatif.allocate import allocate
 
-    objective = StaffObjective(PortfolioSimulator(results, 2024, n_draws=1500, rng=seed), objective)
+    objective = StaffObjective(results.simulator(2024, n_draws=1500, rng=seed), objective)
     now = objective.current
     free = ("branch_1", "branch_2", "branch_3", "branch_4")
     # the other units stay as they are; each free unit may gain or lose up to three people
@@ -111,7 +110,7 @@ def _recommend(results, seed: int, objective="shortfall"):
 
 
 def test_the_shortfall_objective_moves_staff_towards_the_units_whose_true_response_is_steeper(steep_and_flat):
-    e = steep_and_flat.inflow.elasticities()
+    e = steep_and_flat.results.inflow.elasticities()
     assert e.loc[["branch_1", "branch_4"], "estimate"].min() > e.loc[["branch_2", "branch_3"], "estimate"].max()
     res, change = _recommend(steep_and_flat, seed=0)
     assert res.best_value >= res.current_value

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from conftest import BUNDLED
-from forecasting.simulation.portfolio import PortfolioSimulator, compare
+from forecasting.simulation.portfolio import compare
 from forecasting.whatif.prepared import district_scenarios, prepared_scenarios, scenario_changes
 from forecasting.whatif.scenario import Scenario
 
@@ -33,7 +33,7 @@ def test_the_bundled_scenario_files_all_fit_the_bundled_district(bundled_history
 
 
 def test_scenario_changes_are_each_scenario_beside_the_base_with_common_draws(fitted_2023q2, bundled_history):
-    base = {y: PortfolioSimulator(fitted_2023q2, y, n_draws=300, rng=5) for y in (2023, 2024)}
+    base = {y: fitted_2023q2.simulator(y, n_draws=300, rng=5) for y in (2023, 2024)}
     today = Scenario("Today's plans")
     faster = Scenario.from_dict({"name": "Faster", "approval": {"speed": 2.0}}, bundled_history.district)
     table = scenario_changes(base, [today, faster])
@@ -42,7 +42,7 @@ def test_scenario_changes_are_each_scenario_beside_the_base_with_common_draws(fi
     # a scenario changing nothing changes nothing: the same draws on both sides
     assert np.all(table.loc["Today's plans"].to_numpy() == 0)
     # each row is compare() of that year's simulation with the scenario's
-    alt = PortfolioSimulator(fitted_2023q2, 2024, n_draws=300, rng=5, adjustments=faster.adjustments()).run()
+    alt = fitted_2023q2.simulator(2024, n_draws=300, rng=5, adjustments=faster.adjustments()).run()
     direct = compare(base[2024].run(), alt).set_index("target")["change_p_meet"]
     pd.testing.assert_series_equal(table.loc[("Faster", 2024)], direct.rename(("Faster", 2024)),
                                    check_names=False, check_index_type=False)

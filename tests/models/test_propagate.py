@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from forecasting.data.schema import UNIT_TYPES
-from forecasting.forecast.propagate import project_state, propagate
+from forecasting.models.propagate import project_state, propagate
 from forecasting.models.design import N_STAGES, Design
 from forecasting.models.progression import ProgressionResults
 
@@ -73,3 +73,24 @@ def test_the_state_is_each_open_projects_stage(constant, bundled_history):
     stages = P.loc[state["project_id"], "stage"].to_numpy()
     assert list(np.array(OPEN_STAGES)[state["stage_idx"].to_numpy()]) == list(stages)
     assert set(P.index[P["stage"].isin(OPEN_STAGES)]) == set(state["project_id"])
+
+
+def test_the_progression_models_predict_verb_is_the_propagation(constant):
+    """``ProgressionResults.predict_flows`` gives what the engine computes, from the as-of month
+    or from a later start, at the estimates or under draws."""
+    res, state = constant
+    np.testing.assert_array_equal(res.predict_flows(state, last_month=res.as_of_month + MONTHS).enter,
+                                  _run(res, state).enter)
+    rng = np.random.default_rng(0)
+    pa, pl = rng.normal(0, 0.1, (3, len(res.params_advance))), rng.normal(0, 0.1, (3, len(res.params_lost)))
+    pa, pl = pa + res.params_advance.to_numpy(), pl + res.params_lost.to_numpy()
+    years = rng.normal(0, 0.3, (3, 3))
+    start, last = res.as_of_month + 4, res.as_of_month + 20
+    verb = res.predict_flows(state, start=start, last_month=last, params=(pa, pl), years=years,
+                             occupancy_months=(start + 2,))
+    engine = propagate(res, state, start=start, last_month=last, params_advance=pa, params_lost=pl, years=years,
+                       occupancy_months=(start + 2,))
+    np.testing.assert_array_equal(verb.enter, engine.enter)
+    np.testing.assert_array_equal(verb.months, np.arange(start + 1, last + 1))
+    np.testing.assert_array_equal(verb.occupancy_at[start + 2], engine.occupancy_at[start + 2])
+    assert verb.enter.shape[:2] == (3, len(state))

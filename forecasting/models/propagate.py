@@ -7,6 +7,10 @@ fitted monthly advance/loss probabilities — no simulation. This is done for ev
 parameter draw at once (arrays ``draw × project × stage × entry slot``), so each
 probability comes with its spread over the estimates' uncertainty and the years'
 unknown conditions.
+
+This is the engine of the progression model's predict verb
+(:meth:`ProgressionResults.predict_flows <forecasting.models.progression.ProgressionResults.predict_flows>`),
+through which the simulation reaches it.
 """
 from __future__ import annotations
 
@@ -16,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..history.episodes import MAX_DURATION, OPEN_STAGES, month_index
-from ..models.design import GROUND, N_STAGES, OPERATE, PRE, covariates, duration_effect
-from ..models.progression import ProgressionResults
+from .design import GROUND, N_STAGES, OPERATE, PRE, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
 
@@ -154,10 +157,11 @@ def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.Dat
 
 
 def propagate(
-    results: ProgressionResults,
+    results,
     state: pd.DataFrame,
     *,
     last_month: int,
+    start: int | None = None,
     params_advance: np.ndarray,
     params_lost: np.ndarray,
     years: np.ndarray,
@@ -165,7 +169,12 @@ def propagate(
     occupancy_months: tuple[int, ...] = (),
     hazard_multiplier: np.ndarray | None = None,
 ) -> Propagation:
-    """Push every open project forward from the as-of month to ``last_month`` (month index).
+    """Push every open project forward from ``start`` to ``last_month`` (month indices).
+
+    ``results`` is the fitted progression model
+    (:class:`~forecasting.models.progression.ProgressionResults`: the names of its estimates,
+    its design and, the default ``start``, its as-of month); ``params_advance`` and
+    ``params_lost`` are ``draw × parameter`` values of its estimates.
 
     ``years`` is ``draw × (calendar years of the horizon)`` shifts of the advance log-odds
     (the year's common conditions) for the years ``first_year ..``, or ``draw × year ×
@@ -177,7 +186,7 @@ def propagate(
     pace in each entry slot) is exponentiated once; each month then only multiplies in the
     duration, calendar and year factors, so many draws cost little more than a few.
     """
-    start = results.as_of_month
+    start = results.as_of_month if start is None else int(start)
     H = max(last_month - start, 0)
     names_a = list(results.params_advance.index)
     names_l = list(results.params_lost.index)
