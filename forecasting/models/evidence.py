@@ -39,6 +39,9 @@ def helmert(k: int) -> np.ndarray:
 def unshrink(mean: np.ndarray, cov: np.ndarray, prior_sd: float, years: list[int]) -> YearEvidence | None:
     """Year effects as the data alone estimate them, from a fit that shrank them.
 
+    Years the data do not reach (a component fitted over fewer years than another: their
+    posterior is the prior, uncorrelated with the rest) are left out of the evidence.
+
     The fit's posterior for the effects (mean ``m``, covariance ``C``, the other estimates
     integrated out) combines the data with a ``N(0, prior_sd²)`` prior. Only contrasts
     between years are identified apart from the levels, so it works on orthonormal
@@ -46,6 +49,11 @@ def unshrink(mean: np.ndarray, cov: np.ndarray, prior_sd: float, years: list[int
     the data's share, and the data-only estimate is ``I⁻¹ S T m`` with covariance ``I⁻¹``,
     mapped back to centred year effects.
     """
+    mean, cov = np.asarray(mean, float), np.asarray(cov, float)
+    informed = _informed(cov, prior_sd)
+    if not informed.all():  # years no data reach (their posterior is the prior): left out
+        years = [y for y, keep in zip(years, informed) if keep]
+        mean, cov = mean[informed], cov[np.ix_(informed, informed)]
     k = len(years)
     if k < 2:
         return None
@@ -58,3 +66,14 @@ def unshrink(mean: np.ndarray, cov: np.ndarray, prior_sd: float, years: list[int
     V = (vecs / vals) @ vecs.T
     est_c = V @ (S @ (T @ mean))
     return YearEvidence(tuple(int(y) for y in years), T.T @ est_c, T.T @ V @ T)
+
+
+def _informed(cov: np.ndarray, prior_sd: float) -> np.ndarray:
+    """Which effects the data inform: those whose posterior is not the prior alone (a
+    variance below the prior's, or a correlation with another effect)."""
+    k = len(cov)
+    if k == 0:
+        return np.zeros(0, bool)
+    var = np.diag(cov)
+    off = np.abs(cov - np.diag(var)).max(axis=1) if k > 1 else np.zeros(1)
+    return (var < prior_sd**2 * (1 - 1e-6)) | (off > 1e-9 * prior_sd**2)

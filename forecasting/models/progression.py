@@ -214,10 +214,14 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 1
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)
     first_m = int(month_index(pd.Series([quarter_start(history.quarters[0])]))[0])
-    # the later stages are dated (signed_date, approved_date, groundbreaking_date): in a short
-    # history (a folder that starts with one snapshot) they are fitted from
-    # SHORT_WINDOW_MONTHS before the as-of month, on the milestone dates alone
-    dated_m = min(first_m, int(month_index(pd.Series([history.as_of_date]))[0]) - SHORT_WINDOW_MONTHS + 1)
+    # the later stages are dated (signed_date, approved_date, groundbreaking_date): they are
+    # fitted on the milestone dates alone from before the first snapshot, back to the
+    # ledger's second calendar year (its first holds only leads that came and signed within
+    # it, a faster group) or, in a short history (a folder that starts with one snapshot),
+    # SHORT_WINDOW_MONTHS before the as-of month. More years there are more evidence on how
+    # much the years differ (:mod:`~forecasting.models.yearshock`).
+    ledger_m = (int(P["first_seen"].min().year) + 1) * 12 if P["first_seen"].notna().any() else first_m
+    dated_m = min(first_m, ledger_m, int(month_index(pd.Series([history.as_of_date]))[0]) - SHORT_WINDOW_MONTHS + 1)
     early = rows["stage_idx"].to_numpy() < 2
     rows = rows[rows["month"].to_numpy() >= np.where(early, first_m, dated_m)].reset_index(drop=True)
     cov = covariates(P)

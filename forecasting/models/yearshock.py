@@ -30,7 +30,12 @@ Priors, weakly informative, from the public figures in ``shared/DOMAIN.md``:
   45–60 % start within 12 months" (and "57–67 %" in another set of reports): read as
   year-to-year variation of ±1 sd, the share's logit moves by about ±0.3, and a monthly
   log-odds shift ``f`` moves the logit of a one-year share of about 52 % by 1.4 ``f``
-  (``-log(1 - p) / p``), so ``tau`` ≈ 0.2; the heavy tail keeps 0.5 and more possible.
+  (``-log(1 - p) / p``), so ``tau`` ≈ 0.2; the other reports' 57–67 %, read alike, give
+  0.16. The scale takes the wider reading: the prior's mean is 0.2, its median 0.15, and
+  the heavy tail keeps 0.5 and more possible (7 % above 0.5). Both ranges span places as
+  well as years, so reading them as year-to-year swings is a judgement; with three or
+  four years of evidence the posterior leans on it, which is why the fit of the dated
+  stages reaches back to the ledger's second year (:func:`~forecasting.models.progression.fit_progression`).
 * ``lambda_pre``, ``lambda_loss``, ``lambda_inflow``: N(0, 1). The sign is not imposed: the
   figures say a bad year delays and cancels ("weak demand, investor short of capital"), not
   by how much, nor whether deal-making feels it as the building sites do.

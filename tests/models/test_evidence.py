@@ -40,3 +40,27 @@ def test_no_evidence_from_one_year_or_from_the_prior_alone():
     T = helmert(3)
     prior_only = T.T @ (0.3**2 * np.eye(2)) @ T  # the posterior is the prior: the data said nothing
     assert unshrink(np.zeros(3), prior_only, 0.3, [2020, 2021, 2022]) is None
+
+
+def test_years_the_data_do_not_reach_are_left_out():
+    """A block fitted over fewer years than the design holds: the extra years' posterior is
+    the prior (variance s², uncorrelated). They are dropped, and the other years' evidence
+    is what it would be without them."""
+    years, s = [2019, 2020, 2021, 2022], 0.3
+    T = helmert(4)
+    x, V = np.array([0.4, -0.2, 0.1]), np.diag([0.05, 0.08, 0.02])
+    C = np.linalg.inv(np.linalg.inv(V) + np.eye(3) / s**2)
+    m = C @ np.linalg.solve(V, x)
+    mean, cov = T.T @ m, T.T @ C @ T
+    ref = unshrink(mean, cov, s, years)
+    big_mean = np.concatenate([[0.0], mean])
+    big_cov = np.zeros((5, 5))
+    big_cov[0, 0] = s**2
+    big_cov[1:, 1:] = cov
+    ev = unshrink(big_mean, big_cov, s, [2018] + years)
+    assert ev is not None and ev.years == tuple(years)
+    np.testing.assert_allclose(ev.estimate, ref.estimate, atol=1e-12)
+    np.testing.assert_allclose(ev.cov, ref.cov, atol=1e-12)
+    # a year the data barely reach is kept (its variance is below the prior's)
+    big_cov[0, 0] = s**2 * 0.9
+    assert unshrink(big_mean, big_cov, s, [2018] + years).years == (2018, *years)

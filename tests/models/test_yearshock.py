@@ -160,13 +160,28 @@ def test_generator_with_a_common_shock_is_covered():
 
 def test_five_years_of_history_give_wider_count_ranges_than_fifteen():
     sim, long = _district(0.15, 0.08, seed=5, start="2009Q1")
-    short = History(sim.district, sim.effort, {q: t for q, t in sim.snapshots().items() if q >= "2019Q1"})
+    # a ledger begun in 2017 and snapshotted from 2019: the milestone dates of 2018 on only
+    short = History(sim.district, sim.effort, {q: t[t["first_seen"] >= "2017-01-01"]
+                                               for q, t in sim.snapshots().items() if q >= "2019Q1"})
     width = {}
     for name, h in (("long", long), ("short", short)):
         res = OutcomeModel(n_param_draws=40).fit(h)
         counts = res.simulate(2024, n_draws=8000, rng=0).counts["groundbreakings"]
         width[name] = counts.quantile(0.9) - counts.quantile(0.1)
     assert width["short"] > width["long"]
+
+
+def test_the_dated_stages_give_evidence_from_the_ledgers_second_year():
+    """A ledger begun in 2016, snapshotted from 2019: the signed and approved stages are
+    dated, so their years 2017-2021 are evidence (the pre-signing stages only from the
+    first snapshot), and the early years' effects track the true shocks."""
+    params = with_params(default_params(), year_sd=0.3)
+    sim = simulate_district(params, start="2019Q1", end="2021Q4", ledger_start_year=2016, rng=3)
+    ev = fit_progression(History(sim.district, sim.effort, sim.snapshots())).year_evidence
+    assert ev["advance"].years == (2017, 2018, 2019, 2020, 2021)
+    assert ev["advance_pre"].years == (2019, 2020, 2021)
+    true = sim.year_effects.loc[list(ev["advance"].years)].to_numpy()
+    assert np.corrcoef(ev["advance"].estimate, true)[0, 1] > 0.8
 
 
 def test_the_shared_verbs():
