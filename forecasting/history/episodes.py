@@ -187,6 +187,28 @@ def interval_person_months(spell_table: pd.DataFrame, windows: pd.DataFrame) -> 
     return out
 
 
+def seen_negotiation_months(rows: pd.DataFrame, history) -> pd.DataFrame:
+    """Person-month ``rows`` with the negotiation months left-truncated at the first snapshot
+    that shows the project negotiating: only its months after that snapshot stay.
+
+    The ledger learns of a negotiation from the snapshots (or a signing). One that starts and
+    is lost between two snapshots never shows: the project is recorded as a lead lost. The
+    negotiations the ledger does show were therefore all still alive at their first
+    negotiating snapshot, and their months before it are immortal for loss: kept, they
+    understate the loss hazard of the first months and overstate the chance that a project
+    just seen negotiating signs. Left truncation at that snapshot keeps the hazards those of
+    a negotiation the ledger has seen, which every open negotiation at an as-of date is.
+    A negotiation never shown (signed before the next snapshot) is left out. Other stages'
+    rows are unchanged.
+    """
+    long = history.long
+    seen = long[long["stage"] == "negotiating"].groupby("project_id", sort=False)["date"].min()
+    seen_m = month_index(rows["project_id"].map(seen))
+    neg = rows["stage_idx"].to_numpy() == 1
+    keep = ~neg | ((seen_m >= 0) & (rows["month"].to_numpy() > seen_m))
+    return rows[keep].reset_index(drop=True)
+
+
 def _n_rows(s: pd.DataFrame) -> np.ndarray:
     ended = s["outcome"].to_numpy() != "open"
     span = (s["exit_month"] - s["entry_month"]).to_numpy()
@@ -194,4 +216,5 @@ def _n_rows(s: pd.DataFrame) -> np.ndarray:
 
 
 __all__ = ["spells", "person_months", "interval_person_months", "negotiation_windows", "month_index",
+           "seen_negotiation_months",
            "OPEN_STAGES", "MAX_DURATION", "LOST"]

@@ -21,6 +21,9 @@ and for loss ``eta_l = const_s + a_s log d + b_s d + c_s log(size) + g_s pace + 
   the covariates miss (some investors are simply faster). It depends only on when the
   project was first seen and when it entered the current stage, so it is exact even
   though the ledger does not date the start of negotiation.
+* Negotiation months count from the first snapshot that shows the project negotiating
+  (:func:`~forecasting.history.episodes.seen_negotiation_months`): the ledger never shows a
+  negotiation lost before a snapshot, so the months before it are immortal for loss.
 * Categorical effects (sector, unit, unit type, month, year) have Gaussian (ridge) priors,
   so sparse categories borrow strength from the pooled estimate. The spreads of the
   year effects (the common shock that moves every project of a year together), of the
@@ -45,7 +48,8 @@ import pandas as pd
 from ..data.quarters import parse_quarter
 from ..data.schema import UNIT_TYPES
 from ..errors import SparseDataWarning
-from ..history.episodes import MAX_DURATION, interval_person_months, month_index, negotiation_windows, spells
+from ..history.episodes import (MAX_DURATION, interval_person_months, month_index, negotiation_windows,
+                                seen_negotiation_months, spells)
 from ..history.histories import History
 from .design import (EB_BLOCKS, KNOT_QUANTILES, N_STAGES, PRE, PRIOR_SD, Design, build_matrices,
                      covariates, duration_effect, eb_block)
@@ -210,6 +214,9 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 1
     sp_table = spells(P, history.as_of_date)
     # the negotiation entry is interval-censored between snapshots: spread over its window
     rows = interval_person_months(sp_table, negotiation_windows(history))
+    # a negotiation lost before any snapshot showed it is in the ledger as a lost lead: its
+    # months before that snapshot are immortal for loss, so they are left out (truncation)
+    rows = seen_negotiation_months(rows, history)
     # before the first snapshot the ledger cannot date negotiation or tell which early
     # stage a project was lost from: fit the two early stages only from then on
     # (left truncation is harmless in person-month form: duration is a covariate)

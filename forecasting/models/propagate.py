@@ -23,6 +23,7 @@ from ..history.episodes import MAX_DURATION, OPEN_STAGES, month_index
 from .design import GROUND, N_STAGES, OPERATE, PRE, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
+NEGOTIATING = OPEN_STAGES.index("negotiating")
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,12 @@ def propagate(
         if n > 1:
             ea[..., 1:] = EA[..., 1:n] * (EDa[:, :, durj] * fa[:, :, None])[:, None]
             el[..., 1:] = EL[..., 1:n] * (EDl[:, :, durj] * fl[:, :, None])[:, None]
+            # a negotiation entered in the horizon is not lost before the next quarter-end
+            # snapshot shows it: the lead's fitted advance counts only negotiations the ledger
+            # showed, and the negotiation hazards are those of one it has seen
+            # (:func:`~forecasting.history.episodes.seen_negotiation_months`)
+            entered = start + np.arange(1, n)
+            el[:, :, NEGOTIATING, 1:][..., m <= entered // 3 * 3 + 2] = 0.0
         cur = mass[..., :n]
         share = cur / (1.0 + ea + el)
         adv = share * ea

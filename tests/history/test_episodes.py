@@ -98,3 +98,29 @@ def test_fit_has_no_year_without_data_after_same_month_spells_at_the_boundary():
     res = fit_progression(h)
     assert max(res.design.years) == AS_OF.year
     assert f"year:{AS_OF.year + 1}" not in res.params_advance.index
+
+
+def test_negotiation_months_start_after_the_first_snapshot_showing_them():
+    """A negotiation first shown in the snapshot of month ``m - 6`` keeps its months after it
+    only; one never shown (signed between snapshots) loses all; leads keep every month."""
+    from types import SimpleNamespace
+
+    from forecasting.history.episodes import seen_negotiation_months
+
+    m = AS_OF_M
+    s = pd.DataFrame([
+        {**_spell("seen", m - 10, m - 1, "lost", 1), "stage": "negotiating"},
+        {**_spell("never", m - 5, m - 4, "advance", 1), "stage": "negotiating"},
+        {**_spell("never", m - 9, m - 5, "advance", 0), "stage": "lead"},
+    ])
+    rows = person_months(s)
+    snap = lambda k: pd.Timestamp(year=(m - k) // 12, month=(m - k) % 12 + 1, day=28)  # noqa: E731
+    long = pd.DataFrame({"project_id": ["seen", "seen", "never", "never"],
+                         "stage": ["negotiating", "negotiating", "lead", "signed"],
+                         "date": [snap(6), snap(3), snap(6), snap(3)]})
+    kept = seen_negotiation_months(rows, SimpleNamespace(long=long))
+    seen = kept[kept["project_id"] == "seen"]
+    assert list(seen["month"]) == list(range(m - 5, m))  # after m - 6, to the loss in m - 1
+    assert seen["lost"].sum() == 1.0
+    assert not ((kept["project_id"] == "never") & (kept["stage_idx"] == 1)).any()
+    assert len(kept[kept["stage_idx"] == 0]) == len(rows[rows["stage_idx"] == 0])

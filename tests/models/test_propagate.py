@@ -94,3 +94,29 @@ def test_the_progression_models_predict_verb_is_the_propagation(constant):
     np.testing.assert_array_equal(verb.months, np.arange(start + 1, last + 1))
     np.testing.assert_array_equal(verb.occupancy_at[start + 2], engine.occupancy_at[start + 2])
     assert verb.enter.shape[:2] == (3, len(state))
+
+
+def test_a_negotiation_entered_in_the_horizon_is_not_lost_before_the_next_snapshot(constant):
+    """A lead's fitted advance counts only negotiations a snapshot showed, so one entered after
+    the as-of date (a quarter end) is not lost before the next quarter end: however high the
+    negotiation loss hazard, a lead signs within that quarter with the lossless
+    ``P(Binomial(3, p) >= 2)``; a project already negotiating meets the loss at once."""
+    res, state = constant
+    pl = res.params_lost.copy()
+    pl["1:const"] = 0.0  # monthly log-odds of loss 0: a third lost each month otherwise
+    def run(last):  # noqa: E306
+        return propagate(res, state, last_month=res.as_of_month + last, params_advance=res.params_advance.to_numpy()[None],
+                         params_lost=pl.to_numpy()[None], years=np.zeros((1, 2)))
+    k0 = state["stage_idx"].to_numpy()
+    first = res.as_of_month + 1
+    lead, neg = np.flatnonzero(k0 == 0), np.flatnonzero(k0 == 1)
+    assert lead.size and neg.size and res.as_of_month % 3 == 2
+    prop = run(3)
+    np.testing.assert_allclose(prop.p_enter(2, first, first + 2)[0, lead], stats.binom.sf(1, 3, P_ADVANCE), atol=1e-5)
+    odds = P_ADVANCE / (1 - P_ADVANCE)
+    stay = 1 / (1 + odds + 1.0)
+    want = sum(stay ** (t - 1) * odds * stay for t in (1, 2, 3))
+    np.testing.assert_allclose(prop.p_enter(2, first, first + 2)[0, neg], want, atol=1e-5)
+    # after the quarter end the loss reaches the lead's negotiations too
+    six = run(6).p_enter(2, first, first + 5)[0, lead]
+    assert (six < stats.binom.sf(1, 6, P_ADVANCE) - 0.03).all()
