@@ -199,13 +199,18 @@ def seen_negotiation_months(rows: pd.DataFrame, history) -> pd.DataFrame:
     just seen negotiating signs. Left truncation at that snapshot keeps the hazards those of
     a negotiation the ledger has seen, which every open negotiation at an as-of date is.
     A negotiation never shown (signed before the next snapshot) is left out. Other stages'
-    rows are unchanged.
+    rows are unchanged, and so are the months up to the ledger's first snapshot: no earlier
+    snapshot could have shown a negotiation there, and in a folder that starts with one
+    snapshot they are all the evidence on negotiation there is (the fit decides how far
+    back it reads them).
     """
     long = history.long
     seen = long[long["stage"] == "negotiating"].groupby("project_id", sort=False)["date"].min()
     seen_m = month_index(rows["project_id"].map(seen))
+    first_m = int(month_index(pd.Series([long["date"].min()]))[0])
+    month = rows["month"].to_numpy()
     neg = rows["stage_idx"].to_numpy() == 1
-    keep = ~neg | ((seen_m >= 0) & (rows["month"].to_numpy() > seen_m))
+    keep = ~neg | (month <= first_m) | ((seen_m >= 0) & (month > seen_m))
     return rows[keep].reset_index(drop=True)
 
 

@@ -115,12 +115,20 @@ def test_negotiation_months_start_after_the_first_snapshot_showing_them():
     ])
     rows = person_months(s)
     snap = lambda k: pd.Timestamp(year=(m - k) // 12, month=(m - k) % 12 + 1, day=28)  # noqa: E731
-    long = pd.DataFrame({"project_id": ["seen", "seen", "never", "never"],
-                         "stage": ["negotiating", "negotiating", "lead", "signed"],
-                         "date": [snap(6), snap(3), snap(6), snap(3)]})
+    long = pd.DataFrame({"project_id": ["other", "seen", "seen", "never", "never"],
+                         "stage": ["lead", "negotiating", "negotiating", "lead", "signed"],
+                         "date": [snap(12), snap(6), snap(3), snap(6), snap(3)]})
     kept = seen_negotiation_months(rows, SimpleNamespace(long=long))
     seen = kept[kept["project_id"] == "seen"]
     assert list(seen["month"]) == list(range(m - 5, m))  # after m - 6, to the loss in m - 1
     assert seen["lost"].sum() == 1.0
     assert not ((kept["project_id"] == "never") & (kept["stage_idx"] == 1)).any()
     assert len(kept[kept["stage_idx"] == 0]) == len(rows[rows["stage_idx"] == 0])
+    # up to the ledger's first snapshot nothing could have shown a negotiation: those months
+    # stay (with one snapshot they are the only evidence on negotiation)
+    first = long[long["project_id"] != "other"]
+    kept = seen_negotiation_months(rows, SimpleNamespace(long=first))
+    seen = kept[kept["project_id"] == "seen"]
+    assert list(seen["month"]) == list(range(m - 9, m))  # its spell's rows begin in m - 9
+    never = kept[(kept["project_id"] == "never") & (kept["stage_idx"] == 1)]
+    assert list(never["month"]) == []  # its negotiation began after the first snapshot (m - 6)
