@@ -101,7 +101,7 @@ def _candidates(rule: str, n_years: int, rng: np.random.Generator, *, pools=(10,
             y[np.argsort(-size)[:rng.poisson(quota)]] = 1
         else:
             y = (rng.random(n) < special.expit(-1.8 + np.log(size / 2.7))).astype(float)
-        rows.append(f.assign(y=y, year=2000 + year, pool=float(n), pool_logsize=float(np.log(size).mean())))
+        rows.append(f.assign(y=y, year=2000 + year, pool=float(n), pool_logamount=float(np.log(size.sum()))))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -116,18 +116,25 @@ def _fitted(cand):
     k = 3 + len(SECTORS)
     return ProvincialResults(SECTORS, pd.Series(np.zeros(k), index=_names(SECTORS)), np.eye(k),
                              pd.Series(b, index=_names(SECTORS, pool=True)), cov, 0, int(cand["y"].sum()), centre, ref,
-                             pool_logsize_ref=mref)
+                             pool_logamount_ref=mref)
 
 
-def test_the_pool_coefficient_recovers_a_quota_and_independent_decisions():
-    """Sixty decided years each: the 90 % interval of γ covers −1 under a quota and 0 under
-    independent decisions, and tells them apart (neither interval holds the other regime)."""
-    quota = _fitted(_candidates("quota", 60, np.random.default_rng(1)))
-    lo, hi = quota.gamma_interval(0.9)
-    assert lo < -1 < hi and hi < 0, (lo, hi)
-    indep = _fitted(_candidates("independent", 60, np.random.default_rng(2)))
-    lo, hi = indep.gamma_interval(0.9)
-    assert lo < 0 < hi and lo > -1, (lo, hi)
+def test_the_share_recovers_a_quota_and_independent_decisions():
+    """Sixty decided years each. A quota drawn in proportion to size (a candidate's chance
+    ``K × its share``) shows as a relative-size (share) coefficient near 1 and an absolute one
+    near 0; independent decisions with log-odds ``+1`` per log bn as absolute size near 1 and
+    share near 0; the remaining pool effect γ covers 0 under both (the form's regimes)."""
+    from forecasting.models.provincial import RELATIVE
+
+    for rule, seed, share, absolute in (("quota", 1, 1.0, 0.0), ("independent", 2, 0.0, 1.0)):
+        res = _fitted(_candidates(rule, 60, np.random.default_rng(seed)))
+        sd = np.sqrt(np.diag(res.designate_cov))
+        names = list(res.designate.index)
+        for name, truth in ((RELATIVE, share), ("log_size_over_median", absolute)):
+            i = names.index(name)
+            assert abs(res.designate.iloc[i] - truth) < 2.0 * sd[i], (rule, name, res.designate.iloc[i], sd[i])
+        lo, hi = res.gamma_interval(0.95)
+        assert lo < 0 < hi, (rule, lo, hi)
 
 
 def test_a_pool_that_never_varies_leaves_gamma_at_its_prior():
@@ -167,7 +174,8 @@ def test_designation_probabilities_are_bounded_whatever_the_pool():
         assert p.shape == (200, len(frame))
         assert np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()
     # a larger pool lowers a candidate's chance when γ < 0, and leaves it alone when γ = 0
-    b = res.designate.to_numpy()
+    b = res.designate.to_numpy().copy()
+    b[-1] = -0.5
     lo, hi = (res.predict_designate(frame, b, pool=n) for n in (5.0, 50.0))
     assert (hi < lo).all()
     b0 = b.copy()
@@ -181,7 +189,7 @@ def _expected_counts(res, pools, rng, n_lists: int = 50):
     out = []
     for n in pools:
         lists = [_candidates("quota", 1, rng, pools=(n, n)) for _ in range(n_lists)]
-        out.append(float(np.mean([res.predict_designate(f, params, pool=float(n), pool_logsize=f["pool_logsize"].iloc[0])
+        out.append(float(np.mean([res.predict_designate(f, params, pool=float(n), pool_amount=f["investment_bn"].sum())
                                    .sum(axis=1).mean() for f in lists])))
     return out
 
@@ -231,9 +239,9 @@ def test_the_known_pool_is_the_ledgers_candidates_and_a_part_of_the_ledger_keeps
     n = int(cand.sum())
     assert n == fit_provincial(bundled_history.upto("2024Q1")).pools[2024] > 1
     assert (ev.pool[:, 0] == n).all()
-    assert ev.pool[:, 1] == pytest.approx(np.log(frame.loc[cand, "investment_bn"]).sum())
+    assert ev.pool[:, 1] == pytest.approx(frame.loc[cand, "investment_bn"].sum())
     np.testing.assert_allclose(ev.provincial[:, cand], res.provincial.predict_designate(
-        frame[cand], draws.designate, pool=float(n), pool_logsize=ev.pool[0, 1] / n))
+        frame[cand], draws.designate, pool=float(n), pool_amount=ev.pool[0, 1]))
     assert (ev.provincial[:, ~cand] == 0).all()
     rows = np.flatnonzero(cand)[: n // 2 + 1]
     part = dict(state=st.iloc[rows].reset_index(drop=True), frame=frame.iloc[rows].reset_index(drop=True))
@@ -285,15 +293,16 @@ def _split(res):
 
 def test_years_whose_candidates_differ_in_size_tell_a_quota_of_the_largest_from_absolute_size():
     """Sixty years whose candidates' sizes shift from year to year: a province taking the
-    year's largest shows as relative size (absolute about 0), one judging absolute size (log
-    odds +1 per log bn) as absolute size (relative about 0)."""
+    year's largest shows as relative size (the share; absolute small beside it: a rank is not
+    quite a share), one judging absolute size (log odds +1 per log bn) as absolute size
+    (relative about 0)."""
     a, r, z, sd = _split(_fitted(_candidates("largest", 60, np.random.default_rng(11), level_sd=0.5)))
-    assert z > 3 and abs(a) < 1.645 * sd + 0.1, (a, r, z)
+    assert z > 3 and abs(a) < 0.25 * r, (a, r, z)
     a, r, z, sd = _split(_fitted(_candidates("independent", 60, np.random.default_rng(12), level_sd=0.5)))
     assert z < -1.645 and abs(a - 1.0) < 1.645 * sd, (a, r, z)
     # with every year's candidates of the same mean size the size effect is split evenly (the
     # prior's symmetry)
-    same = _candidates("largest", 60, np.random.default_rng(11)).assign(pool_logsize=1.0)
+    same = _candidates("largest", 60, np.random.default_rng(11)).assign(pool_logamount=1.0)
     a, r, _, _ = _split(_fitted(same))
     assert a == pytest.approx(r, rel=1e-3) and a > 0.5
 
@@ -313,12 +322,12 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
             f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
             eta = -1.0 + np.log(f["investment_bn"] / 2.7) + shift_sd * rng.standard_normal()
             f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
-            rows.append(f.assign(year=year, pool=30.0, pool_logsize=1.0))
+            rows.append(f.assign(year=year, pool=30.0, pool_logamount=1.0))
         return pd.concat(rows, ignore_index=True)
 
     def tau(c):
         res = _fitted(c)
-        eta = _design(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logsize"]) @ res.designate.to_numpy()
+        eta = _design(c, SECTORS, res.size_centre_bn, np.zeros(len(c)), c["pool_logamount"]) @ res.designate.to_numpy()
         return _year_sd(c, eta)
 
     assert tau(years(0.0, 60, 1)) < 0.25
