@@ -49,7 +49,7 @@ to 510, "The provincial major project list").
 draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``, estimated from
 the years' counts and shrunk to a prior of 0.4 (:func:`_year_sd`).
 
-In a forecast the pool (its count and its mean log amount) is that of the candidates on
+In a forecast the pool (its count and its total amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
 under each parameter draw, from the projects' chances of being eligible in September and
 nominated (``forecasting.simulation.rows.row_events``).

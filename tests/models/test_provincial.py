@@ -356,3 +356,92 @@ def test_the_shared_verbs(bundled_history):
     sd_des = np.sqrt(np.diag(res.designate_cov) + np.r_[res.year_sd**2, np.zeros(len(res.designate) - 1)])
     np.testing.assert_allclose(des.std(axis=0), sd_des, rtol=0.06)
     np.testing.assert_allclose(des[:, 1:].mean(axis=0), res.designate.to_numpy()[1:], atol=1e-9)
+
+
+# ------------------------------------------------------------------ honest counts with few years (issue 13)
+def test_the_count_prior_pulls_a_short_history_towards_three_a_year_and_yields_to_a_long_one():
+    """Intercept only, pools of 10 with one designation a year: the fitted mean count is the
+    maximum of the penalised likelihood (found here by a scalar search on the same
+    objective), between the data's 1 and the prior's 3 with two years, and about 1 with sixty."""
+    from scipy import optimize, special
+
+    from forecasting.models.provincial import COUNT_PRIOR, COUNT_PRIOR_LOG_SD, _penalised_logit
+
+    def counts(n_years):
+        y = np.tile(np.r_[1.0, np.zeros(9)], n_years)
+        b, cov, ok = _penalised_logit(y, np.ones((y.size, 1)), np.array([1e-3]), 100, n_years=n_years)
+        assert ok
+        return 10 * special.expit(b[0]), cov
+
+    def direct(n_years):
+        def neg(eta):
+            c = 10 * special.expit(eta)
+            return -(n_years * (eta - 10 * np.logaddexp(0.0, eta)) - 1e-3 * eta**2
+                     - 0.5 * ((np.log(c) - np.log(COUNT_PRIOR)) / COUNT_PRIOR_LOG_SD) ** 2)
+        return 10 * special.expit(optimize.minimize_scalar(neg, bounds=(-8, 3), method="bounded",
+                                                          options={"xatol": 1e-10}).x)
+
+    two, cov2 = counts(2)
+    assert two == pytest.approx(direct(2), rel=1e-6)
+    assert 1.2 < two < 2.0
+    sixty, cov60 = counts(60)
+    assert sixty == pytest.approx(direct(60), rel=1e-6) and sixty == pytest.approx(1.0, abs=0.05)
+    assert cov2[0, 0] > 10 * cov60[0, 0]  # and two years leave the rate uncertain
+
+
+def _count_sd(res, frame, n_draws: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """Mean and sd of the forecast count of ``frame``'s candidates: over the parameter draws
+    (each with its year's shift) and the candidates' independent decisions given a draw."""
+    _, params = res.sample(n_draws, np.random.default_rng(seed))
+    p = res.predict_designate(frame, params, pool=float(len(frame)), pool_amount=frame["investment_bn"].sum())
+    total = p.sum(axis=1)
+    return float(total.mean()), float(np.sqrt(total.var() + (p * (1 - p)).sum(axis=1).mean()))
+
+
+@pytest.mark.parametrize("rule", ["largest", "independent"])
+def test_two_years_of_lists_give_wider_counts_than_ten(rule):
+    """Under a quota of the largest and under independent decisions, the forecast count for
+    the same list is more uncertain after two decided years than after ten (the rate, the
+    size effects and the year's shift all less known), for each of five histories."""
+    frame = _candidates(rule, 1, np.random.default_rng(99), pools=(15, 15))
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        sd2 = _count_sd(_fitted(_candidates(rule, 2, rng)), frame)[1]
+        sd10 = _count_sd(_fitted(_candidates(rule, 10, np.random.default_rng(100 + seed))), frame)[1]
+        assert sd2 > sd10, (rule, seed, sd2, sd10)
+
+
+def test_thirty_years_recover_the_count_under_a_quota_and_under_independent_decisions():
+    """Fitted on thirty years, the mean forecast count of fresh lists of 30 (averaged over 20
+    lists) is the rule's: about the quota (2 a year, the history's pools 10–40) under the
+    largest-first quota, about ``Σ expit(−1.8 + log(size / 2.7))`` under independent
+    decisions; and the forecast sd is at least the binomial one (never narrower than the
+    decisions themselves)."""
+    from scipy import special
+
+    lists = [_candidates("largest", 1, np.random.default_rng(500 + i), pools=(30, 30)) for i in range(20)]
+    res = _fitted(_candidates("largest", 30, np.random.default_rng(51)))
+    assert np.mean([_count_sd(res, f, 400)[0] for f in lists]) == pytest.approx(2.0, abs=0.4)
+    res = _fitted(_candidates("independent", 30, np.random.default_rng(52)))
+    truth = [special.expit(-1.8 + np.log(f["investment_bn"].to_numpy() / 2.7)) for f in lists]
+    got = [_count_sd(res, f, 400) for f in lists]
+    assert np.mean([g[0] for g in got]) == pytest.approx(np.mean([t.sum() for t in truth]), rel=0.15)
+    assert all(g[1] >= np.sqrt((t * (1 - t)).sum()) * 0.95 for g, t in zip(got, truth))
+
+
+def test_the_forecast_draws_carry_the_parameter_uncertainty_into_each_years_count(q4_results):
+    """As of 2023Q4 for 2024 every parameter draw gives the candidates one set of chances (a
+    simulated year uses one draw, so its candidates share it): the draws' expected counts
+    differ, and more so with a larger year shift."""
+    res = q4_results
+    _, frame, draws, ev = _events(res, 2024)
+    cand = (frame["provincial"] == "candidate").to_numpy()
+    spread = np.std(ev.provincial[:, cand].sum(axis=1))
+    assert spread > 0.05
+    from forecasting.simulation.draws import draw_parameters
+    from forecasting.simulation.rows import row_events
+
+    wide = replace(res, provincial=replace(res.provincial, year_sd=2.0))
+    d2 = draw_parameters(wide, 2024, 8, np.random.default_rng(0))
+    ev2 = row_events(wide, res.state, frame, 2024, d2)
+    assert np.std(ev2.provincial[:, cand].sum(axis=1)) > spread
