@@ -310,7 +310,7 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
             cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand)),
-                                         pool_logamount=float(np.log(cand["investment_bn"].to_numpy(float).sum()))))
+                                         pool_logamount=float(np.log(max(cand["investment_bn"].to_numpy(float).sum(), 1e-9)))))
             pools[year] = len(cand)
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
