@@ -17,34 +17,39 @@ snapshots. Log investment is centred on the median amount of the projects the st
 fitted on (the eligible projects for nomination), a statistic of the data rather than a
 fixed reference size, so the intercept is the log-odds of a typical eligible project.
 
-**Quota or independent decisions.** Designation also depends on the year's pool, the
-number ``n`` of candidates in the Q4 snapshot, through ``γ · log(n / n_ref)`` (``n_ref``: the
-mean pool of the fitted Q4 snapshots, :attr:`ProvincialResults.pool_ref`). ``γ = 0`` is a
-province that judges each candidate on its own (the expected count grows with the pool);
-``γ = −1`` a province that takes about a fixed number whatever the pool (a quota: each
-candidate's chance falls as the pool grows). Which regime a district is in is estimated
-from the years' pools and outcomes, with a normal prior ``γ ~ N(−0.5, 0.5²)`` centred
-between the two (its 90 % range, −1.3 to 0.3, holds both). Provenance: shared/DOMAIN.md,
-"The provincial major project list": Jiangsu's list is about 220–240 projects a year (510 in
-2024), a list of roughly fixed size with occasional resizing, i.e. nearer a quota than
-independent decisions but not certainly one. With a single Q4 snapshot (no variation in
-the pool) γ stays at its prior, and its uncertainty is carried by the parameter draws
+**Quota or independent decisions; absolute or relative size.** A province that judges each
+candidate on its own looks at its size: the expected count grows with the pool. One that
+fills a quota takes about a fixed number, the largest of the year's candidates whatever
+their absolute size: each candidate's chance is about its share of the year's list. So
+designation has two size terms with the same ridge prior: log amount over the eligible
+median (absolute) and the log of the candidate's share of the year's candidates' total
+amount (relative). The share falls as the pool grows, so a quota is a relative-size
+coefficient near (or above) 1 and independent decisions an absolute one: the years' pools
+and the sizes of their candidates decide between them, and without such variation the fit
+splits the size effect evenly (between the regimes). (Measured on generator B, a quota of
+the largest, at Q4 origins over 30 districts: a relative size over the mean log amount,
+the earlier form, made the count follow the candidates' spread in size, not their number.)
+A remaining pool effect, ``γ · log(n / n_ref)`` (``n``: the number of candidates in the Q4
+snapshot, ``n_ref`` the mean pool of the fitted snapshots, :attr:`ProvincialResults.pool_ref`),
+has the prior ``γ ~ N(0, 0.5²)``: zero under both regimes in this form. With a single Q4
+snapshot γ stays at its prior, and its uncertainty is carried by the parameter draws
 (:meth:`ProvincialResults.sample`). The ridge penalty is ``Σ w (b − m)²`` with prior means
-``m`` (zero for every other coefficient).
+``m`` (zero for every coefficient).
 
-**Absolute or relative size.** A province that judges each project on its own looks at its
-size; one that fills a quota takes the largest of the year's candidates, whatever their
-absolute size. So designation has two size terms, log amount over the eligible median
-(absolute) and log amount over the year's candidates' mean log amount (relative), with the
-same ridge prior: without years whose candidates differ in size the fit splits the size
-effect evenly between them, and the years that do differ decide the split.
+**A typical year's count.** Two or three decided lists say little about a district's rate
+(two designations and one are as likely from a rate of three a year as from one). So the
+fit also holds a prior on the fitted years' mean expected count ``c``: ``log c ~ N(log 3,
+log(2)²)``. Provenance: shared/DOMAIN.md, "The 2024 goals": Hailing's goal was to add three
+Jiangsu provincial major projects in the year, taken as a typical district's year, with a
+factor of two either way as one sd (an estimate: the list's size itself moved from 220–240
+to 510, "The provincial major project list").
 
 **The year's luck.** A list whose size changes from year to year (DOMAIN.md: 220–240, then
 510) makes a district's count vary more than independent candidates would: each parameter
 draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``, estimated from
 the years' counts and shrunk to a prior of 0.4 (:func:`estimate_year_sd`).
 
-In a forecast the pool (its count and its mean log amount) is that of the candidates on
+In a forecast the pool (its count and its total amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
 under each parameter draw, from the projects' chances of being eligible in September and
 nominated (``forecasting.simulation.rows.row_events``).
@@ -71,27 +76,28 @@ POOL = "log_pool_over_mean"
 RELATIVE = "log_size_over_pool"
 #: Prior of the designation's year shift sd and its weight in years (:func:`estimate_year_sd`).
 YEAR_SD_PRIOR, YEAR_SD_PRIOR_YEARS = 0.4, 3.0
-#: Prior of γ (module docstring): mean between a quota (−1) and independent decisions (0), sd.
-POOL_PRIOR_MEAN, POOL_PRIOR_SD = -0.5, 0.5
+#: Prior of γ (module docstring): the pool's effect beyond the candidate's share, mean and sd.
+POOL_PRIOR_MEAN, POOL_PRIOR_SD = 0.0, 0.5
+#: Prior of a typical year's designations (module docstring): median count and sd of its log.
+COUNT_PRIOR, COUNT_PRIOR_LOG_SD = 3.0, float(np.log(2.0))
 
 
 def design_matrix(frame: pd.DataFrame, sectors: list[str], centre_bn: float,
-            log_pool: np.ndarray | None = None, pool_logsize: np.ndarray | None = None) -> np.ndarray:
-    """Design matrix; for the designation step (``log_pool`` and ``pool_logsize``, one value per
-    row: log pool over its reference, the mean log amount of the year's candidates) the
-    relative-size and pool columns are appended."""
+            log_pool: np.ndarray | None = None, pool_logamount: np.ndarray | None = None) -> np.ndarray:
+    """Design matrix; for the designation step (``log_pool`` and ``pool_logamount``, one value
+    per row: log pool over its reference, the log of the year's candidates' total amount) the
+    relative-size (log share of that total) and pool columns are appended."""
     amount = frame["investment_bn"].to_numpy(float)
     built = frame["stage"].isin(["approved", "under_construction"]).to_numpy(float)
     sec = np.column_stack([(frame["sector"].to_numpy() == s).astype(float) for s in sectors])
     cols = [np.ones(len(frame)), np.log(amount / centre_bn), built, sec]
     if log_pool is not None:
-        cols.append(np.log(amount) - np.asarray(pool_logsize, float).reshape(len(frame)))
+        cols.append(np.log(amount) - np.asarray(pool_logamount, float).reshape(len(frame)))
         cols.append(np.asarray(log_pool, float).reshape(len(frame), 1))
     return np.column_stack(cols)
 
 
 def coefficient_names(sectors: list[str], *, pool: bool = False) -> list[str]:
-    """Names of the columns of :func:`design_matrix` (with ``pool``: the designation step's)."""
     names = ["const", "log_size_over_median", "approved_or_building", *[f"sector:{s}" for s in sectors]]
     return names + [RELATIVE, POOL] if pool else names
 
@@ -109,10 +115,10 @@ def _prior_means(sectors: list[str], *, pool: bool = False) -> np.ndarray:
 
 
 def fit_step(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter: int = 50,
-             m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """One step's penalised logistic fit of outcomes ``y`` on ``X`` (prior precisions ``w``, prior
-    means ``m``, default zero): the estimates and their covariance; with no rows the fixed fallback
-    (intercept −6, sd 1 on every coefficient) and a :class:`SparseDataWarning` naming P(``what``)."""
+         m: np.ndarray | None = None, n_years: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Penalised fit (prior means ``m``, default zero; with ``n_years`` the rows are that many
+    years' lists and the count prior applies, :func:`penalised_logit`); with no rows the fixed
+    fallback."""
     m = np.zeros(X.shape[1]) if m is None else np.asarray(m, float)
     if len(y) == 0:
         warnings.warn(
@@ -121,7 +127,7 @@ def fit_step(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter
             "its size and sector, with a wide uncertainty (sd 1 on every log-odds coefficient)",
             SparseDataWarning, stacklevel=3)
         return np.r_[-6.0, m[1:]], np.eye(X.shape[1])
-    params, cov, converged = _penalised_logit(y, X, w, max_iter, m)
+    params, cov, converged = penalised_logit(y, X, w, max_iter, m, n_years)
     if not converged:
         warnings.warn(
             f"the provincial model's fit of P({what}) did not converge in {max_iter} Newton steps: its "
@@ -130,27 +136,45 @@ def fit_step(y: np.ndarray, X: np.ndarray, w: np.ndarray, what: str, *, max_iter
     return params, cov
 
 
-def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int,
-                     m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+def penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int,
+                     m: np.ndarray | None = None, n_years: int | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Logistic regression maximising ``loglik − Σ w (b − m)²`` (a normal prior with means
     ``m``, default zero), by Newton's method with step halving: the penalised likelihood is
     strictly concave, so this converges from the prior even where the classes separate (a
     list that takes exactly the largest projects). Returns the estimates, their covariance
-    (inverse penalised Hessian) and whether it converged."""
+    (inverse penalised Hessian) and whether it converged.
+
+    With ``n_years`` (the rows are that many years' candidate lists) the objective also holds
+    the prior on the fitted years' mean count ``c = Σ p / n_years``,
+    ``log c ~ N(log COUNT_PRIOR, COUNT_PRIOR_LOG_SD²)``; its curvature enters the Hessian in
+    the Gauss–Newton form (positive definite, so every step still ascends)."""
     m = np.zeros(X.shape[1]) if m is None else np.asarray(m, float)
     b = m.copy()
 
+    def count_term(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The count prior's standardised deviation ``(log c − log COUNT_PRIOR) / sd`` and its gradient."""
+        if not n_years:
+            return 0.0, np.zeros(X.shape[1])
+        p = special.expit(X @ beta)
+        c = max(float(p.sum()) / n_years, 1e-300)
+        return ((np.log(c) - np.log(COUNT_PRIOR)) / COUNT_PRIOR_LOG_SD,
+                X.T @ (p * (1 - p)) / (n_years * c * COUNT_PRIOR_LOG_SD))
+
     def objective(beta: np.ndarray) -> float:
         eta = X @ beta
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * (beta - m)**2))
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - np.sum(w * (beta - m)**2) - 0.5 * count_term(beta)[0]**2)
+
+    def hessian(beta: np.ndarray) -> np.ndarray:
+        p = special.expit(X @ beta)
+        g = count_term(beta)[1]
+        return (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w) + np.outer(g, g)
 
     value, converged = objective(b), False
-    H = X.T @ X * 0.25 + np.diag(2 * w)
     for _ in range(max_iter):
         p = special.expit(X @ b)
-        grad = X.T @ (y - p) - 2 * w * (b - m)
-        H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
-        step = np.linalg.solve(H, grad)
+        dev, g = count_term(b)
+        grad = X.T @ (y - p) - 2 * w * (b - m) - dev * g
+        step = np.linalg.solve(hessian(b), grad)
         t = 1.0
         while t > 1e-6 and objective(b + t * step) < value - 1e-12:
             t /= 2
@@ -159,9 +183,7 @@ def _penalised_logit(y: np.ndarray, X: np.ndarray, w: np.ndarray, max_iter: int,
         if np.max(np.abs(t * step)) < 1e-8:
             converged = True
             break
-    p = special.expit(X @ b)
-    H = (X * (p * (1 - p))[:, None]).T @ X + np.diag(2 * w)
-    return b, np.linalg.inv(H), converged and bool(np.isfinite(b).all())
+    return b, np.linalg.inv(hessian(b)), converged and bool(np.isfinite(b).all())
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,8 +192,8 @@ class ProvincialResults(ModelResults):
     centred on (the median of the eligible projects the nomination step was fitted on);
     ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
     mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
-    year of the decision and ``pool_logsize_ref`` the mean over those years of the mean log
-    amount (bn) of the candidates. ``year_sd``: sd of the year's common shift of the
+    year of the decision and ``pool_logamount_ref`` the mean over those years of the log of the
+    candidates' total amount (bn). ``year_sd``: sd of the year's common shift of the
     designation log-odds (:func:`estimate_year_sd`)."""
 
     sectors: list[str]
@@ -184,7 +206,7 @@ class ProvincialResults(ModelResults):
     size_centre_bn: float
     pool_ref: float = 1.0
     pools: dict[int, int] = field(default_factory=dict)
-    pool_logsize_ref: float = 0.0
+    pool_logamount_ref: float = 0.0
     year_sd: float = 0.0
 
     title: ClassVar[str] = "Provincial list: October nomination, January designation (logits)"
@@ -209,21 +231,22 @@ class ProvincialResults(ModelResults):
 
     def predict_designate(self, frame: pd.DataFrame, params: np.ndarray | None = None,
                     pool: float | np.ndarray | None = None,
-                    pool_logsize: float | np.ndarray | None = None) -> np.ndarray:
+                    pool_amount: float | np.ndarray | None = None) -> np.ndarray:
         """P(designated in January | candidate): ``draw × project``.
 
         ``pool``: the number of candidates that year, given the project is one (a number, one
-        per project, or ``draw × project``; at least 1, the project itself); ``pool_logsize``:
-        their mean log amount (bn), in the same shapes. Defaults: ``pool_ref`` and
-        ``pool_logsize_ref``, a typical year of the history.
+        per project, or ``draw × project``; at least 1, the project itself); ``pool_amount``:
+        their total amount (bn, the project's included), in the same shapes. Defaults:
+        ``pool_ref`` and ``exp(pool_logamount_ref)``, a typical year of the history.
         """
         b = self.designate.to_numpy()[None] if params is None else np.atleast_2d(params)
         X = design_matrix(frame, self.sectors, self.size_centre_bn)
         eta = (X @ b[:, :-2].T).T  # draw × project
         pool = self.pool_ref if pool is None else pool
-        m = self.pool_logsize_ref if pool_logsize is None else pool_logsize
+        amount = frame["investment_bn"].to_numpy(float)
+        m = self.pool_logamount_ref if pool_amount is None else np.log(np.maximum(np.asarray(pool_amount, float), amount))
         log_pool = np.log(np.maximum(np.asarray(pool, float), 1.0) / self.pool_ref)
-        relative = np.log(frame["investment_bn"].to_numpy(float)) - np.asarray(m, float)
+        relative = np.log(amount) - m
         return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -287,7 +310,7 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
             cand_rows.append(cand.assign(y=y.to_numpy(float), year=year, pool=float(len(cand)),
-                                         pool_logsize=float(np.log(cand["investment_bn"].to_numpy(float)).mean())))
+                                         pool_logamount=float(np.log(max(cand["investment_bn"].to_numpy(float).sum(), 1e-9)))))
             pools[year] = len(cand)
     elig = pd.concat(elig_rows, ignore_index=True) if elig_rows else pd.DataFrame(columns=["y"])
     cand = pd.concat(cand_rows, ignore_index=True) if cand_rows else pd.DataFrame(columns=["y"])
@@ -295,11 +318,11 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     centre = _size_centre(elig, P)
     if not len(cand):  # no Q4 list followed by its January decision (a short history)
         return _fit_from_dates(history, sectors, w, centre, max_iter)
-    X = design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w)))
-    bn, cn = fit_step(elig["y"].to_numpy(float), X, w, "nominate | eligible", max_iter=max_iter)
+    bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "nominate | eligible", max_iter=max_iter)
     bd, cd, ref, mref = fit_designation(cand, sectors, centre, max_iter=max_iter)
     tau = estimate_year_sd(cand, design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
-                                               cand["pool_logsize"].to_numpy(float)) @ bd)
+                                 cand["pool_logamount"].to_numpy(float)) @ bd)
     return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
                              pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
@@ -310,15 +333,15 @@ def fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *,
                      ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit P(designate | candidate) on candidate rows (``investment_bn``, ``stage``,
     ``sector``, the outcome ``y``, the decision's ``year``, that year's ``pool``, its number
-    of candidates, and ``pool_logsize``, their mean log amount). Returns the estimates (the
-    relative size and the pool coefficient γ last), their covariance and the references (the
-    mean pool and mean ``pool_logsize`` over the years)."""
-    per_year = cand.groupby("year")[["pool", "pool_logsize"]].first()
-    ref, mref = float(per_year["pool"].mean()), float(per_year["pool_logsize"].mean())
-    X = design_matrix(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref),
-                      cand["pool_logsize"].to_numpy(float))
+    of candidates, and ``pool_logamount``, the log of their total amount). Returns the
+    estimates (the relative size and the pool coefficient γ last), their covariance and the
+    references (the mean pool and mean ``pool_logamount`` over the years). The fit includes
+    the prior on a typical year's count (:data:`COUNT_PRIOR`)."""
+    per_year = cand.groupby("year")[["pool", "pool_logamount"]].first()
+    ref, mref = float(per_year["pool"].mean()), float(per_year["pool_logamount"].mean())
+    X = design_matrix(cand, sectors, centre_bn, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logamount"].to_numpy(float))
     b, cov = fit_step(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
-                      max_iter=max_iter, m=_prior_means(sectors, pool=True))
+                  max_iter=max_iter, m=_prior_means(sectors, pool=True), n_years=len(per_year))
     return b, cov, ref, mref
 
 
@@ -385,8 +408,8 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
         e["y"] = (e["provincial"].eq("designated") & e["provincial_year"].eq(year)).fillna(False).astype(float)
         rows.append(e)
     elig = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["y"])
-    X = design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w)))
-    bn, cn = fit_step(elig["y"].to_numpy(float), X, w, "designated | eligible in September", max_iter=max_iter)
+    bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
+                  w, "designated | eligible in September", max_iter=max_iter)
     k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
     bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
     n = int(elig["y"].sum()) if len(elig) else 0

@@ -35,7 +35,7 @@ class RowEvents:
     (``thresholds``). ``provincial[d, r]``: probability of designation in the year.
     ``counted[r]``: whether its groundbreaking counts toward the target (size).
     ``pool[d]``: the (expected) number of candidates for the year's provincial list that the
-    designation probabilities assumed and the (expected) sum of their log amounts (bn).
+    designation probabilities assumed and the (expected) sum of their amounts (bn).
     """
 
     ids: np.ndarray
@@ -73,7 +73,7 @@ def row_events(results: OutcomeResults, state: pd.DataFrame, frame: pd.DataFrame
     log_multiplier : ``row × stage`` shifts of the advance log-odds (approval speed, a
         sector's year).
     pool : per draw, the (expected) number of candidates for the year's provincial list and
-        the sum of their log amounts (``RowEvents.pool`` of the whole ledger, ``draw × 2``),
+        the sum of their amounts (``RowEvents.pool`` of the whole ledger, ``draw × 2``),
         for a call on some of its rows; default: counted over these rows (the whole ledger).
     in_pool : whether these rows are among those ``pool`` counts (``False`` for scenario
         prospects added to the ledger).
@@ -121,7 +121,6 @@ def row_events(results: OutcomeResults, state: pd.DataFrame, frame: pd.DataFrame
     campaign = (frame["unit_type"].to_numpy() == "campaign").astype(float)
     clears = np.stack([results.size.predict_at_least(amount, t, stage, campaign, params=draws.size) for t in th], axis=-1)
 
-    # the provincial list: nominated in October of the year before, designated in January
     # the provincial list: nominated in October of the year before, designated in January;
     # the chance of designation depends on the year's pool of candidates: known once the
     # list is (31 December), before that expected from each row's chance of nomination
@@ -132,14 +131,12 @@ def row_events(results: OutcomeResults, state: pd.DataFrame, frame: pd.DataFrame
     else:
         p_nom = results.provincial.predict_nominate(frame, draws.nominate)
         nominated = np.where(has_occ[None, :], eligible * p_nom, cand)
-    logsize = np.log(amount)
-    total = (np.column_stack([nominated.sum(axis=1), nominated @ logsize]) if pool is None
+    total = (np.column_stack([nominated.sum(axis=1), nominated @ amount]) if pool is None
              else np.asarray(pool, float))
-    # given that a row is a candidate, the pool is the row and the others' (expected) count
+    # given that a row is a candidate, the pool is the row and the others' (expected) count and amount
     others = nominated if in_pool else np.zeros_like(nominated)
-    n_given = total[:, :1] - others + 1.0
-    p_des = results.provincial.predict_designate(frame, draws.designate, pool=n_given,
-                                           pool_logsize=(total[:, 1:] - others * logsize + logsize) / n_given)
+    p_des = results.provincial.predict_designate(frame, draws.designate, pool=total[:, :1] - others + 1.0,
+                                                 pool_amount=total[:, 1:] - others * amount + amount)
     prov = nominated * p_des
     counted = amount >= targets.groundbreakings_min_bn
     return RowEvents(state["project_id"].to_numpy(), cum_s, cum_g, clears, prov, counted, total)

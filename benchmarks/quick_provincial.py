@@ -1,0 +1,99 @@
+"""A quick check of the provincial_major forecasts at Q4 origins (issue 13), in about a minute.
+
+As of 31 December the year's candidates are known, so the model's forecast count of
+designations is exact to compute: under each parameter draw of
+:meth:`~forecasting.models.provincial.ProvincialResults.sample` (which carries the year's
+common shift) the candidates' decisions are independent, a Poisson-binomial count, and the
+forecast is the mixture over draws. This is what the portfolio simulation samples, without
+its Monte Carlo noise (measured: the same summary as ``target_calibration.py`` within its noise).
+Scored like ``target_calibration.summarise``: inclusive [p10, p90] coverage, randomised-PIT
+coverage of the central 80 %, RMS standardised error, mean error.
+
+Usage::
+
+    python benchmarks/quick_provincial.py --generator b --districts 30
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from target_calibration import simulate  # noqa: E402
+
+from forecasting.errors import ForecastingWarning  # noqa: E402
+from forecasting.evaluation.backtest import central_pit_coverage  # noqa: E402
+from forecasting.history.histories import History  # noqa: E402
+from forecasting.models.provincial import fit_provincial  # noqa: E402
+
+ORIGINS = (("2021Q4", 2022), ("2022Q4", 2023))
+
+
+def poisson_binomial(p: np.ndarray) -> np.ndarray:
+    """Probabilities of 0..n events among independent ones with chances ``p``."""
+    pmf = np.ones(1)
+    for q in p:
+        pmf = np.r_[pmf * (1 - q), 0.0] + np.r_[0.0, pmf * q]
+    return pmf
+
+
+def count_forecast(history: History, origin: str, n_draws: int = 2000) -> np.ndarray:
+    """The model's distribution of the next year's designations as of the Q4 ``origin``."""
+    at = history.upto(origin)
+    res = fit_provincial(at)
+    snap = at.snapshots[origin]
+    cand = snap[snap["provincial"] == "candidate"].reset_index(drop=True)
+    if not len(cand):
+        return np.ones(1)
+    _, des = res.sample(n_draws, 0)
+    p = res.predict_designate(cand, des, pool=float(len(cand)), pool_amount=float(cand["investment_bn"].sum()))
+    return np.mean([poisson_binomial(row) for row in p], axis=0)
+
+
+def study(generator: str, seeds) -> pd.DataFrame:
+    rows = []
+    for seed in seeds:
+        sim = simulate(generator, seed)
+        h = History(sim.district, sim.effort, sim.snapshots())
+        P = h.projects
+        for origin, year in ORIGINS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ForecastingWarning)
+                pmf = count_forecast(h, origin)
+            k, cdf = np.arange(len(pmf)), np.cumsum(pmf)
+            real = int((P["provincial"].eq("designated") & P["provincial_year"].eq(year)).sum())
+            mean = float(pmf @ k)
+            rows.append({"district": seed, "origin": origin, "mean": mean, "sd": float(np.sqrt(pmf @ (k - mean) ** 2)),
+                         "p10": int(np.searchsorted(cdf, 0.1 - 1e-12)), "p90": int(np.searchsorted(cdf, 0.9 - 1e-12)),
+                         "realised": real, "cdf_below": float(cdf[real - 1]) if 0 < real <= len(pmf) else float(real > 0),
+                         "cdf_at": float(cdf[real]) if real < len(pmf) else 1.0})
+    return pd.DataFrame(rows)
+
+
+def summarise(d: pd.DataFrame) -> dict:
+    z = (d["realised"] - d["mean"]) / d["sd"].where(d["sd"] > 0)
+    return {"n": len(d), "coverage_p10_p90": float(((d["realised"] >= d["p10"]) & (d["realised"] <= d["p90"])).mean()),
+            "pit_coverage_80": central_pit_coverage(d["cdf_below"], d["cdf_at"]),
+            "rms_standardised_error": float(np.sqrt(np.nanmean(z**2))),
+            "mean_error": float((d["realised"] - d["mean"]).mean()), "mean_sd": float(d["sd"].mean())}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--generator", choices=("package", "b"), default="b")
+    ap.add_argument("--districts", type=int, default=30)
+    ap.add_argument("--first-seed", type=int, default=200)
+    args = ap.parse_args(argv)
+    d = study(args.generator, range(args.first_seed, args.first_seed + args.districts))
+    print(pd.Series(summarise(d)).round(3).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
