@@ -214,7 +214,7 @@ def q4_results(bundled_history):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return OutcomeModel(n_param_draws=8).fit(bundled_history.upto("2023Q4"))
+        return OutcomeModel(n_param_draws=8).fit(bundled_history.upto("2023Q4")).results
 
 
 def _events(res, year, **kw):
