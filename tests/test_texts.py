@@ -155,3 +155,29 @@ def test_chinese_report_excel_forecast_is_in_chinese(zh_report):
     explained = sheets["字段说明"]
     assert set(explained["字段"]) >= set(open_.columns)
     assert chinese_share(" ".join(explained["含义"])) >= 0.95
+
+
+# ------------------------------------------------------------------ the catalogue's functions
+def test_a_text_fills_its_placeholders_in_either_language():
+    from forecasting.texts import areas, entries, text
+
+    area = areas()[0]
+    key, entry = next((k, e) for k, e in entries(area).items() if "{" not in e["en"])
+    assert text(f"{area}.{key}", language="en") == entry["en"]
+    assert text(f"{area}.{key}", language="zh") == entry["zh"]
+    with pytest.raises(KeyError):
+        text(f"{area}.no_such_text_anywhere", language="en")
+
+
+def test_the_language_is_set_once_and_read_everywhere():
+    from forecasting.texts import language, set_language, target_label
+
+    before = language()
+    try:
+        set_language("zh")
+        assert language() == "zh" and target_label("groundbreakings") != target_label("groundbreakings", language="en")
+        with pytest.raises(ValueError):
+            set_language("fr")
+        assert language() == "zh"
+    finally:
+        set_language(before)
