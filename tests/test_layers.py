@@ -167,3 +167,18 @@ def test_no_run_of_ten_lines_is_written_twice_in_the_package():
     run = subprocess.run(["duplicates", "--repo", str(ROOT / "forecasting"), "--min-lines", "10", "--seconds", "120"],
                          capture_output=True, text=True, timeout=300)
     assert run.stdout.startswith("no duplicates"), run.stdout
+
+
+def test_every_module_has_its_test_module():
+    """``tests/`` mirrors the package: ``forecasting/<folder>/<module>.py`` is tested in
+    ``tests/<folder>/test_<module>.py`` (the base layer's modules in ``tests/``)."""
+    package = ROOT / "forecasting"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        rel = path.relative_to(package)
+        want = ROOT / "tests" / rel.parent / f"test_{rel.name}"
+        if not want.exists():
+            missing.append(str(want.relative_to(ROOT)))
+    assert not missing, missing
