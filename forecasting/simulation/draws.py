@@ -16,7 +16,7 @@ from .fitted import OutcomeResults
 
 #: Parameter draws carried through a simulation by default (intervals; the mean over draws is
 #: the reported probability).
-N_PARAM_DRAWS = 150
+N_PARAM_DRAWS = 240
 
 
 @dataclass(frozen=True)
