@@ -138,6 +138,44 @@ def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
     return out
 
 
+#: A product of the odds' factors stays below ``exp`` of this in single precision (its largest
+#: finite value is about ``exp(88.7)``; the margin keeps ``1 + advance + loss`` odds finite).
+SINGLE_LOG_BOUND = 80.0
+#: In double precision each factor's log is kept within this (the five factors' product then
+#: neither overflows nor loses its mass to zero): beyond it an odds is 0 or certain to far
+#: better than double precision resolves, so the clip changes no probability.
+DOUBLE_LOG_BOUND = 140.0
+
+
+def _precision(logs_a, logs_l, eta_a, eta_l) -> type:
+    """``float32`` when no product of the advance (or loss) odds' factors can overflow it,
+    else ``float64``: the largest factor logs add up to a bound on the product's log (a
+    poorly estimated duration slope extrapolated to a long stay can reach ``exp(90)``)."""
+    def top(arrays) -> float:
+        return sum(max((float(np.max(a, initial=-np.inf)) for a in group if a is not None and a.size), default=0.0)
+                   for group in arrays)
+
+    bound = max(top([eta_a, *[[a] for a in logs_a]]), top([eta_l, *[[a] for a in logs_l]]))
+    return np.float32 if bound < SINGLE_LOG_BOUND else np.float64
+
+
+def _exp_in(ft: type):
+    """``exp`` into ``ft``; in double precision of logs clipped to :data:`DOUBLE_LOG_BOUND`."""
+    if ft is np.float32:
+        return lambda a: np.exp(a).astype(ft)
+    return lambda a: np.exp(np.clip(a, -DOUBLE_LOG_BOUND, DOUBLE_LOG_BOUND))
+
+
+def _occupancy(m0: np.ndarray, mass: list[np.ndarray], k0: np.ndarray, later: list[np.ndarray]) -> np.ndarray:
+    """``draw × project × stage``: the mass in each open stage (every slot)."""
+    out = np.zeros(m0.shape + (N_STAGES,))
+    out[:, np.arange(m0.shape[1]), k0] = m0
+    for k, ix in enumerate(later):
+        if ix.size:
+            out[:, ix, k] += mass[k].sum(axis=0, dtype=float)
+    return out
+
+
 def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.DataFrame:
     """Covariates plus the as-of state of every open project (stage, entry month, pace)."""
     from ..history.episodes import spells
@@ -196,57 +234,77 @@ def propagate(
     sl = _static(params_lost, names_l, state, results.design, "lost")
     if hazard_multiplier is not None:
         sa = sa + np.log(np.asarray(hazard_multiplier, float))[None, None, :]
+    k0 = state["stage_idx"].to_numpy()
+    entry0 = state["entry_month"].to_numpy()
+    # the duration tables are only read up to the longest duration the horizon reaches
+    reach = int(np.clip(max(H, int(np.max(last_month - entry0, initial=0))), 1, MAX_DURATION)) + 1
+    logs_a = (_duration_table(params_advance, names_a, "advance", results.design)[..., :reach],
+              _season_table(params_advance, names_a), np.asarray(years, float))
+    logs_l = (_duration_table(params_lost, names_l, "lost")[..., :reach],
+              None if years_lost is None else np.asarray(years_lost, float))
     ga, gl = _pace_coef(params_advance, names_a), _pace_coef(params_lost, names_l)
     pace = _pace_table(state, start, H)  # project × stage × slot
-    # exp of the static part and the pace term, once: draw × project × stage × slot
-    # single precision: probabilities to ~1e-7, half the memory traffic of the monthly loop
-    f4 = np.float32
-    EA = np.exp(sa[..., None] + ga[:, None, :, None] * pace[None]).astype(f4)
-    EL = np.exp(sl[..., None] + gl[:, None, :, None] * pace[None]).astype(f4)
-    EDa = np.exp(_duration_table(params_advance, names_a, "advance", results.design)).astype(f4)
-    EDl = np.exp(_duration_table(params_lost, names_l, "lost")).astype(f4)
-    ES = np.exp(_season_table(params_advance, names_a)).astype(f4)  # draw × stage × calendar month
-    EY = np.exp(np.asarray(years, float)).astype(f4)  # draw × year
-    EYl = None if years_lost is None else np.exp(np.asarray(years_lost, float)).astype(f4)
+    # the as-of slot holds mass in the as-of stage only; slot j >= 1 (entered in month start + j)
+    # only in the stages after it: stage k's later slots are kept for the projects before k
+    rows = np.arange(P)
+    later = [np.flatnonzero(k0 < k) for k in range(N_STAGES)]
+    eta_a0 = sa[:, rows, k0] + ga[:, k0] * pace[rows, k0, 0]  # draw × project
+    eta_l0 = sl[:, rows, k0] + gl[:, k0] * pace[rows, k0, 0]
+    # slot-major: slot × draw × project, contiguous per slot
+    eta_a = [sa[:, ix, k][None] + ga[None, :, k, None] * pace[ix, k, 1:].T[:, None, :] for k, ix in enumerate(later)]
+    eta_l = [sl[:, ix, k][None] + gl[None, :, k, None] * pace[ix, k, 1:].T[:, None, :] for k, ix in enumerate(later)]
+    # single precision (probabilities to ~1e-7, half the memory traffic of the monthly loop)
+    # unless a product of the odds' factors could overflow it
+    ft = _precision(logs_a, logs_l, [eta_a0, *eta_a], [eta_l0, *eta_l])
+    ex = _exp_in(ft)
+    EA0, EL0 = ex(eta_a0), ex(eta_l0)
+    EA, EL = [ex(e) for e in eta_a], [ex(e) for e in eta_l]
+    EDa, ES, EY = (ex(a) for a in logs_a)  # draw × stage × duration / calendar month; draw × year (× stage)
+    EDl = ex(logs_l[0])
+    EYl = None if logs_l[1] is None else ex(logs_l[1])
     first_year = start // 12
 
-    # mass[d, p, k, slot]: slot 0 = entered at the project's own entry month, slot j = month start + j
-    mass = np.zeros((D, P, N_STAGES, H + 1), dtype=f4)
-    k0 = state["stage_idx"].to_numpy()
-    mass[:, np.arange(P), k0, 0] = 1.0
-    entry0 = state["entry_month"].to_numpy()
+    m0 = np.ones((D, P), dtype=ft)  # the as-of slot's mass (in stage k0)
+    mass = [np.zeros((H, D, ix.size), dtype=ft) for ix in later]  # stage k, slot j >= 1 at [j - 1]
     enter = np.zeros((D, P, N_STAGES + 1, H))
+    at_k0 = [np.flatnonzero(k0 == k) for k in range(N_STAGES)]
     occupancy: dict[int, np.ndarray] = {}
     if start in occupancy_months:
-        occupancy[start] = mass.sum(axis=-1, dtype=float)
+        occupancy[start] = _occupancy(m0, mass, k0, later)
     for h in range(1, H + 1):
         m = start + h
-        n = h  # slots 0..h-1 can hold mass
+        yi = m // 12 - first_year
+        fa = ES[:, :, m % 12] * (EY[:, yi] if EY.ndim == 3 else EY[:, yi, None])  # draw × stage
+        fl = np.ones_like(fa) if EYl is None else np.broadcast_to(EYl[:, yi, None], fa.shape)
         dur0 = np.clip(m - entry0, 1, MAX_DURATION)  # the as-of slot: each project's own duration
-        durj = np.clip(h - np.arange(1, n), 1, MAX_DURATION)  # slot j entered in month start + j
-        ey = EY[:, m // 12 - first_year]
-        fa = ES[:, :, m % 12] * (ey if ey.ndim == 2 else ey[:, None])  # draw × stage
-        fl = np.ones_like(fa) if EYl is None else np.broadcast_to(EYl[:, m // 12 - first_year, None], fa.shape)
-        ea = np.empty((D, P, N_STAGES, n), dtype=f4)
-        el = np.empty((D, P, N_STAGES, n), dtype=f4)
-        ea[..., 0] = EA[..., 0] * np.moveaxis(EDa[:, :, dur0], 2, 1) * fa[:, None, :]
-        el[..., 0] = EL[..., 0] * np.moveaxis(EDl[:, :, dur0], 2, 1) * fl[:, None, :]
-        if n > 1:
-            ea[..., 1:] = EA[..., 1:n] * (EDa[:, :, durj] * fa[:, :, None])[:, None]
-            el[..., 1:] = EL[..., 1:n] * (EDl[:, :, durj] * fl[:, :, None])[:, None]
-            # a negotiation entered in the horizon is not lost before the next quarter-end
-            # snapshot shows it: the lead's fitted advance counts only negotiations the ledger
-            # showed, and the negotiation hazards are those of one it has seen
-            # (:func:`~forecasting.history.episodes.seen_negotiation_months`)
-            entered = start + np.arange(1, n)
-            el[:, :, NEGOTIATING, 1:][..., m <= entered // 3 * 3 + 2] = 0.0
-        cur = mass[..., :n]
-        share = cur / (1.0 + ea + el)
-        adv = share * ea
-        mass[..., :n] = cur - adv - share * el
-        flow = adv.sum(axis=-1, dtype=float)  # draw × project × stage: advancing out of each stage
-        enter[:, :, 1:, h - 1] = flow
-        mass[:, :, 1:, h] += flow[:, :, :-1]
+        ea = EA0 * EDa[:, k0, dur0] * fa[:, k0]
+        el = EL0 * EDl[:, k0, dur0] * fl[:, k0]
+        share = m0 / (1.0 + ea + el)
+        adv0 = share * ea
+        m0 = m0 - adv0 - share * el
+        for k in range(N_STAGES):
+            out = np.zeros((D, P))  # advancing out of stage k
+            out[:, at_k0[k]] = adv0[:, at_k0[k]]
+            ix = later[k]
+            if h > 1 and ix.size:
+                durj = np.clip(h - np.arange(1, h), 1, MAX_DURATION)  # slot j entered in month start + j
+                ea = EA[k][:h - 1] * (EDa[:, k, durj] * fa[:, k, None]).T[:, :, None]
+                el = EL[k][:h - 1] * (EDl[:, k, durj] * fl[:, k, None]).T[:, :, None]
+                if k == NEGOTIATING:
+                    # a negotiation entered in the horizon is not lost before the next quarter-end
+                    # snapshot shows it: the lead's fitted advance counts only negotiations the
+                    # ledger showed, and the negotiation hazards are those of one it has seen
+                    # (:func:`~forecasting.history.episodes.seen_negotiation_months`)
+                    entered = start + np.arange(1, h)
+                    el[m <= entered // 3 * 3 + 2] = 0.0
+                cur = mass[k][:h - 1]
+                share = cur / (1.0 + ea + el)
+                adv = share * ea
+                mass[k][:h - 1] = cur - adv - share * el
+                out[:, ix] = adv.sum(axis=0, dtype=float)
+            enter[:, :, k + 1, h - 1] = out
+            if k + 1 < N_STAGES:
+                mass[k + 1][h - 1] = out[:, later[k + 1]]
         if m in occupancy_months:
-            occupancy[m] = mass.sum(axis=-1, dtype=float)
+            occupancy[m] = _occupancy(m0, mass, k0, later)
     return Propagation(state["project_id"].to_numpy(), start + np.arange(1, H + 1), enter, occupancy)
