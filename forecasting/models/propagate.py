@@ -55,24 +55,25 @@ def _static(params: np.ndarray, names: list[str], cov: pd.DataFrame, design, whi
     out = np.zeros((D, P, N_STAGES))
 
     def block(prefix: str, values: np.ndarray) -> np.ndarray:
-        cols = [ix.get(f"{prefix}:{v}", -1) for v in values]
-        cols = np.array(cols)
-        got = np.where(cols >= 0, params[:, np.maximum(cols, 0)], 0.0)
-        return got  # draw × project
+        levels, inverse = np.unique(values.astype(str), return_inverse=True)
+        cols = np.array([ix.get(f"{prefix}:{v}", -1) for v in levels], dtype=int)[np.ravel(inverse)]
+        return np.where(cols >= 0, params[:, np.maximum(cols, 0)], 0.0)  # draw × project
 
+    sector = cov["sector"].to_numpy()
     if which == "advance":
-        sec_pre = block("sector_pre", cov["sector"].to_numpy())
-        sec_post = block("sector_post", cov["sector"].to_numpy())
-        utype = block("unit_type", cov["unit_type"].to_numpy())
-        unit = block("unit", cov["unit"].to_numpy())
+        sec_pre = block("sector_pre", sector)
+        sec_post = block("sector_post", sector)
+        pre_part = sec_pre + block("unit_type", cov["unit_type"].to_numpy()) + block("unit", cov["unit"].to_numpy())
+        phase2 = cov["phase2"].to_numpy()
     else:
-        sec = block("sector", cov["sector"].to_numpy())
+        sec = block("sector", sector)
+    logsizes = {"pre": cov["logsize_pre"].to_numpy(), "post": cov["logsize_post"].to_numpy()}
     for k in range(N_STAGES):
-        logsize = cov["logsize_pre" if k in PRE else "logsize_post"].to_numpy()
-        eta = params[:, [ix[f"{k}:const"]]] + params[:, [ix[f"{k}:logsize"]]] * logsize
+        logsize = logsizes["pre" if k in PRE else "post"]
+        eta = params[:, ix[f"{k}:const"], None] + params[:, ix[f"{k}:logsize"], None] * logsize
         if which == "advance":
-            eta = eta + params[:, [ix[f"{k}:phase2"]]] * cov["phase2"].to_numpy()
-            eta = eta + (sec_pre + utype + unit if k in PRE else sec_post)
+            eta = eta + params[:, ix[f"{k}:phase2"], None] * phase2
+            eta = eta + (pre_part if k in PRE else sec_post)
         else:
             eta = eta + sec
         out[:, :, k] = eta

@@ -194,9 +194,19 @@ def arrival_sums(effort: pd.DataFrame, frame: pd.DataFrame, ev: RowEvents, *,
     weight = frame["weight"].to_numpy(float)
     total = np.bincount(cell_of_row, weights=weight, minlength=n_cells)
 
+    # a row's rank among its cell's rows: adding the rows of each rank in turn sums every
+    # cell in row order, as an unbuffered scatter-add would, in a few vectorised steps
+    order = np.argsort(cell_of_row, kind="stable")
+    first = np.searchsorted(cell_of_row[order], cell_of_row[order])
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(len(order)) - first
+
     def cell_sum(a: np.ndarray) -> np.ndarray:
         out = np.zeros((a.shape[0], n_cells) + a.shape[2:])
-        np.add.at(out, (slice(None), cell_of_row), a * weight.reshape((1, -1) + (1,) * (a.ndim - 2)))
+        x = a * weight.reshape((1, -1) + (1,) * (a.ndim - 2))
+        for r in range(int(rank.max(initial=-1)) + 1):
+            sel = np.flatnonzero(rank == r)
+            out[:, cell_of_row[sel]] += x[:, sel]
         return out
 
     return (cell_sum(p_tier_row), cell_sum(p_ground_row), cell_sum(m_signed), cell_sum(m_ground)), total
@@ -218,10 +228,10 @@ def _normalise(a: np.ndarray) -> np.ndarray:
 
 def cell_index(effort: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """Per template row of ``frame``, the position in ``effort`` of its (unit, arrival quarter) cell."""
-    q = pd.PeriodIndex([pd.Timestamp(year=m // 12, month=m % 12 + 1, day=1) for m in frame["arrival_month"]],
-                       freq="Q-DEC").astype(str)
-    key = pd.Series(np.arange(len(effort)), index=pd.MultiIndex.from_arrays([effort["unit"], effort["quarter"]]))
-    return key.loc[list(zip(frame["unit"], q))].to_numpy()
+    m = frame["arrival_month"].to_numpy(int)
+    q = [f"{y}Q{j}" for y, j in zip(m // 12, m % 12 // 3 + 1)]
+    key = {cell: i for i, cell in enumerate(zip(effort["unit"], effort["quarter"]))}
+    return np.array([key[cell] for cell in zip(frame["unit"], q)], dtype=int)
 
 
 __all__ = ["ARRIVAL_CACHE_SIZE", "TEMPLATES_PER_UNIT", "TEMPLATE_SETS", "ArrivalCells", "arrival_cells",

@@ -78,8 +78,7 @@ def monthly_hits(U: np.ndarray, cum: np.ndarray, eligible: np.ndarray) -> np.nda
     hit = eligible & (U < cum[None, :, -1])
     i, r = np.nonzero(hit)
     month = (U[i, r][:, None] >= cum[r, :]).sum(axis=1)
-    counts = np.zeros((n, 12), dtype=np.int32)
-    np.add.at(counts, (i, np.minimum(month, 11)), 1)
+    counts = np.bincount(i * 12 + np.minimum(month, 11), minlength=n * 12).reshape(n, 12).astype(np.int32)
     return np.cumsum(counts, axis=1)
 
 
@@ -122,8 +121,8 @@ def simulate_arrivals(cells: ArrivalCells, mean: np.ndarray, which: np.ndarray, 
             out[:, 11, 1 + j] = sum((band_counts[i].sum(axis=1) for i in b), np.zeros(mu.shape[0], np.int64))
         return out
     # spread each cell's events over the months they happen in (for the monthly paths)
-    out[:, :, 0] = by_month(ground, cells.month_ground[which], month_rng)
-    monthly = [by_month(k, cells.month_signed[which], month_rng) for k in band_counts]
+    out[:, :, 0] = by_month(ground, cells.month_ground, month_rng, which=which)
+    monthly = [by_month(k, cells.month_signed, month_rng, which=which) for k in band_counts]
     for j, b in enumerate(bands):
         out[:, :, 1 + j] = sum((monthly[i] for i in b), np.zeros((mu.shape[0], 12), np.int32))
     return out
@@ -187,13 +186,28 @@ def invert_cdf(u: np.ndarray, p0: np.ndarray, step, cap: np.ndarray | None = Non
     return k
 
 
-def by_month(k: np.ndarray, pmonth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def by_month(k: np.ndarray, pmonth: np.ndarray, rng: np.random.Generator, *, which: np.ndarray | None = None
+             ) -> np.ndarray:
     """Cumulative monthly counts from per-cell event counts ``k`` (year × cell); ``pmonth``
-    (year × cell × month, or cell × month) says when a cell's events happen."""
+    (year × cell × month, or cell × month) says when a cell's events happen; with ``which``
+    (each year's parameter draw) ``pmonth`` is draw × cell × month, year ``y`` reading row
+    ``which[y]``.
+
+    Only the cells with events are drawn (a multinomial of no events takes no random
+    numbers, so the stream is the same as drawing every cell).
+    """
     if not k.any():
         return np.zeros((k.shape[0], 12), dtype=np.int32)
-    split = rng.multinomial(k, np.broadcast_to(pmonth, k.shape + (12,)))
-    return np.cumsum(split.sum(axis=1), axis=-1).astype(np.int32)
+    year, cell = np.nonzero(k)
+    if which is not None:
+        p = pmonth[which[year], cell]
+    else:
+        p = np.broadcast_to(pmonth, k.shape + (12,))[year, cell]
+    split = rng.multinomial(k[year, cell], p)
+    monthly = np.zeros((k.shape[0], 12), dtype=np.int64)
+    present, first = np.unique(year, return_index=True)  # nonzero's years come sorted
+    monthly[present] = np.add.reduceat(split, first, axis=0)
+    return np.cumsum(monthly, axis=-1).astype(np.int32)
 
 
 __all__ = ["DESIGNATION_MONTH", "binom_ppf", "by_month", "invert_cdf", "monthly_hits", "nb_ppf", "row_indicators",
