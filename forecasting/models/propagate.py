@@ -269,6 +269,7 @@ def propagate(
     mass = [np.zeros((H, D, ix.size), dtype=ft) for ix in later]  # stage k, slot j >= 1 at [j - 1]
     enter = np.zeros((D, P, N_STAGES + 1, H))
     at_k0 = [np.flatnonzero(k0 == k) for k in range(N_STAGES)]
+    work = [np.empty(max(H - 1, 0) * D * max(ix.size for ix in later), dtype=ft) for _ in range(3)]
     occupancy: dict[int, np.ndarray] = {}
     if start in occupancy_months:
         occupancy[start] = _occupancy(m0, mass, k0, later)
@@ -289,8 +290,11 @@ def propagate(
             ix = later[k]
             if h > 1 and ix.size:
                 durj = np.clip(h - np.arange(1, h), 1, MAX_DURATION)  # slot j entered in month start + j
-                ea = EA[k][:h - 1] * (EDa[:, k, durj] * fa[:, k, None]).T[:, :, None]
-                el = EL[k][:h - 1] * (EDl[:, k, durj] * fl[:, k, None]).T[:, :, None]
+                shape = (h - 1, D, ix.size)
+                # in place, in work buffers: no fresh arrays (and page faults) every month
+                ea, el, share = (b[:np.prod(shape)].reshape(shape) for b in work)
+                np.multiply(EA[k][:h - 1], (EDa[:, k, durj] * fa[:, k, None]).T[:, :, None], out=ea)
+                np.multiply(EL[k][:h - 1], (EDl[:, k, durj] * fl[:, k, None]).T[:, :, None], out=el)
                 if k == NEGOTIATING:
                     # a negotiation entered in the horizon is not lost before the next quarter-end
                     # snapshot shows it: the lead's fitted advance counts only negotiations the
@@ -299,9 +303,12 @@ def propagate(
                     entered = start + np.arange(1, h)
                     el[m <= entered // 3 * 3 + 2] = 0.0
                 cur = mass[k][:h - 1]
-                share = cur / (1.0 + ea + el)
-                adv = share * ea
-                mass[k][:h - 1] = cur - adv - share * el
+                np.add(ea, 1.0, out=share)  # share = cur / (1 + ea + el)
+                np.add(share, el, out=share)
+                np.divide(cur, share, out=share)
+                adv = np.multiply(share, ea, out=ea)
+                np.subtract(cur, adv, out=cur)  # cur - adv - share * el
+                np.subtract(cur, np.multiply(share, el, out=el), out=cur)
                 out[:, ix] = adv.sum(axis=0, dtype=float)
             enter[:, :, k + 1, h - 1] = out
             if k + 1 < N_STAGES:
