@@ -120,3 +120,51 @@ def test_a_negotiation_entered_in_the_horizon_is_not_lost_before_the_next_snapsh
     # after the quarter end the loss reaches the lead's negotiations too
     six = run(6).p_enter(2, first, first + 5)[0, lead]
     assert (six < stats.binom.sf(1, 6, P_ADVANCE) - 0.03).all()
+
+
+def test_odds_beyond_single_precision_give_certain_moves_not_nans(constant):
+    """A duration slope extrapolated to a long stay can put the monthly log-odds of advancing
+    past ``log`` of single precision's largest number (about 88.7; generator B's district 209
+    reached 92 with a draw of a thinly estimated approval slope): the engine then works in
+    double precision, so an approved project moves on with the exact probability
+    ``1 − Π (1 − p_t)`` instead of the odds overflowing to infinity (and the mass to NaN)."""
+    res, state = constant
+    pa = res.params_advance.copy()
+    pa["3:d"] = 120.0  # approved: log-odds const + 10 × months in the stage
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        prop = propagate(res, state, last_month=res.as_of_month + MONTHS, params_advance=pa.to_numpy()[None],
+                         params_lost=res.params_lost.to_numpy()[None], years=np.zeros((1, 2)))
+    assert np.isfinite(prop.enter).all() and prop.enter.min() > -1e-12, prop.enter.min()
+    approved = np.flatnonzero(state["stage_idx"].to_numpy() == 3)
+    assert approved.size
+    months = res.as_of_month + np.arange(1, MONTHS + 1)
+    d = np.clip(months[None, :] - state["entry_month"].to_numpy()[approved, None], 1, 120)
+    eta = pa["3:const"] + 10.0 * d
+    assert eta.max() > 89  # beyond single precision
+    stay = np.prod(1 - 1 / (1 + np.exp(-eta)), axis=1)
+    got = prop.p_enter(4, months[0], months[-1])[0, approved]
+    np.testing.assert_allclose(got, 1 - stay, atol=1e-9)
+
+
+def test_single_and_double_precision_agree(constant, monkeypatch):
+    """The single-precision engine (the usual one) gives the double-precision probabilities
+    to about 1e-6."""
+    import forecasting.models.propagate as engine
+
+    res, state = constant
+    rng = np.random.default_rng(1)
+    pa = res.params_advance.to_numpy() + rng.normal(0, 0.3, (4, len(res.params_advance)))
+    pl = np.maximum(res.params_lost.to_numpy(), -4.0) + rng.normal(0, 0.3, (4, len(res.params_lost)))
+    kw = dict(last_month=res.as_of_month + 15, params_advance=pa, params_lost=pl, years=rng.normal(0, 0.3, (4, 3)),
+              occupancy_months=(res.as_of_month + 9,))
+    single = propagate(res, state, **kw)
+    monkeypatch.setattr(engine, "SINGLE_LOG_BOUND", -np.inf)
+    double = propagate(res, state, **kw)
+    assert single.occupancy_at[res.as_of_month + 9].dtype == np.float64
+    assert double.enter.sum() > 100
+    np.testing.assert_allclose(single.enter, double.enter, atol=2e-6)
+    np.testing.assert_allclose(single.occupancy_at[res.as_of_month + 9], double.occupancy_at[res.as_of_month + 9],
+                               atol=2e-6)
