@@ -194,20 +194,18 @@ def arrival_sums(effort: pd.DataFrame, frame: pd.DataFrame, ev: RowEvents, *,
     weight = frame["weight"].to_numpy(float)
     total = np.bincount(cell_of_row, weights=weight, minlength=n_cells)
 
-    # a row's rank among its cell's rows: adding the rows of each rank in turn sums every
-    # cell in row order, as an unbuffered scatter-add would, in a few vectorised steps
+    # each cell's rows side by side (padded with a zero row): summing them in row order, as
+    # an unbuffered scatter-add would, in one vectorised reduction
     order = np.argsort(cell_of_row, kind="stable")
-    first = np.searchsorted(cell_of_row[order], cell_of_row[order])
-    rank = np.empty(len(order), dtype=int)
-    rank[order] = np.arange(len(order)) - first
+    cells_sorted = cell_of_row[order]
+    rank = np.arange(len(order)) - np.searchsorted(cells_sorted, cells_sorted)
+    slots = np.full((int(rank.max(initial=-1)) + 1, n_cells), len(order))  # rank × cell -> row
+    slots[rank, cells_sorted] = order
 
     def cell_sum(a: np.ndarray) -> np.ndarray:
-        out = np.zeros((a.shape[0], n_cells) + a.shape[2:])
         x = a * weight.reshape((1, -1) + (1,) * (a.ndim - 2))
-        for r in range(int(rank.max(initial=-1)) + 1):
-            sel = np.flatnonzero(rank == r)
-            out[:, cell_of_row[sel]] += x[:, sel]
-        return out
+        x = np.concatenate([x, np.zeros((a.shape[0], 1) + a.shape[2:])], axis=1)
+        return x[:, slots].sum(axis=1)
 
     return (cell_sum(p_tier_row), cell_sum(p_ground_row), cell_sum(m_signed), cell_sum(m_ground)), total
 
