@@ -142,7 +142,7 @@ def _season_table(params: np.ndarray, names: list[str]) -> np.ndarray:
 #: A product of the odds' factors stays below ``exp`` of this in single precision (its largest
 #: finite value is about ``exp(88.7)``; the margin keeps ``1 + advance + loss`` odds finite).
 SINGLE_LOG_BOUND = 80.0
-#: In double precision each factor's log is kept within this (the five factors' product then
+#: In double precision each factor's log is kept within this (the four factors' product then
 #: neither overflows nor loses its mass to zero): beyond it an odds is 0 or certain to far
 #: better than double precision resolves, so the clip changes no probability.
 DOUBLE_LOG_BOUND = 140.0
@@ -224,7 +224,11 @@ def propagate(
 
     Everything that does not change from month to month (the project's covariates and its
     pace in each entry slot) is exponentiated once; each month then only multiplies in the
-    duration, calendar and year factors, so many draws cost little more than a few.
+    duration, calendar and year factors, so many draws cost little more than a few. Only
+    the (stage, entry slot) cells that can hold mass are carried: the as-of slot in the
+    as-of stage, and the later slots of the stages after it. The arithmetic is in single
+    precision unless the largest factors' product could overflow it (then in double, see
+    :data:`SINGLE_LOG_BOUND`).
     """
     start = results.as_of_month if start is None else int(start)
     H = max(last_month - start, 0)
