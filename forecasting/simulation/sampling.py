@@ -108,8 +108,9 @@ def simulate_arrivals(cells: ArrivalCells, mean: np.ndarray, which: np.ndarray, 
     left = arrivals
     band_counts = []
     rest = np.ones_like(mu)
-    for j in range(cells.p_bin.shape[-1]):
-        pj = cells.p_bin[which][:, :, j]
+    p_bin = cells.p_bin[which]  # year × cell × band
+    for j in range(p_bin.shape[-1]):
+        pj = p_bin[:, :, j]
         k = binom_ppf(U[:, :, 2 + j], left, np.clip(pj / np.maximum(rest, 1e-12), 0, 1))
         band_counts.append(k)
         left = left - k
