@@ -114,6 +114,21 @@ def test_by_month_spreads_counts_over_their_months_and_keeps_the_totals():
     assert not by_month(np.zeros((2, 2), int), pmonth, np.random.default_rng(0)).any()
 
 
+
+def test_by_month_draws_what_a_multinomial_of_every_cell_draws():
+    """Drawing only the cells with events gives the very numbers (same stream) of one
+    multinomial over every cell, per year's draw (``which``) or with one month profile."""
+    rng = np.random.default_rng(4)
+    k = rng.poisson(0.4, (300, 7))
+    table = rng.dirichlet(np.ones(12), (5, 7))  # draw × cell × month
+    which = np.arange(300) % 5
+    every = np.random.default_rng(9).multinomial(k, table[which])
+    want = np.cumsum(every.sum(axis=1), axis=-1)
+    np.testing.assert_array_equal(by_month(k, table, np.random.default_rng(9), which=which), want)
+    np.testing.assert_array_equal(by_month(k, table[which], np.random.default_rng(9)), want)
+    one = np.cumsum(np.random.default_rng(2).multinomial(k, np.broadcast_to(table[0], k.shape + (12,))).sum(axis=1), -1)
+    np.testing.assert_array_equal(by_month(k, table[0], np.random.default_rng(2)), one)
+
 def _cells(mean: np.ndarray) -> ArrivalCells:
     n_draws, n_cells = mean.shape
     p_bin = np.broadcast_to(np.array([0.2, 0.05]), (n_draws, n_cells, 2)).copy()  # 5–10 bn, 10 bn and above
