@@ -446,3 +446,72 @@ def test_the_forecast_draws_carry_the_parameter_uncertainty_into_each_years_coun
     d2 = draw_parameters(wide, 2024, 8, np.random.default_rng(0))
     ev2 = row_events(wide, res.state, frame, 2024, d2)
     assert np.std(ev2.provincial[:, cand].sum(axis=1)) > spread
+
+
+# ------------------------------------------------------------------ the year's shift sized on the bar of size (issue 13)
+def _with_year_sd(cand):
+    """The designation step fitted on ``cand`` with its year shift estimated as ``fit_provincial`` does."""
+    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope
+
+    res = _fitted(cand)
+    b = res.designate.to_numpy()
+    X = design_matrix(cand, SECTORS, res.size_centre_bn, np.log(cand["pool"].to_numpy(float) / res.pool_ref),
+                      cand["pool_logamount"].to_numpy(float))
+    return replace(res, year_sd=estimate_year_sd(cand, X @ b, size_slope(b)))
+
+
+def test_a_moving_bar_of_size_is_recovered_in_log_amount():
+    """Sixty years whose log-odds rise by 3 per log bn and whose bar moves each year by
+    ``N(0, 0.5²)`` in log amount: the year shift of the log-odds is about ``3 × 0.5``; with one
+    year the prior (0.4 in log amount) times the fitted slope is kept."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd, size_slope
+
+    rng = np.random.default_rng(21)
+    rows = []
+    for year in range(60):
+        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+        eta = -1.0 + 3.0 * (np.log(f["investment_bn"] / 2.7) + 0.5 * rng.standard_normal())
+        f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+        rows.append(f.assign(year=year, pool=30.0, pool_logamount=1.0))
+    cand = pd.concat(rows, ignore_index=True)
+    res = _with_year_sd(cand)
+    slope = size_slope(res.designate.to_numpy())
+    # a fit without the year's shift sees the slope flattened by it, by about
+    # ``1 / sqrt(1 + 0.346 τ²)`` (the logistic-normal approximation): 3 → 2.25
+    assert slope == pytest.approx(3.0 / np.sqrt(1 + 0.346 * 1.5**2), rel=0.1)
+    # the shift, also seen through the flattened fit, a little low
+    assert res.year_sd == pytest.approx(1.5, rel=0.3)
+    one = cand[cand["year"] == 0]
+    assert estimate_year_sd(one, np.zeros(len(one)), slope) == pytest.approx(YEAR_SD_PRIOR * slope)
+    assert estimate_year_sd(one, np.zeros(len(one)), size_slope(np.r_[0.0, 0.3, np.zeros(5), 0.2, 0.0])) == YEAR_SD_PRIOR
+
+
+def test_a_list_of_the_largest_gets_a_poisson_like_count_and_independent_decisions_keep_theirs():
+    """Forty years of the ``K ~ Poisson(2)`` largest (pools 10–40): fresh lists of 30 get a
+    forecast count sd near the quota's (``√2``: 0.9 to 1.4 times it); after three years (the
+    prior deciding) a shift of the log-odds alone (slope 1) leaves it far narrower; forty years of independent decisions (log-odds +1
+    per log bn) have a slope of at most 1, so their year shift is the log-odds one."""
+    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope
+
+    lists = [_candidates("largest", 1, np.random.default_rng(700 + i), pools=(30, 30)) for i in range(10)]
+    cand = _candidates("largest", 40, np.random.default_rng(71))
+    res = _with_year_sd(cand)
+    sds = [_count_sd(res, f, 2000)[1] for f in lists]
+    # at least the quota's, and not much wider (the rate and the size effects are estimates)
+    assert np.sqrt(2.0) * 0.9 < np.mean(sds) < np.sqrt(2.0) * 1.4, sds
+    # with three years the prior decides: sized on the bar, the spread is near the quota's;
+    # on the log-odds alone (slope 1) far narrower
+    short, flat = [], []
+    for seed in range(5):
+        c = _candidates("largest", 3, np.random.default_rng(80 + seed))
+        r = _with_year_sd(c)
+        X = design_matrix(c, SECTORS, r.size_centre_bn, np.log(c["pool"].to_numpy(float) / r.pool_ref),
+                          c["pool_logamount"].to_numpy(float))
+        short.append(_count_sd(r, lists[0], 2000)[1])
+        flat.append(_count_sd(replace(r, year_sd=estimate_year_sd(c, X @ r.designate.to_numpy())), lists[0], 2000)[1])
+    assert np.mean(flat) < 0.8 * np.mean(short)
+    ind = _fitted(_candidates("independent", 40, np.random.default_rng(72)))
+    assert size_slope(ind.designate.to_numpy()) == pytest.approx(1.0, abs=0.35)
