@@ -50,11 +50,14 @@ draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``. A 
 shorter list moves the province's bar of size, so the shift is sized on the log amount and
 turned into log-odds by the fitted size slope (absolute plus relative, at least 1): the
 years' counts estimate it, shrunk to a prior of 0.4 in log amount (:func:`estimate_year_sd`).
-A list that takes the largest projects has a steep slope and ``p`` near 0 or 1 for most
-candidates, so a small shift of the log-odds would hardly move its count. (Measured at Q4
-origins over 30 districts of generator B: with the shift on the log-odds alone, randomised-PIT
-coverage 0.64 and RMS standardised error 1.31; sized on the log amount 0.77 and 1.10; the
-package generator's 0.87 and 0.92 unchanged.)
+A list of the largest projects has a steep slope and ``p`` near 0 or 1 for most candidates:
+a small shift of the log-odds would hardly move its count (measured at Q4 origins, 30
+districts of generator B: on the log-odds alone randomised-PIT coverage 0.64 and RMS
+standardised error 1.31, sized on the log amount 0.77 and 1.10; the package's 0.87, 0.92).
+A few years' lists cannot pin the spread down, so each parameter draw takes its own,
+``σ² ~ Scale-inv-χ²(ν, s²)``: ``s`` the shrunk estimate, ``ν`` the years it rests on (``T − 1``
+free surprises of ``T`` decided lists, plus ``YEAR_SD_PRIOR_YEARS``), the conjugate posterior
+of a variance; over the draws a year's shift is Student-t with ``ν`` df.
 
 In a forecast the pool (its count and its total amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
@@ -69,7 +72,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from ..errors import ConvergenceWarning, SparseDataWarning
 from ..history.histories import History
@@ -200,8 +203,8 @@ class ProvincialResults(ModelResults):
     ``pool_ref`` the pool the designation step's ``log(pool / pool_ref)`` is centred on (the
     mean number of candidates of the fitted Q4 snapshots), ``pools`` those numbers by the
     year of the decision and ``pool_logamount_ref`` the mean over those years of the log of the
-    candidates' total amount (bn). ``year_sd``: sd of the year's common shift of the
-    designation log-odds (:func:`estimate_year_sd`)."""
+    candidates' total amount (bn). ``year_sd``: sd of the year's common shift of the designation
+    log-odds (:func:`estimate_year_sd`), known to ``year_sd_dof`` years (infinite: known)."""
 
     sectors: list[str]
     nominate: pd.Series
@@ -215,6 +218,7 @@ class ProvincialResults(ModelResults):
     pools: dict[int, int] = field(default_factory=dict)
     pool_logamount_ref: float = 0.0
     year_sd: float = 0.0
+    year_sd_dof: float = float("inf")
 
     title: ClassVar[str] = "Provincial list: October nomination, January designation (logits)"
 
@@ -225,10 +229,7 @@ class ProvincialResults(ModelResults):
 
     def gamma_interval(self, level: float = 0.9) -> tuple[float, float]:
         """Central ``level`` interval of γ (normal, from the fit's covariance)."""
-        from scipy import stats
-
-        sd = float(np.sqrt(self.designate_cov[-1, -1]))
-        z = stats.norm.ppf(0.5 + level / 2)
+        sd, z = float(np.sqrt(self.designate_cov[-1, -1])), stats.norm.ppf(0.5 + level / 2)
         return self.gamma - z * sd, self.gamma + z * sd
 
     def predict_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
@@ -258,14 +259,21 @@ class ProvincialResults(ModelResults):
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
         """Draws of both steps' coefficients; each designation draw also carries one year's
-        common shift of the log-odds (``N(0, year_sd²)`` on the intercept): a simulated year
-        uses one draw, so its candidates share their year's luck."""
+        common shift of the log-odds (``N(0, σ_d²)`` on the intercept, ``σ_d`` the draw's own
+        spread, :meth:`sample_year_sd`): a simulated year uses one draw, so its candidates
+        share their year's luck."""
         rng = np.random.default_rng(rng)
         nom = mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
         des = mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
         if self.year_sd > 0:
-            des[:, 0] += self.year_sd * rng.standard_normal(n_draws)
+            des[:, 0] += self.sample_year_sd(n_draws, rng) * rng.standard_normal(n_draws)
         return nom, des
+
+    def sample_year_sd(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
+        """Draws of the year shift's sd, ``σ² ~ Scale-inv-χ²(ν, year_sd²)``, ``ν = year_sd_dof``
+        (module docstring); ``year_sd`` itself when ``ν`` is infinite."""
+        rng, nu = np.random.default_rng(rng), self.year_sd_dof
+        return np.full(n_draws, self.year_sd) if not np.isfinite(nu) else self.year_sd * np.sqrt(nu / rng.chisquare(nu, n_draws))
 
     @property
     def params(self) -> pd.Series:
@@ -282,7 +290,7 @@ class ProvincialResults(ModelResults):
 
     def summary_notes(self) -> tuple[str, ...]:
         return (f"{self.n_nominated} nominations, {self.n_designated} designations; year-to-year sd of the "
-                f"designation log-odds {self.year_sd:.3f}",)
+                f"designation log-odds {self.year_sd:.3f} (known to {self.year_sd_dof:.0f} years)",)
 
 
 def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults:
@@ -333,7 +341,7 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
                              pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
-                             tau)
+                             tau, year_sd_dof(cand["year"].nunique()))
 
 
 def fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
@@ -370,13 +378,17 @@ def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray, slope: float = 1.0) ->
     g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
     t = g.groupby("year")[["o", "e", "v"]].sum()
     # the fitted intercept makes the years' surprises sum to about zero: T − 1 free among T
-    T = len(t)
-    if T < 2:
+    if (T := len(t)) < 2:
         return YEAR_SD_PRIOR * slope
     excess = float(((t["o"] - t["e"]) ** 2 * T / (T - 1) - t["v"]).sum())
     v2 = float((t["v"] ** 2).sum()) * slope**2
     k = YEAR_SD_PRIOR_YEARS * float((t["v"] ** 2).mean()) * slope**2
     return slope * float(np.sqrt(max((excess + k * YEAR_SD_PRIOR**2) / (v2 + k), 0.0)))
+
+
+def year_sd_dof(n_years: int) -> float:
+    """``ν`` of :func:`estimate_year_sd`'s posterior: ``T − 1`` lists' surprises plus the prior's years."""
+    return max(n_years - 1, 0) + YEAR_SD_PRIOR_YEARS
 
 
 def size_slope(designate: np.ndarray) -> float:
@@ -407,8 +419,6 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     projects) are fitted against the projects eligible at the end of September before, as
     the milestone dates show them, as one step ("nominate"; "designate" is then near certain).
     Said in a :class:`~forecasting.errors.ShortHistoryWarning`."""
-    import warnings
-
     from ..errors import ShortHistoryWarning
 
     P = history.projects

@@ -451,13 +451,13 @@ def test_the_forecast_draws_carry_the_parameter_uncertainty_into_each_years_coun
 # ------------------------------------------------------------------ the year's shift sized on the bar of size (issue 13)
 def _with_year_sd(cand):
     """The designation step fitted on ``cand`` with its year shift estimated as ``fit_provincial`` does."""
-    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope
+    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope, year_sd_dof
 
     res = _fitted(cand)
     b = res.designate.to_numpy()
     X = design_matrix(cand, SECTORS, res.size_centre_bn, np.log(cand["pool"].to_numpy(float) / res.pool_ref),
                       cand["pool_logamount"].to_numpy(float))
-    return replace(res, year_sd=estimate_year_sd(cand, X @ b, size_slope(b)))
+    return replace(res, year_sd=estimate_year_sd(cand, X @ b, size_slope(b)), year_sd_dof=year_sd_dof(cand["year"].nunique()))
 
 
 def test_a_moving_bar_of_size_is_recovered_in_log_amount():
@@ -515,3 +515,88 @@ def test_a_list_of_the_largest_gets_a_poisson_like_count_and_independent_decisio
     assert np.mean(flat) < 0.8 * np.mean(short)
     ind = _fitted(_candidates("independent", 40, np.random.default_rng(72)))
     assert size_slope(ind.designate.to_numpy()) == pytest.approx(1.0, abs=0.35)
+
+
+# ------------------------------------------------------------------ the year spread's own uncertainty (issue 13)
+def test_each_draw_takes_its_own_year_spread_from_a_scaled_inverse_chi_square():
+    """``σ_d² ~ Scale-inv-χ²(ν, s²)``: ``ν s² / σ_d²`` is χ²(ν) (Kolmogorov–Smirnov), so a
+    year's shift over the draws is Student-t with ``ν`` df and scale ``s``; with ``ν`` infinite
+    every draw keeps ``s``. ``ν`` is the decided years less one plus the prior's years."""
+    from scipy import stats
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS, year_sd_dof
+
+    assert year_sd_dof(2) == 1 + YEAR_SD_PRIOR_YEARS and year_sd_dof(1) == year_sd_dof(0) == YEAR_SD_PRIOR_YEARS
+    res = _fitted(_candidates("independent", 4, np.random.default_rng(3)))
+    nu, s = year_sd_dof(4), 0.7
+    drawn = replace(res, year_sd=s, year_sd_dof=nu).sample_year_sd(20000, np.random.default_rng(1))
+    assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu).cdf).pvalue > 0.01
+    assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu + 4).cdf).pvalue < 1e-6  # and not another ν
+    assert np.all(replace(res, year_sd=s).sample_year_sd(50, 1) == s)
+    # the shift itself, the coefficients' own uncertainty removed: Student-t(ν), scale s
+    exact = replace(res, year_sd=s, year_sd_dof=nu, designate_cov=np.zeros_like(res.designate_cov))
+    shift = exact.sample(20000, np.random.default_rng(2))[1][:, 0] - res.designate.iloc[0]
+    assert stats.kstest(shift, stats.t(nu, scale=s).cdf).pvalue > 0.01
+    assert stats.kstest(shift, stats.norm(scale=s * np.sqrt(nu / (nu - 2))).cdf).pvalue < 0.01
+
+
+def test_two_years_of_lists_leave_the_spread_wider_than_twenty_and_widen_the_count():
+    """With 2 decided lists the drawn spreads range far wider than with 20 (the 10–90 % range of
+    ``σ_d / s``: about 0.72–2.3 for ``ν`` 4, 0.82–1.25 for ``ν`` 22); the mixture's count
+    variance exceeds the plug-in's (the shift's variance is ``ν / (ν − 2)`` times ``s²``)."""
+    from scipy import stats
+
+    from forecasting.models.provincial import year_sd_dof
+
+    res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=1.0)
+    ranges = {}
+    for T in (2, 20):
+        nu = year_sd_dof(T)
+        d = replace(res, year_sd_dof=nu).sample_year_sd(40000, np.random.default_rng(4))
+        q = np.quantile(d, [0.1, 0.9])
+        # the known quantiles of sqrt(ν / χ²(ν))
+        assert q == pytest.approx(np.sqrt(nu / stats.chi2(nu).ppf([0.9, 0.1])), rel=0.02)
+        ranges[T] = q[1] - q[0]
+    assert ranges[2] > 2.5 * ranges[20]
+    frame = _candidates("independent", 1, np.random.default_rng(9), pools=(30, 30))
+    plug = _count_sd(res, frame, 20000)[1]
+    mixed = _count_sd(replace(res, year_sd_dof=year_sd_dof(2)), frame, 20000)[1]
+    assert mixed > 1.05 * plug
+
+
+def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
+    """Sixty simulated years whose bar of size moves by ``N(0, 0.5²)`` in log amount (log-odds
+    +3 per log bn): the drawn spreads of the bar's shift (each draw's sd over the fitted slope)
+    straddle 0.5 within 25 % (10–90 %), and three years' spread far wider."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.models.provincial import size_slope
+
+    def history(n_years, rng):
+        rows = []
+        for year in range(n_years):
+            f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+            eta = -1.0 + 3.0 * (np.log(f["investment_bn"] / 2.7) + 0.5 * rng.standard_normal())
+            f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+            rows.append(f.assign(year=year, pool=30.0, pool_logamount=1.0))
+        return pd.concat(rows, ignore_index=True)
+
+    long = _with_year_sd(history(60, np.random.default_rng(21)))
+    assert long.year_sd_dof == 62
+    # in log amount (over the fitted slope, which the year shift flattens alike): the bar's 0.5
+    q = np.quantile(long.sample_year_sd(4000, 5) / size_slope(long.designate.to_numpy()), [0.1, 0.9])
+    assert 0.5 * 0.75 < q[0] < 0.5 < q[1] < 0.5 * 1.25
+    short = _with_year_sd(history(3, np.random.default_rng(22)))
+    qs = np.quantile(short.sample_year_sd(4000, 5) / short.year_sd, [0.1, 0.9])
+    assert qs[1] - qs[0] > 3 * (q[1] - q[0]) / long.year_sd
+
+
+def test_the_fit_records_the_years_its_spread_rests_on(bundled_history):
+    """``fit_provincial`` sets ``ν`` from the decided lists it saw (the pools by year)."""
+    from forecasting.models.provincial import year_sd_dof
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_provincial(bundled_history.upto("2024Q1"))
+    assert res.year_sd_dof == year_sd_dof(len(res.pools)) and np.isfinite(res.year_sd_dof)
