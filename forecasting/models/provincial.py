@@ -55,9 +55,9 @@ a small shift of the log-odds would hardly move its count (measured at Q4 origin
 districts of generator B: on the log-odds alone randomised-PIT coverage 0.64 and RMS
 standardised error 1.31, sized on the log amount 0.77 and 1.10; the package's 0.87, 0.92).
 A few years' lists cannot pin the spread down, so each parameter draw takes its own,
-``σ² ~ Scale-inv-χ²(ν, s²)``: ``s`` the shrunk estimate, ``ν`` the years it rests on (``T − 1``
-free surprises of ``T`` decided lists, plus ``YEAR_SD_PRIOR_YEARS``), the conjugate posterior
-of a variance; over the draws a year's shift is Student-t with ``ν`` df.
+``σ² ~ Scale-inv-χ²(ν, s²)``: ``s`` the shrunk estimate, ``ν`` the years it rests on (the ``T``
+lists, each as far as its count tells the shift from binomial noise, less the fitted level,
+plus ``YEAR_SD_PRIOR_YEARS``: :func:`year_sd_dof`); over the draws a year's shift is Student-t.
 
 In a forecast the pool (its count and its total amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
@@ -258,10 +258,9 @@ class ProvincialResults(ModelResults):
         return 1 / (1 + np.exp(-(eta + b[:, -2:-1] * relative + b[:, -1:] * log_pool)))
 
     def sample(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Draws of both steps' coefficients; each designation draw also carries one year's
-        common shift of the log-odds (``N(0, σ_d²)`` on the intercept, ``σ_d`` the draw's own
-        spread, :meth:`sample_year_sd`): a simulated year uses one draw, so its candidates
-        share their year's luck."""
+        """Draws of both steps' coefficients; each designation draw also carries one year's common
+        shift of the log-odds (``N(0, σ_d²)`` on the intercept, ``σ_d`` its own, :meth:`sample_year_sd`):
+        a simulated year uses one draw, so its candidates share their year's luck."""
         rng = np.random.default_rng(rng)
         nom = mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
         des = mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
@@ -309,18 +308,15 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     >>> res.n_designated >= 1
     True
     """
-    sectors = list(history.district.sectors)
-    snaps = history.snapshots
-    P = history.projects.set_index("project_id")
+    sectors, snaps, P = list(history.district.sectors), history.snapshots, history.projects.set_index("project_id")
     elig_rows, cand_rows, pools = [], [], {}
     for q, snap in snaps.items():
         if not q.endswith("Q4"):
             continue
         year = int(q[:4]) + 1
-        decided = f"{year}Q1" in snaps
         eligible = snap[snap["stage"].isin(_ELIGIBLE) & (snap["provincial"] != "designated")]
         elig_rows.append(eligible.assign(y=(eligible["provincial"] == "candidate").astype(float)))
-        if decided:
+        if f"{year}Q1" in snaps:  # decided
             cand = eligible[eligible["provincial"] == "candidate"]
             later = P.reindex(cand["project_id"])
             y = (later["provincial"].eq("designated") & later["provincial_year"].eq(year)).fillna(False)
@@ -336,12 +332,12 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
     bd, cd, ref, mref = fit_designation(cand, sectors, centre, max_iter=max_iter)
-    tau = estimate_year_sd(cand, design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
-                                 cand["pool_logamount"].to_numpy(float)) @ bd, size_slope(bd))
+    eta = design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logamount"].to_numpy(float)) @ bd
+    tau = estimate_year_sd(cand, eta, size_slope(bd))
     return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
                              pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd,
                              int(elig["y"].sum()) if len(elig) else 0, int(cand["y"].sum()), centre, ref, pools, mref,
-                             tau, year_sd_dof(cand["year"].nunique()))
+                             tau, year_sd_dof(cand, eta, tau))
 
 
 def fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *, max_iter: int = 50
@@ -366,17 +362,14 @@ def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray, slope: float = 1.0) ->
     in log amount, ``slope`` the log-odds per log amount (:func:`size_slope`).
 
     A shift ``u ~ N(0, τ²)`` adds about ``V² τ²`` to the variance ``V = Σ p(1 − p)`` of a year's
-    count, so the years' squared surprises beyond ``V`` estimate ``τ² = slope² σ²``; a few years
-    say little, so the estimate of ``σ²`` is shrunk to ``YEAR_SD_PRIOR²`` with the weight of
-    ``YEAR_SD_PRIOR_YEARS`` years. Provenance of the prior: shared/DOMAIN.md, the Jiangsu list
-    was 220–240 projects a year and 510 in 2024, a year-to-year change of the list's size of
-    tens of per cent in usual years and more in some; moving the bar by ``σ`` 0.4 in log amount
-    (a factor of 1.5) changes a year's designations by about ±35 % when the log-odds rise by 1
-    per log amount (an estimate: the candidates' amounts spread over a factor of a few).
+    count, so the years' squared surprises beyond ``V`` estimate ``τ² = slope² σ²``; the estimate
+    of ``σ²`` is shrunk to ``YEAR_SD_PRIOR²`` with the weight of ``YEAR_SD_PRIOR_YEARS`` years.
+    Provenance of the prior: shared/DOMAIN.md, the Jiangsu list was 220–240 projects a year and
+    510 in 2024, a change of the list's size of tens of per cent in usual years, more in some;
+    moving the bar by ``σ`` 0.4 in log amount (a factor of 1.5) changes a year's designations
+    by about ±35 % at a slope of 1 (an estimate: the candidates' amounts span a factor of a few).
     """
-    p = 1 / (1 + np.exp(-eta))
-    g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
-    t = g.groupby("year")[["o", "e", "v"]].sum()
+    t = year_totals(cand, eta)
     # the fitted intercept makes the years' surprises sum to about zero: T − 1 free among T
     if (T := len(t)) < 2:
         return YEAR_SD_PRIOR * slope
@@ -386,17 +379,26 @@ def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray, slope: float = 1.0) ->
     return slope * float(np.sqrt(max((excess + k * YEAR_SD_PRIOR**2) / (v2 + k), 0.0)))
 
 
-def year_sd_dof(n_years: int) -> float:
-    """``ν`` of :func:`estimate_year_sd`'s posterior: ``T − 1`` lists' surprises plus the prior's years."""
-    return max(n_years - 1, 0) + YEAR_SD_PRIOR_YEARS
+def year_totals(cand: pd.DataFrame, eta: np.ndarray) -> pd.DataFrame:
+    """Per decided year: designations ``o``, their expectation ``e`` and variance ``v`` given ``eta``."""
+    p = special.expit(eta)
+    g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
+    return g.groupby("year")[["o", "e", "v"]].sum()
+
+
+def year_sd_dof(cand: pd.DataFrame, eta: np.ndarray, year_sd: float) -> float:
+    """``ν``, the years :func:`estimate_year_sd` rests on: a count of variance ``V + τ² V²`` tells
+    ``w = (τ² V / (1 + τ² V))²`` as much on ``τ²`` as the year's shift itself would (Fisher
+    information); ``T`` lists give ``(T − 1) / T · Σ w`` (the level takes one), plus the prior's years."""
+    v = year_totals(cand, eta)["v"].to_numpy()
+    w = (year_sd**2 * v / (1 + year_sd**2 * v)) ** 2
+    return float(w.sum()) * max(len(v) - 1, 0) / max(len(v), 1) + YEAR_SD_PRIOR_YEARS
 
 
 def size_slope(designate: np.ndarray) -> float:
-    """The designation log-odds per log amount within a year (the absolute and relative size
-    coefficients together, :func:`coefficient_names`), at least 1: the factor that turns a
-    shift of the size bar into one of the log-odds (:func:`estimate_year_sd`)."""
-    b = np.asarray(designate, float)
-    return max(float(b[1] + b[-2]), 1.0)
+    """The designation log-odds per log amount within a year (absolute plus relative size), at
+    least 1: it turns a shift of the size bar into one of the log-odds (:func:`estimate_year_sd`)."""
+    return max(float(np.asarray(designate, float)[[1, -2]].sum()), 1.0)
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
@@ -421,9 +423,7 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     Said in a :class:`~forecasting.errors.ShortHistoryWarning`."""
     from ..errors import ShortHistoryWarning
 
-    P = history.projects
-    as_of = history.as_of_date
-    rows = []
+    P, as_of, rows = history.projects, history.as_of_date, []
     for year in range(as_of.year - 2, as_of.year + 1):
         if as_of < pd.Timestamp(f"{year}-01-31"):
             continue

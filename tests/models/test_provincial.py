@@ -457,7 +457,8 @@ def _with_year_sd(cand):
     b = res.designate.to_numpy()
     X = design_matrix(cand, SECTORS, res.size_centre_bn, np.log(cand["pool"].to_numpy(float) / res.pool_ref),
                       cand["pool_logamount"].to_numpy(float))
-    return replace(res, year_sd=estimate_year_sd(cand, X @ b, size_slope(b)), year_sd_dof=year_sd_dof(cand["year"].nunique()))
+    tau = estimate_year_sd(cand, X @ b, size_slope(b))
+    return replace(res, year_sd=tau, year_sd_dof=year_sd_dof(cand, X @ b, tau))
 
 
 def test_a_moving_bar_of_size_is_recovered_in_log_amount():
@@ -521,14 +522,11 @@ def test_a_list_of_the_largest_gets_a_poisson_like_count_and_independent_decisio
 def test_each_draw_takes_its_own_year_spread_from_a_scaled_inverse_chi_square():
     """``σ_d² ~ Scale-inv-χ²(ν, s²)``: ``ν s² / σ_d²`` is χ²(ν) (Kolmogorov–Smirnov), so a
     year's shift over the draws is Student-t with ``ν`` df and scale ``s``; with ``ν`` infinite
-    every draw keeps ``s``. ``ν`` is the decided years less one plus the prior's years."""
+    every draw keeps ``s``."""
     from scipy import stats
 
-    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS, year_sd_dof
-
-    assert year_sd_dof(2) == 1 + YEAR_SD_PRIOR_YEARS and year_sd_dof(1) == year_sd_dof(0) == YEAR_SD_PRIOR_YEARS
     res = _fitted(_candidates("independent", 4, np.random.default_rng(3)))
-    nu, s = year_sd_dof(4), 0.7
+    nu, s = 6.0, 0.7
     drawn = replace(res, year_sd=s, year_sd_dof=nu).sample_year_sd(20000, np.random.default_rng(1))
     assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu).cdf).pvalue > 0.01
     assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu + 4).cdf).pvalue < 1e-6  # and not another ν
@@ -546,12 +544,12 @@ def test_two_years_of_lists_leave_the_spread_wider_than_twenty_and_widen_the_cou
     variance exceeds the plug-in's (the shift's variance is ``ν / (ν − 2)`` times ``s²``)."""
     from scipy import stats
 
-    from forecasting.models.provincial import year_sd_dof
+    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS
 
     res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=1.0)
     ranges = {}
     for T in (2, 20):
-        nu = year_sd_dof(T)
+        nu = T - 1 + YEAR_SD_PRIOR_YEARS
         d = replace(res, year_sd_dof=nu).sample_year_sd(40000, np.random.default_rng(4))
         q = np.quantile(d, [0.1, 0.9])
         # the known quantiles of sqrt(ν / χ²(ν))
@@ -560,7 +558,7 @@ def test_two_years_of_lists_leave_the_spread_wider_than_twenty_and_widen_the_cou
     assert ranges[2] > 2.5 * ranges[20]
     frame = _candidates("independent", 1, np.random.default_rng(9), pools=(30, 30))
     plug = _count_sd(res, frame, 20000)[1]
-    mixed = _count_sd(replace(res, year_sd_dof=year_sd_dof(2)), frame, 20000)[1]
+    mixed = _count_sd(replace(res, year_sd_dof=1 + YEAR_SD_PRIOR_YEARS), frame, 20000)[1]
     assert mixed > 1.05 * plug
 
 
@@ -583,7 +581,7 @@ def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
         return pd.concat(rows, ignore_index=True)
 
     long = _with_year_sd(history(60, np.random.default_rng(21)))
-    assert long.year_sd_dof == 62
+    assert 30 < long.year_sd_dof < 62  # each list tells the shift apart from its binomial noise in part
     # in log amount (over the fitted slope, which the year shift flattens alike): the bar's 0.5
     q = np.quantile(long.sample_year_sd(4000, 5) / size_slope(long.designate.to_numpy()), [0.1, 0.9])
     assert 0.5 * 0.75 < q[0] < 0.5 < q[1] < 0.5 * 1.25
@@ -592,11 +590,22 @@ def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
     assert qs[1] - qs[0] > 3 * (q[1] - q[0]) / long.year_sd
 
 
-def test_the_fit_records_the_years_its_spread_rests_on(bundled_history):
-    """``fit_provincial`` sets ``ν`` from the decided lists it saw (the pools by year)."""
-    from forecasting.models.provincial import year_sd_dof
+def test_the_years_a_spread_rests_on_count_each_list_as_far_as_it_tells_the_shift(bundled_history):
+    """``ν`` is the prior's years plus ``(T − 1) / T · Σ (τ² V / (1 + τ² V))²``: a list whose
+    count is all shift (``τ² V`` large) counts as a year, one of pure binomial noise (``τ`` 0)
+    as none; known values for two lists of ``V`` 1 and 3 at ``τ`` 1. ``fit_provincial`` records it."""
+    import pandas as pd
 
+    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS, year_sd_dof
+
+    # two years: four candidates at p = 1/2 (V = 1), twelve (V = 3); eta = 0
+    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": 0.0})
+    eta = np.zeros(len(cand))
+    assert year_sd_dof(cand, eta, 1.0) == pytest.approx(YEAR_SD_PRIOR_YEARS + 0.5 * ((1 / 2) ** 2 + (3 / 4) ** 2))
+    assert year_sd_dof(cand, eta, 0.0) == YEAR_SD_PRIOR_YEARS
+    assert year_sd_dof(cand, eta, 1e4) == pytest.approx(YEAR_SD_PRIOR_YEARS + 1)
+    assert year_sd_dof(cand[cand["year"] == 1], eta[:4], 1e4) == YEAR_SD_PRIOR_YEARS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_provincial(bundled_history.upto("2024Q1"))
-    assert res.year_sd_dof == year_sd_dof(len(res.pools)) and np.isfinite(res.year_sd_dof)
+    assert YEAR_SD_PRIOR_YEARS <= res.year_sd_dof < YEAR_SD_PRIOR_YEARS + len(res.pools) - 1
