@@ -376,7 +376,8 @@ def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray, slope: float = 1.0) ->
     excess = float(((t["o"] - t["e"]) ** 2 * T / (T - 1) - t["v"]).sum())
     v2 = float((t["v"] ** 2).sum()) * slope**2
     k = YEAR_SD_PRIOR_YEARS * float((t["v"] ** 2).mean()) * slope**2
-    return slope * float(np.sqrt(max((excess + k * YEAR_SD_PRIOR**2) / (v2 + k), 0.0)))
+    # years less dispersed than independent decisions say the shift is small, not that the prior is void
+    return slope * float(np.sqrt((max(excess, 0.0) + k * YEAR_SD_PRIOR**2) / (v2 + k)))
 
 
 def year_totals(cand: pd.DataFrame, eta: np.ndarray) -> pd.DataFrame:
@@ -439,8 +440,7 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "designated | eligible in September", max_iter=max_iter)
     k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
-    bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
-    n = int(elig["y"].sum()) if len(elig) else 0
+    bd, cd, n = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4, int(elig["y"].sum()) if len(elig) else 0
     warnings.warn(
         f"provincial list: no Q4 snapshot followed by January's decision, so nomination and designation "
         f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "

@@ -609,3 +609,16 @@ def test_the_years_a_spread_rests_on_count_each_list_as_far_as_it_tells_the_shif
         warnings.simplefilter("ignore")
         res = fit_provincial(bundled_history.upto("2024Q1"))
     assert YEAR_SD_PRIOR_YEARS <= res.year_sd_dof < YEAR_SD_PRIOR_YEARS + len(res.pools) - 1
+
+
+def test_years_less_spread_than_independent_decisions_leave_the_priors_share():
+    """Two lists whose counts hit their expectations (V 1 and 3, no surprise): the excess is
+    below zero, which counts as none, so ``σ² = k 0.4² / (Σ V² + k)``, ``k = 3 · mean V²``: with
+    ``Σ V² = 10``, ``k = 15``, ``σ = 0.4 √(15 / 25)``, not 0 (the spread's uncertainty is kept)."""
+    import pandas as pd
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd
+
+    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": [1.0, 1, 0, 0] + [1.0] * 6 + [0.0] * 6})
+    assert estimate_year_sd(cand, np.zeros(len(cand))) == pytest.approx(YEAR_SD_PRIOR * np.sqrt(15 / 25))
+    assert estimate_year_sd(cand, np.zeros(len(cand)), 2.0) == pytest.approx(2 * YEAR_SD_PRIOR * np.sqrt(15 / 25))
