@@ -3,7 +3,8 @@
 As of 31 December the year's candidates are known, so the model's forecast count of
 designations is exact to compute: under each parameter draw of
 :meth:`~forecasting.models.provincial.ProvincialResults.sample` (which carries the year's
-common shift) the candidates' decisions are independent, a Poisson-binomial count, and the
+common shift, each draw with its own spread from the spread's posterior: the same method the
+simulation's parameter draws call, ``forecasting.simulation.draws``) the candidates' decisions are independent, a Poisson-binomial count, and the
 forecast is the mixture over draws. This is what the portfolio simulation samples, without
 its Monte Carlo noise (measured: the same summary as ``target_calibration.py`` within its noise).
 Scored like ``target_calibration.summarise``: inclusive [p10, p90] coverage, randomised-PIT
