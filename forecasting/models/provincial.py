@@ -263,7 +263,7 @@ class ProvincialResults(ModelResults):
         a simulated year uses one draw, so its candidates share their year's luck."""
         rng = np.random.default_rng(rng)
         nom = mvn(self.nominate.to_numpy(), self.nominate_cov, n_draws, rng)
-        des = mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng)
+        des = mvn(self.designate.to_numpy(), self.designate_cov, n_draws, rng).copy()  # one draw: the fit's own
         if self.year_sd > 0:
             des[:, 0] += self.sample_year_sd(n_draws, rng) * rng.standard_normal(n_draws)
         return nom, des

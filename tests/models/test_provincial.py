@@ -622,3 +622,13 @@ def test_years_less_spread_than_independent_decisions_leave_the_priors_share():
     cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": [1.0, 1, 0, 0] + [1.0] * 6 + [0.0] * 6})
     assert estimate_year_sd(cand, np.zeros(len(cand))) == pytest.approx(YEAR_SD_PRIOR * np.sqrt(15 / 25))
     assert estimate_year_sd(cand, np.zeros(len(cand)), 2.0) == pytest.approx(2 * YEAR_SD_PRIOR * np.sqrt(15 / 25))
+
+
+def test_a_single_draw_carries_the_year_shift_too():
+    """``n_draws`` 1 is the fit's own estimate (:func:`~forecasting.models.glm.mvn`), a read-only
+    vector: the year's shift is added to a copy, and the fit's estimate is left as it was."""
+    res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=0.5, year_sd_dof=4.0)
+    before = res.designate.to_numpy().copy()
+    _, des = res.sample(1, np.random.default_rng(0))
+    assert des.shape == (1, len(before)) and des[0, 0] != before[0] and np.array_equal(des[0, 1:], before[1:])
+    assert np.array_equal(res.designate.to_numpy(), before)
