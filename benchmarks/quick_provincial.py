@@ -3,19 +3,26 @@
 As of 31 December the year's candidates are known, so the model's forecast count of
 designations is exact to compute: under each parameter draw of
 :meth:`~forecasting.models.provincial.ProvincialResults.sample` (which carries the year's
-common shift) the candidates' decisions are independent, a Poisson-binomial count, and the
+common shift, each draw with its own spread from the spread's posterior: the same method the
+simulation's parameter draws call, ``forecasting.simulation.draws``) the candidates' decisions are independent, a Poisson-binomial count, and the
 forecast is the mixture over draws. This is what the portfolio simulation samples, without
 its Monte Carlo noise (measured: the same summary as ``target_calibration.py`` within its noise).
 Scored like ``target_calibration.summarise``: inclusive [p10, p90] coverage, randomised-PIT
 coverage of the central 80 %, RMS standardised error, mean error.
 
+``--detail`` prints, per district and origin, the history the fit saw (each decided year's
+pool of candidates and count of designations), the forecast mean and sd, the realised count
+and the standardised error ``z``; ``--cache DIR`` keeps the simulated histories (pickles) so a
+second run only refits. (Q2 origins need no check: as of June the year's list is known.)
+
 Usage::
 
-    python benchmarks/quick_provincial.py --generator b --districts 30
+    python benchmarks/quick_provincial.py --generator b --districts 30 --detail --cache /tmp/qp
 """
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import warnings
 from pathlib import Path
@@ -56,11 +63,37 @@ def count_forecast(history: History, origin: str, n_draws: int = 2000) -> np.nda
     return np.mean([poisson_binomial(row) for row in p], axis=0)
 
 
-def study(generator: str, seeds) -> pd.DataFrame:
+def history_of(generator: str, seed: int, cache: Path | None) -> History:
+    """The simulated district's history (from ``cache`` when it holds it)."""
+    path = None if cache is None else cache / f"{generator}_{seed}.pkl"
+    if path is not None and path.exists():
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    sim = simulate(generator, seed)
+    h = History(sim.district, sim.effort, sim.snapshots())
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            pickle.dump(h, fh)
+    return h
+
+
+def past_lists(history: History, origin: str) -> str:
+    """``pool/count`` of each decided year up to ``origin`` (the lists the fit sees)."""
+    P = history.projects
+    out = []
+    for q, snap in history.snapshots.items():
+        year = int(q[:4]) + 1
+        if q.endswith("Q4") and q < origin and f"{year}Q1" in history.snapshots:
+            n = int((snap["provincial"] == "candidate").sum())
+            out.append(f"{n}/{int((P['provincial'].eq('designated') & P['provincial_year'].eq(year)).sum())}")
+    return " ".join(out)
+
+
+def study(generator: str, seeds, cache: Path | None = None) -> pd.DataFrame:
     rows = []
     for seed in seeds:
-        sim = simulate(generator, seed)
-        h = History(sim.district, sim.effort, sim.snapshots())
+        h = history_of(generator, seed, cache)
         P = h.projects
         for origin, year in ORIGINS:
             with warnings.catch_warnings():
@@ -72,7 +105,9 @@ def study(generator: str, seeds) -> pd.DataFrame:
             rows.append({"district": seed, "origin": origin, "mean": mean, "sd": float(np.sqrt(pmf @ (k - mean) ** 2)),
                          "p10": int(np.searchsorted(cdf, 0.1 - 1e-12)), "p90": int(np.searchsorted(cdf, 0.9 - 1e-12)),
                          "realised": real, "cdf_below": float(cdf[real - 1]) if 0 < real <= len(pmf) else float(real > 0),
-                         "cdf_at": float(cdf[real]) if real < len(pmf) else 1.0})
+                         "cdf_at": float(cdf[real]) if real < len(pmf) else 1.0,
+                         "pool": int((h.snapshots[origin]["provincial"] == "candidate").sum()),
+                         "history": past_lists(h, origin)})
     return pd.DataFrame(rows)
 
 
@@ -89,8 +124,14 @@ def main(argv=None) -> int:
     ap.add_argument("--generator", choices=("package", "b"), default="b")
     ap.add_argument("--districts", type=int, default=30)
     ap.add_argument("--first-seed", type=int, default=200)
+    ap.add_argument("--detail", action="store_true", help="print each district's history, forecast and z")
+    ap.add_argument("--cache", type=Path, default=None, help="directory to keep the simulated histories in")
     args = ap.parse_args(argv)
-    d = study(args.generator, range(args.first_seed, args.first_seed + args.districts))
+    d = study(args.generator, range(args.first_seed, args.first_seed + args.districts), args.cache)
+    if args.detail:
+        z = (d["realised"] - d["mean"]) / d["sd"].where(d["sd"] > 0)
+        cols = ["district", "origin", "history", "pool", "mean", "sd", "p10", "p90", "realised"]
+        print(d[cols].assign(z=z).round(2).to_string(index=False))
     print(pd.Series(summarise(d)).round(3).to_string())
     return 0
 

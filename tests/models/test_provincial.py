@@ -446,3 +446,189 @@ def test_the_forecast_draws_carry_the_parameter_uncertainty_into_each_years_coun
     d2 = draw_parameters(wide, 2024, 8, np.random.default_rng(0))
     ev2 = row_events(wide, res.state, frame, 2024, d2)
     assert np.std(ev2.provincial[:, cand].sum(axis=1)) > spread
+
+
+# ------------------------------------------------------------------ the year's shift sized on the bar of size (issue 13)
+def _with_year_sd(cand):
+    """The designation step fitted on ``cand`` with its year shift estimated as ``fit_provincial`` does."""
+    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope, year_sd_dof
+
+    res = _fitted(cand)
+    b = res.designate.to_numpy()
+    X = design_matrix(cand, SECTORS, res.size_centre_bn, np.log(cand["pool"].to_numpy(float) / res.pool_ref),
+                      cand["pool_logamount"].to_numpy(float))
+    tau = estimate_year_sd(cand, X @ b, size_slope(b))
+    return replace(res, year_sd=tau, year_sd_dof=year_sd_dof(cand, X @ b, tau))
+
+
+def test_a_moving_bar_of_size_is_recovered_in_log_amount():
+    """Sixty years whose log-odds rise by 3 per log bn and whose bar moves each year by
+    ``N(0, 0.5²)`` in log amount: the year shift of the log-odds is about ``3 × 0.5``; with one
+    year the prior (0.4 in log amount) times the fitted slope is kept."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd, size_slope
+
+    rng = np.random.default_rng(21)
+    rows = []
+    for year in range(60):
+        f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+        eta = -1.0 + 3.0 * (np.log(f["investment_bn"] / 2.7) + 0.5 * rng.standard_normal())
+        f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+        rows.append(f.assign(year=year, pool=30.0, pool_logamount=1.0))
+    cand = pd.concat(rows, ignore_index=True)
+    res = _with_year_sd(cand)
+    slope = size_slope(res.designate.to_numpy())
+    # a fit without the year's shift sees the slope flattened by it, by about
+    # ``1 / sqrt(1 + 0.346 τ²)`` (the logistic-normal approximation): 3 → 2.25
+    assert slope == pytest.approx(3.0 / np.sqrt(1 + 0.346 * 1.5**2), rel=0.1)
+    # the shift, also seen through the flattened fit, a little low
+    assert res.year_sd == pytest.approx(1.5, rel=0.3)
+    one = cand[cand["year"] == 0]
+    assert estimate_year_sd(one, np.zeros(len(one)), slope) == pytest.approx(YEAR_SD_PRIOR * slope)
+    assert estimate_year_sd(one, np.zeros(len(one)), size_slope(np.r_[0.0, 0.3, np.zeros(5), 0.2, 0.0])) == YEAR_SD_PRIOR
+
+
+def test_a_list_of_the_largest_gets_a_poisson_like_count_and_independent_decisions_keep_theirs():
+    """Forty years of the ``K ~ Poisson(2)`` largest (pools 10–40): fresh lists of 30 get a
+    forecast count sd near the quota's (``√2``: 0.9 to 1.4 times it); after three years (the
+    prior deciding) a shift of the log-odds alone (slope 1) leaves it far narrower; forty years of independent decisions (log-odds +1
+    per log bn) have a slope of at most 1, so their year shift is the log-odds one."""
+    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope
+
+    lists = [_candidates("largest", 1, np.random.default_rng(700 + i), pools=(30, 30)) for i in range(10)]
+    cand = _candidates("largest", 40, np.random.default_rng(71))
+    res = _with_year_sd(cand)
+    sds = [_count_sd(res, f, 2000)[1] for f in lists]
+    # at least the quota's, and not much wider (the rate and the size effects are estimates)
+    assert np.sqrt(2.0) * 0.9 < np.mean(sds) < np.sqrt(2.0) * 1.4, sds
+    # with three years the prior decides: sized on the bar, the spread is near the quota's;
+    # on the log-odds alone (slope 1) far narrower
+    short, flat = [], []
+    for seed in range(5):
+        c = _candidates("largest", 3, np.random.default_rng(80 + seed))
+        r = _with_year_sd(c)
+        X = design_matrix(c, SECTORS, r.size_centre_bn, np.log(c["pool"].to_numpy(float) / r.pool_ref),
+                          c["pool_logamount"].to_numpy(float))
+        short.append(_count_sd(r, lists[0], 2000)[1])
+        flat.append(_count_sd(replace(r, year_sd=estimate_year_sd(c, X @ r.designate.to_numpy())), lists[0], 2000)[1])
+    assert np.mean(flat) < 0.8 * np.mean(short)
+    ind = _fitted(_candidates("independent", 40, np.random.default_rng(72)))
+    assert size_slope(ind.designate.to_numpy()) == pytest.approx(1.0, abs=0.35)
+
+
+# ------------------------------------------------------------------ the year spread's own uncertainty (issue 13)
+def test_each_draw_takes_its_own_year_spread_from_a_scaled_inverse_chi_square():
+    """``σ_d² ~ Scale-inv-χ²(ν, s²)``: ``ν s² / σ_d²`` is χ²(ν) (Kolmogorov–Smirnov), so a
+    year's shift over the draws is Student-t with ``ν`` df and scale ``s``; with ``ν`` infinite
+    every draw keeps ``s``."""
+    from scipy import stats
+
+    res = _fitted(_candidates("independent", 4, np.random.default_rng(3)))
+    nu, s = 6.0, 0.7
+    drawn = replace(res, year_sd=s, year_sd_dof=nu).sample_year_sd(20000, np.random.default_rng(1))
+    assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu).cdf).pvalue > 0.01
+    assert stats.kstest(nu * s**2 / drawn**2, stats.chi2(nu + 4).cdf).pvalue < 1e-6  # and not another ν
+    assert np.all(replace(res, year_sd=s).sample_year_sd(50, 1) == s)
+    # the shift itself, the coefficients' own uncertainty removed: Student-t(ν), scale s
+    exact = replace(res, year_sd=s, year_sd_dof=nu, designate_cov=np.zeros_like(res.designate_cov))
+    shift = exact.sample(20000, np.random.default_rng(2))[1][:, 0] - res.designate.iloc[0]
+    assert stats.kstest(shift, stats.t(nu, scale=s).cdf).pvalue > 0.01
+    assert stats.kstest(shift, stats.norm(scale=s * np.sqrt(nu / (nu - 2))).cdf).pvalue < 0.01
+
+
+def test_two_years_of_lists_leave_the_spread_wider_than_twenty_and_widen_the_count():
+    """With 2 decided lists the drawn spreads range far wider than with 20 (the 10–90 % range of
+    ``σ_d / s``: about 0.72–2.3 for ``ν`` 4, 0.82–1.25 for ``ν`` 22); the mixture's count
+    variance exceeds the plug-in's (the shift's variance is ``ν / (ν − 2)`` times ``s²``)."""
+    from scipy import stats
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS
+
+    res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=1.0)
+    ranges = {}
+    for T in (2, 20):
+        nu = T - 1 + YEAR_SD_PRIOR_YEARS
+        d = replace(res, year_sd_dof=nu).sample_year_sd(40000, np.random.default_rng(4))
+        q = np.quantile(d, [0.1, 0.9])
+        # the known quantiles of sqrt(ν / χ²(ν))
+        assert q == pytest.approx(np.sqrt(nu / stats.chi2(nu).ppf([0.9, 0.1])), rel=0.02)
+        ranges[T] = q[1] - q[0]
+    assert ranges[2] > 2.5 * ranges[20]
+    frame = _candidates("independent", 1, np.random.default_rng(9), pools=(30, 30))
+    plug = _count_sd(res, frame, 20000)[1]
+    mixed = _count_sd(replace(res, year_sd_dof=1 + YEAR_SD_PRIOR_YEARS), frame, 20000)[1]
+    assert mixed > 1.05 * plug
+
+
+def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
+    """Sixty simulated years whose bar of size moves by ``N(0, 0.5²)`` in log amount (log-odds
+    +3 per log bn): the drawn spreads of the bar's shift (each draw's sd over the fitted slope)
+    straddle 0.5 within 25 % (10–90 %), and three years' spread far wider."""
+    import pandas as pd
+    from scipy import special
+
+    from forecasting.models.provincial import size_slope
+
+    def history(n_years, rng):
+        rows = []
+        for year in range(n_years):
+            f = pd.DataFrame({"investment_bn": rng.lognormal(1.0, 0.6, 30), "stage": "signed", "sector": "a"})
+            eta = -1.0 + 3.0 * (np.log(f["investment_bn"] / 2.7) + 0.5 * rng.standard_normal())
+            f["y"] = (rng.random(30) < special.expit(eta)).astype(float)
+            rows.append(f.assign(year=year, pool=30.0, pool_logamount=1.0))
+        return pd.concat(rows, ignore_index=True)
+
+    long = _with_year_sd(history(60, np.random.default_rng(21)))
+    assert 30 < long.year_sd_dof < 62  # each list tells the shift apart from its binomial noise in part
+    # in log amount (over the fitted slope, which the year shift flattens alike): the bar's 0.5
+    q = np.quantile(long.sample_year_sd(4000, 5) / size_slope(long.designate.to_numpy()), [0.1, 0.9])
+    assert 0.5 * 0.75 < q[0] < 0.5 < q[1] < 0.5 * 1.25
+    short = _with_year_sd(history(3, np.random.default_rng(22)))
+    qs = np.quantile(short.sample_year_sd(4000, 5) / short.year_sd, [0.1, 0.9])
+    assert qs[1] - qs[0] > 3 * (q[1] - q[0]) / long.year_sd
+
+
+def test_the_years_a_spread_rests_on_count_each_list_as_far_as_it_tells_the_shift(bundled_history):
+    """``ν`` is the prior's years plus ``(T − 1) / T · Σ (τ² V / (1 + τ² V))²``: a list whose
+    count is all shift (``τ² V`` large) counts as a year, one of pure binomial noise (``τ`` 0)
+    as none; known values for two lists of ``V`` 1 and 3 at ``τ`` 1. ``fit_provincial`` records it."""
+    import pandas as pd
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS, year_sd_dof
+
+    # two years: four candidates at p = 1/2 (V = 1), twelve (V = 3); eta = 0
+    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": 0.0})
+    eta = np.zeros(len(cand))
+    assert year_sd_dof(cand, eta, 1.0) == pytest.approx(YEAR_SD_PRIOR_YEARS + 0.5 * ((1 / 2) ** 2 + (3 / 4) ** 2))
+    assert year_sd_dof(cand, eta, 0.0) == YEAR_SD_PRIOR_YEARS
+    assert year_sd_dof(cand, eta, 1e4) == pytest.approx(YEAR_SD_PRIOR_YEARS + 1)
+    assert year_sd_dof(cand[cand["year"] == 1], eta[:4], 1e4) == YEAR_SD_PRIOR_YEARS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_provincial(bundled_history.upto("2024Q1"))
+    assert YEAR_SD_PRIOR_YEARS <= res.year_sd_dof < YEAR_SD_PRIOR_YEARS + len(res.pools) - 1
+
+
+def test_years_less_spread_than_independent_decisions_leave_the_priors_share():
+    """Two lists whose counts hit their expectations (V 1 and 3, no surprise): the excess is
+    below zero, which counts as none, so ``σ² = k 0.4² / (Σ V² + k)``, ``k = 3 · mean V²``: with
+    ``Σ V² = 10``, ``k = 15``, ``σ = 0.4 √(15 / 25)``, not 0 (the spread's uncertainty is kept)."""
+    import pandas as pd
+
+    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd
+
+    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": [1.0, 1, 0, 0] + [1.0] * 6 + [0.0] * 6})
+    assert estimate_year_sd(cand, np.zeros(len(cand))) == pytest.approx(YEAR_SD_PRIOR * np.sqrt(15 / 25))
+    assert estimate_year_sd(cand, np.zeros(len(cand)), 2.0) == pytest.approx(2 * YEAR_SD_PRIOR * np.sqrt(15 / 25))
+
+
+def test_a_single_draw_carries_the_year_shift_too():
+    """``n_draws`` 1 is the fit's own estimate (:func:`~forecasting.models.glm.mvn`), a read-only
+    vector: the year's shift is added to a copy, and the fit's estimate is left as it was."""
+    res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=0.5, year_sd_dof=4.0)
+    before = res.designate.to_numpy().copy()
+    _, des = res.sample(1, np.random.default_rng(0))
+    assert des.shape == (1, len(before)) and des[0, 0] != before[0] and np.array_equal(des[0, 1:], before[1:])
+    assert np.array_equal(res.designate.to_numpy(), before)
