@@ -229,16 +229,6 @@ def test_prepared_scenarios_adapt_to_the_district(folders):
     assert units <= set(h.district.unit_ids) and units
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["renamed", "one"])
-def test_report_runs_every_notebook(name, folders, tmp_path, capsys):
-    out = tmp_path / "report"
-    rc = main(["report", str(folders[name]), "--as-of", END, "--out", str(out), "--draws", "200", "--no-progress"])
-    err = capsys.readouterr().err
-    assert rc == 0, err
-    assert len(list(out.glob("*.html"))) >= 7  # six pages and the index
-
-
 def test_baselines_and_provincial_say_when_they_have_nothing_to_learn_from(folders):
     from forecasting import StageWeighted, load_history
     from forecasting.models.provincial import fit_provincial
