@@ -33,14 +33,8 @@ PRIOR_SD = {"sector": 0.3, "unit_type": 0.5, "unit": 0.25, "season": 0.5, "year"
 #: spread estimated from all twelve shrinks away (February's deal-making dip came out at
 #: a third of its true depth, and forecasts made in Q1 ran 5 % low on groundbreakings);
 #: they keep the fixed prior of :data:`PRIOR_SD` (sd 0.5).
-#: The advance hazard's sector effects before and after signing share one spread: six
-#: sectors are too few to estimate a spread from (fitted apart, the block of six collapsed
-#: to the floor in two of four simulated districts whose sectors do differ, and on simulated
-#: effects one block in ten collapsed while another came out at 1.7 times the realised
-#: spread); twelve effects pin it down (within 35 % of the realised spread on those
-#: simulated effects: tests/models/test_newton.py).
-EB_BLOCKS = {"year:": "year", "year_pre:": "year_pre", "lost:year:": "year_lost", "unit:": "unit",
-             "sector_pre:": "sector", "sector_post:": "sector", "lost:sector:": "sector_lost", "spline": "spline"}
+EB_BLOCKS = {"year:": "year", "year_pre:": "year_pre", "lost:year:": "year_lost", "unit:": "unit", "sector_pre:": "sector_pre", "sector_post:": "sector_post",
+             "lost:sector:": "sector_lost", "spline": "spline"}
 #: Smallest spread empirical Bayes may settle on (keeps the prior proper).
 MIN_SD = 0.03
 #: Quantiles of the observed exit durations (log months) where the duration spline has knots.

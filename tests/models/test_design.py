@@ -54,8 +54,7 @@ def test_prior_spreads_follow_the_blocks():
 
 @pytest.mark.parametrize("name, block", [("year:2020", "year"), ("lost:year:2020", "year_lost"),
                                          ("unit:branch_1", "unit"), ("3:rcs2", "spline"), ("season:1", None),
-                                         ("0:const", None), ("sector_pre:pv", "sector"),
-                                         ("sector_post:pv", "sector"), ("lost:sector:pv", "sector_lost")])
+                                         ("0:const", None)])
 def test_eb_block(name, block):
     assert eb_block(name) == block
     assert block is None or block in EB_BLOCKS.values()

@@ -42,37 +42,3 @@ def test_newton_accepting_a_failed_line_search_warns():
     model.objective = lambda theta, prec: -np.inf
     with pytest.warns(ConvergenceWarning, match="line search"):
         model.newton_step(np.zeros(4), np.ones(4))
-
-
-def _sector_fit(seed: int, n: int = 6000, true_sd: float = 0.3) -> tuple[dict[str, float], float]:
-    """Fit 6 sector effects before and 6 after signing, all drawn from ``N(0, true_sd²)``, on
-    ``n`` simulated months with the design's empirical-Bayes blocks; returns the spreads and
-    the realised spread of the twelve effects."""
-    from forecasting.models.design import PRIOR_SD, eb_block
-
-    rng = np.random.default_rng(seed)
-    effects = rng.normal(0.0, true_sd, 12)
-    col = rng.integers(0, 6, n) + 6 * (rng.random(n) < 0.5)
-    X = np.zeros((n, 13))
-    X[:, 0] = 1.0
-    X[np.arange(n), 1 + col] = 1.0
-    ya = (rng.random(n) < 1 / (1 + np.exp(1.0 - effects[col]))).astype(float)
-    names_a = ["0:const"] + [f"sector_pre:s{i}" for i in range(6)] + [f"sector_post:s{i}" for i in range(6)]
-    model = Multinomial(sparse.csr_matrix(X), sparse.csr_matrix(np.ones((n, 1))), ya, np.zeros(n),
-                        np.zeros(n), np.full(n, -6.0))
-    block_of = np.array([eb_block(k) or "" for k in names_a + ["lost:0:const"]])
-    blocks = [b for b in dict.fromkeys(block_of) if b]
-    _, _, sd = fit_eb(model, names_a, ["0:const"], block_of, blocks, {b: PRIOR_SD["sector"] for b in blocks}, 200)
-    return sd, float(np.std(effects))
-
-
-def test_the_sector_effects_before_and_after_signing_share_one_recovered_spread():
-    """Twelve sector effects (six before signing, six after) of true spread 0.3: the one
-    empirical-Bayes spread they share is within 35 % of the realised spread in each of ten
-    simulated data sets, and 0.3 within 15 % on average (fitted as two blocks of six, one
-    of the ten collapsed to the 0.03 floor and another came out 1.7 times too wide)."""
-    fits = [_sector_fit(seed) for seed in range(10)]
-    assert all(set(sd) == {"sector"} for sd, _ in fits)
-    ratio = np.array([sd["sector"] / realised for sd, realised in fits])
-    assert np.all(np.abs(np.log(ratio)) < 0.35)
-    assert np.mean([sd["sector"] for sd, _ in fits]) == pytest.approx(0.3, rel=0.15)
