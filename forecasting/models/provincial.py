@@ -44,20 +44,8 @@ Jiangsu provincial major projects in the year, taken as a typical district's yea
 factor of two either way as one sd (an estimate: the list's size itself moved from 220–240
 to 510, "The provincial major project list").
 
-**The year's luck.** A list whose size changes from year to year (DOMAIN.md: 220–240, then
-510) makes a district's count vary more than independent candidates would: each parameter
-draw carries a common shift of the designation log-odds, ``N(0, year_sd²)``. A longer or
-shorter list moves the province's bar of size, so the shift is sized on the log amount and
-turned into log-odds by the fitted size slope (absolute plus relative, at least 1): the
-years' counts estimate it, shrunk to a prior of 0.4 in log amount (:func:`estimate_year_sd`).
-A list of the largest projects has a steep slope and ``p`` near 0 or 1 for most candidates:
-a small shift of the log-odds would hardly move its count (measured at Q4 origins, 30
-districts of generator B: on the log-odds alone randomised-PIT coverage 0.64 and RMS
-standardised error 1.31, sized on the log amount 0.77 and 1.10; the package's 0.87, 0.92).
-A few years' lists cannot pin the spread down, so each parameter draw takes its own,
-``σ² ~ Scale-inv-χ²(ν, s²)``: ``s`` the shrunk estimate, ``ν`` the years it rests on (the ``T``
-lists, each as far as its count tells the shift from binomial noise, less the fitted level,
-plus ``YEAR_SD_PRIOR_YEARS``: :func:`year_sd_dof`); over the draws a year's shift is Student-t.
+**The year's luck** (a common shift of the designation log-odds in each year, its spread
+carried with its uncertainty): :mod:`forecasting.models.provincial_year`.
 
 In a forecast the pool (its count and its total amount) is that of the candidates on
 the ledger once the list for the year is known (as of 31 December of the year before or later); earlier it is expected,
@@ -77,6 +65,7 @@ from scipy import special, stats
 from ..errors import ConvergenceWarning, SparseDataWarning
 from ..history.histories import History
 from .glm import mvn
+from .provincial_year import draw_year_sd, estimate_year_sd, size_slope, year_sd_dof
 from .results import ModelResults
 
 _ELIGIBLE = ("signed", "approved", "under_construction")
@@ -84,8 +73,6 @@ _ELIGIBLE = ("signed", "approved", "under_construction")
 POOL = "log_pool_over_mean"
 #: Name of the designation step's coefficient of size relative to the year's candidates.
 RELATIVE = "log_size_over_pool"
-#: Prior of the designation's year shift sd and its weight in years (:func:`estimate_year_sd`).
-YEAR_SD_PRIOR, YEAR_SD_PRIOR_YEARS = 0.4, 3.0
 #: Prior of γ (module docstring): the pool's effect beyond the candidate's share, mean and sd.
 POOL_PRIOR_MEAN, POOL_PRIOR_SD = 0.0, 0.5
 #: Prior of a typical year's designations (module docstring): median count and sd of its log.
@@ -229,7 +216,8 @@ class ProvincialResults(ModelResults):
 
     def gamma_interval(self, level: float = 0.9) -> tuple[float, float]:
         """Central ``level`` interval of γ (normal, from the fit's covariance)."""
-        sd, z = float(np.sqrt(self.designate_cov[-1, -1])), stats.norm.ppf(0.5 + level / 2)
+        sd = float(np.sqrt(self.designate_cov[-1, -1]))
+        z = stats.norm.ppf(0.5 + level / 2)
         return self.gamma - z * sd, self.gamma + z * sd
 
     def predict_nominate(self, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
@@ -270,9 +258,8 @@ class ProvincialResults(ModelResults):
 
     def sample_year_sd(self, n_draws: int, rng: np.random.Generator | int | None = 0) -> np.ndarray:
         """Draws of the year shift's sd, ``σ² ~ Scale-inv-χ²(ν, year_sd²)``, ``ν = year_sd_dof``
-        (module docstring); ``year_sd`` itself when ``ν`` is infinite."""
-        rng, nu = np.random.default_rng(rng), self.year_sd_dof
-        return np.full(n_draws, self.year_sd) if not np.isfinite(nu) else self.year_sd * np.sqrt(nu / rng.chisquare(nu, n_draws))
+        (:mod:`~forecasting.models.provincial_year`); ``year_sd`` itself when ``ν`` is infinite."""
+        return draw_year_sd(self.year_sd, self.year_sd_dof, n_draws, rng)
 
     @property
     def params(self) -> pd.Series:
@@ -308,7 +295,9 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     >>> res.n_designated >= 1
     True
     """
-    sectors, snaps, P = list(history.district.sectors), history.snapshots, history.projects.set_index("project_id")
+    sectors = list(history.district.sectors)
+    snaps = history.snapshots
+    P = history.projects.set_index("project_id")
     elig_rows, cand_rows, pools = [], [], {}
     for q, snap in snaps.items():
         if not q.endswith("Q4"):
@@ -332,7 +321,8 @@ def fit_provincial(history: History, *, max_iter: int = 50) -> ProvincialResults
     bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "nominate | eligible", max_iter=max_iter)
     bd, cd, ref, mref = fit_designation(cand, sectors, centre, max_iter=max_iter)
-    eta = design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref), cand["pool_logamount"].to_numpy(float)) @ bd
+    eta = design_matrix(cand, sectors, centre, np.log(cand["pool"].to_numpy(float) / ref),
+                        cand["pool_logamount"].to_numpy(float)) @ bd
     tau = estimate_year_sd(cand, eta, size_slope(bd))
     return ProvincialResults(sectors, pd.Series(bn, index=coefficient_names(sectors)), cn,
                              pd.Series(bd, index=coefficient_names(sectors, pool=True)), cd,
@@ -354,52 +344,6 @@ def fit_designation(cand: pd.DataFrame, sectors: list[str], centre_bn: float, *,
     b, cov = fit_step(cand["y"].to_numpy(float), X, _weights(sectors, pool=True), "designate | candidate",
                   max_iter=max_iter, m=_prior_means(sectors, pool=True), n_years=len(per_year))
     return b, cov, ref, mref
-
-
-def estimate_year_sd(cand: pd.DataFrame, eta: np.ndarray, slope: float = 1.0) -> float:
-    """Sd of a year's common shift of the designation log-odds (the years' counts varying more
-    than independent candidates would), ``slope × σ``: ``σ`` the yearly shift of the size bar
-    in log amount, ``slope`` the log-odds per log amount (:func:`size_slope`).
-
-    A shift ``u ~ N(0, τ²)`` adds about ``V² τ²`` to the variance ``V = Σ p(1 − p)`` of a year's
-    count, so the years' squared surprises beyond ``V`` estimate ``τ² = slope² σ²``; the estimate
-    of ``σ²`` is shrunk to ``YEAR_SD_PRIOR²`` with the weight of ``YEAR_SD_PRIOR_YEARS`` years.
-    Provenance of the prior: shared/DOMAIN.md, the Jiangsu list was 220–240 projects a year and
-    510 in 2024, a change of the list's size of tens of per cent in usual years, more in some;
-    moving the bar by ``σ`` 0.4 in log amount (a factor of 1.5) changes a year's designations
-    by about ±35 % at a slope of 1 (an estimate: the candidates' amounts span a factor of a few).
-    """
-    t = year_totals(cand, eta)
-    # the fitted intercept makes the years' surprises sum to about zero: T − 1 free among T
-    if (T := len(t)) < 2:
-        return YEAR_SD_PRIOR * slope
-    excess = float(((t["o"] - t["e"]) ** 2 * T / (T - 1) - t["v"]).sum())
-    v2 = float((t["v"] ** 2).sum()) * slope**2
-    k = YEAR_SD_PRIOR_YEARS * float((t["v"] ** 2).mean()) * slope**2
-    # years less dispersed than independent decisions say the shift is small, not that the prior is void
-    return slope * float(np.sqrt((max(excess, 0.0) + k * YEAR_SD_PRIOR**2) / (v2 + k)))
-
-
-def year_totals(cand: pd.DataFrame, eta: np.ndarray) -> pd.DataFrame:
-    """Per decided year: designations ``o``, their expectation ``e`` and variance ``v`` given ``eta``."""
-    p = special.expit(eta)
-    g = pd.DataFrame({"year": cand["year"].to_numpy(), "o": cand["y"].to_numpy(float), "e": p, "v": p * (1 - p)})
-    return g.groupby("year")[["o", "e", "v"]].sum()
-
-
-def year_sd_dof(cand: pd.DataFrame, eta: np.ndarray, year_sd: float) -> float:
-    """``ν``, the years :func:`estimate_year_sd` rests on: a count of variance ``V + τ² V²`` tells
-    ``w = (τ² V / (1 + τ² V))²`` as much on ``τ²`` as the year's shift itself would (Fisher
-    information); ``T`` lists give ``(T − 1) / T · Σ w`` (the level takes one), plus the prior's years."""
-    v = year_totals(cand, eta)["v"].to_numpy()
-    w = (year_sd**2 * v / (1 + year_sd**2 * v)) ** 2
-    return float(w.sum()) * max(len(v) - 1, 0) / max(len(v), 1) + YEAR_SD_PRIOR_YEARS
-
-
-def size_slope(designate: np.ndarray) -> float:
-    """The designation log-odds per log amount within a year (absolute plus relative size), at
-    least 1: it turns a shift of the size bar into one of the log-odds (:func:`estimate_year_sd`)."""
-    return max(float(np.asarray(designate, float)[[1, -2]].sum()), 1.0)
 
 
 def _size_centre(elig: pd.DataFrame, projects: pd.DataFrame) -> float:
@@ -424,7 +368,9 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     Said in a :class:`~forecasting.errors.ShortHistoryWarning`."""
     from ..errors import ShortHistoryWarning
 
-    P, as_of, rows = history.projects, history.as_of_date, []
+    P = history.projects
+    as_of = history.as_of_date
+    rows = []
     for year in range(as_of.year - 2, as_of.year + 1):
         if as_of < pd.Timestamp(f"{year}-01-31"):
             continue
@@ -440,7 +386,8 @@ def _fit_from_dates(history: History, sectors: list[str], w: np.ndarray, centre:
     bn, cn = fit_step(elig["y"].to_numpy(float), design_matrix(elig, sectors, centre) if len(elig) else np.zeros((0, len(w))),
                   w, "designated | eligible in September", max_iter=max_iter)
     k = len(w) + 2  # the designation step's relative size and pool coefficients, here zero: designation is near certain
-    bd, cd, n = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4, int(elig["y"].sum()) if len(elig) else 0
+    bd, cd = np.r_[6.0, np.zeros(k - 1)], np.eye(k) * 1e-4
+    n = int(elig["y"].sum()) if len(elig) else 0
     warnings.warn(
         f"provincial list: no Q4 snapshot followed by January's decision, so nomination and designation "
         f"cannot be told apart; fitted as one step on the {n} designation{'s' if n != 1 else ''} of the last "

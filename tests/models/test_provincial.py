@@ -314,7 +314,8 @@ def test_the_year_shift_of_designations_is_estimated_from_the_years_counts():
     import pandas as pd
     from scipy import special
 
-    from forecasting.models.provincial import YEAR_SD_PRIOR, design_matrix, estimate_year_sd
+    from forecasting.models.provincial import design_matrix
+    from forecasting.models.provincial_year import YEAR_SD_PRIOR, estimate_year_sd
 
     def years(shift_sd, n_years, seed):
         rng = np.random.default_rng(seed)
@@ -451,7 +452,8 @@ def test_the_forecast_draws_carry_the_parameter_uncertainty_into_each_years_coun
 # ------------------------------------------------------------------ the year's shift sized on the bar of size (issue 13)
 def _with_year_sd(cand):
     """The designation step fitted on ``cand`` with its year shift estimated as ``fit_provincial`` does."""
-    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope, year_sd_dof
+    from forecasting.models.provincial import design_matrix
+    from forecasting.models.provincial_year import estimate_year_sd, size_slope, year_sd_dof
 
     res = _fitted(cand)
     b = res.designate.to_numpy()
@@ -468,7 +470,7 @@ def test_a_moving_bar_of_size_is_recovered_in_log_amount():
     import pandas as pd
     from scipy import special
 
-    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd, size_slope
+    from forecasting.models.provincial_year import YEAR_SD_PRIOR, estimate_year_sd, size_slope
 
     rng = np.random.default_rng(21)
     rows = []
@@ -495,7 +497,8 @@ def test_a_list_of_the_largest_gets_a_poisson_like_count_and_independent_decisio
     forecast count sd near the quota's (``√2``: 0.9 to 1.4 times it); after three years (the
     prior deciding) a shift of the log-odds alone (slope 1) leaves it far narrower; forty years of independent decisions (log-odds +1
     per log bn) have a slope of at most 1, so their year shift is the log-odds one."""
-    from forecasting.models.provincial import design_matrix, estimate_year_sd, size_slope
+    from forecasting.models.provincial import design_matrix
+    from forecasting.models.provincial_year import estimate_year_sd, size_slope
 
     lists = [_candidates("largest", 1, np.random.default_rng(700 + i), pools=(30, 30)) for i in range(10)]
     cand = _candidates("largest", 40, np.random.default_rng(71))
@@ -544,7 +547,7 @@ def test_two_years_of_lists_leave_the_spread_wider_than_twenty_and_widen_the_cou
     variance exceeds the plug-in's (the shift's variance is ``ν / (ν − 2)`` times ``s²``)."""
     from scipy import stats
 
-    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS
+    from forecasting.models.provincial_year import YEAR_SD_PRIOR_YEARS
 
     res = replace(_fitted(_candidates("independent", 4, np.random.default_rng(3))), year_sd=1.0)
     ranges = {}
@@ -569,7 +572,7 @@ def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
     import pandas as pd
     from scipy import special
 
-    from forecasting.models.provincial import size_slope
+    from forecasting.models.provincial_year import size_slope
 
     def history(n_years, rng):
         rows = []
@@ -588,40 +591,6 @@ def test_many_years_concentrate_the_drawn_spread_on_the_true_one():
     short = _with_year_sd(history(3, np.random.default_rng(22)))
     qs = np.quantile(short.sample_year_sd(4000, 5) / short.year_sd, [0.1, 0.9])
     assert qs[1] - qs[0] > 3 * (q[1] - q[0]) / long.year_sd
-
-
-def test_the_years_a_spread_rests_on_count_each_list_as_far_as_it_tells_the_shift(bundled_history):
-    """``ν`` is the prior's years plus ``(T − 1) / T · Σ (τ² V / (1 + τ² V))²``: a list whose
-    count is all shift (``τ² V`` large) counts as a year, one of pure binomial noise (``τ`` 0)
-    as none; known values for two lists of ``V`` 1 and 3 at ``τ`` 1. ``fit_provincial`` records it."""
-    import pandas as pd
-
-    from forecasting.models.provincial import YEAR_SD_PRIOR_YEARS, year_sd_dof
-
-    # two years: four candidates at p = 1/2 (V = 1), twelve (V = 3); eta = 0
-    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": 0.0})
-    eta = np.zeros(len(cand))
-    assert year_sd_dof(cand, eta, 1.0) == pytest.approx(YEAR_SD_PRIOR_YEARS + 0.5 * ((1 / 2) ** 2 + (3 / 4) ** 2))
-    assert year_sd_dof(cand, eta, 0.0) == YEAR_SD_PRIOR_YEARS
-    assert year_sd_dof(cand, eta, 1e4) == pytest.approx(YEAR_SD_PRIOR_YEARS + 1)
-    assert year_sd_dof(cand[cand["year"] == 1], eta[:4], 1e4) == YEAR_SD_PRIOR_YEARS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = fit_provincial(bundled_history.upto("2024Q1"))
-    assert YEAR_SD_PRIOR_YEARS <= res.year_sd_dof < YEAR_SD_PRIOR_YEARS + len(res.pools) - 1
-
-
-def test_years_less_spread_than_independent_decisions_leave_the_priors_share():
-    """Two lists whose counts hit their expectations (V 1 and 3, no surprise): the excess is
-    below zero, which counts as none, so ``σ² = k 0.4² / (Σ V² + k)``, ``k = 3 · mean V²``: with
-    ``Σ V² = 10``, ``k = 15``, ``σ = 0.4 √(15 / 25)``, not 0 (the spread's uncertainty is kept)."""
-    import pandas as pd
-
-    from forecasting.models.provincial import YEAR_SD_PRIOR, estimate_year_sd
-
-    cand = pd.DataFrame({"year": [1] * 4 + [2] * 12, "y": [1.0, 1, 0, 0] + [1.0] * 6 + [0.0] * 6})
-    assert estimate_year_sd(cand, np.zeros(len(cand))) == pytest.approx(YEAR_SD_PRIOR * np.sqrt(15 / 25))
-    assert estimate_year_sd(cand, np.zeros(len(cand)), 2.0) == pytest.approx(2 * YEAR_SD_PRIOR * np.sqrt(15 / 25))
 
 
 def test_a_single_draw_carries_the_year_shift_too():
