@@ -37,3 +37,32 @@ def data_dir(text: str) -> Path:
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is not a folder (expected a data folder as in DATA.md)")
     return path
+
+
+def check_out(out: str | Path, data: Path | None = None) -> None:
+    """Refuse an output folder that would change the input: the data folder itself or a
+    folder inside it (a stray ``projects.csv`` in ``ledger/`` makes the folder invalid), or
+    an existing file. Checked before any work, so a wrong ``--out`` costs nothing.
+
+    Raises
+    ------
+    UsageError
+        Saying which folder to choose instead.
+
+    Examples
+    --------
+    >>> check_out("/tmp/forecast", Path("data"))
+    >>> check_out("data/out", Path("data"))
+    Traceback (most recent call last):
+    ...
+    forecasting.cli.args.UsageError: --out data/out lies inside the data folder data; choose a folder outside it, such as data_out
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {out} is a file; choose a folder for the outputs")
+    if data is None:
+        return
+    root, target = data.resolve(), path.resolve()
+    if target == root or root in target.parents:
+        raise UsageError(f"--out {out} lies inside the data folder {data}; choose a folder outside it, "
+                         f"such as {root.name}_out")

@@ -11,7 +11,7 @@ import warnings
 from typing import Sequence
 
 from ..errors import DataError, ForecastingWarning
-from .args import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
+from .args import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, check_out
 from .commands import COMMANDS
 
 
@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.simplefilter("default", ForecastingWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     try:
+        if getattr(args, "out", None) is not None:
+            check_out(args.out, getattr(args, "data", None))
         return args.run(args)
     except DataError as exc:
         for breach in exc.breaches:

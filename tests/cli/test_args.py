@@ -5,7 +5,8 @@ import argparse
 
 import pytest
 
-from forecasting.cli.args import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, data_dir, positive_int, quarter
+from forecasting.cli.args import (EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, check_out, data_dir,
+                                  positive_int, quarter)
 
 
 def test_exit_statuses_are_those_of_cli_md():
@@ -35,3 +36,16 @@ def test_data_dir_must_be_a_folder(tmp_path):
     for path in (tmp_path / "file.csv", tmp_path / "absent"):
         with pytest.raises(argparse.ArgumentTypeError, match="is not a folder \\(expected a data folder as in DATA.md\\)"):
             data_dir(str(path))
+
+
+def test_out_may_not_lie_in_the_data_folder_or_be_a_file(tmp_path):
+    data = tmp_path / "data"
+    (data / "ledger").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("x")
+    check_out(tmp_path / "fc", data)  # beside the data folder: fine
+    check_out(tmp_path / "data_out", data)  # a name that only starts like it: fine
+    for out in (data, data / "ledger", data / "ledger" / "run"):
+        with pytest.raises(UsageError, match="lies inside the data folder .*; choose a folder outside it, such as data_out"):
+            check_out(out, data)
+    with pytest.raises(UsageError, match="is a file; choose a folder for the outputs"):
+        check_out(tmp_path / "notes.txt", data)

@@ -67,3 +67,15 @@ def test_a_forecasting_warning_is_one_line(monkeypatch):
         assert cli_main.main(["boom"]) == 0
     assert warnings.formatwarning("one snapshot cannot tell losses before it", ShortHistoryWarning,
                                   "x.py", 1) == "warning: one snapshot cannot tell losses before it\n"
+
+
+def test_an_out_folder_inside_the_data_folder_is_refused_before_any_work(tmp_path, capsys):
+    from conftest import make_valid_folder
+
+    data = make_valid_folder(tmp_path / "data")
+    before = sorted(p.relative_to(data) for p in data.rglob("*"))
+    assert cli_main.main(["forecast", str(data), "--as-of", "2024Q1", "--draws", "10",
+                          "--out", str(data / "ledger")]) == 2
+    assert "lies inside the data folder" in capsys.readouterr().err
+    assert sorted(p.relative_to(data) for p in data.rglob("*")) == before  # nothing added to the input
+    assert cli_main.main(["validate", str(data)]) == 0
