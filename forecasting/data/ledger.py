@@ -9,6 +9,7 @@ as a spreadsheet shows them; columns are named as the file's header writes them.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +46,31 @@ from .writing import write_snapshot
 
 __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snapshot", "write_snapshot"]
 
+#: A cell that marks a row of sums, not a project: 合计, 总计, 小计 (also 新能源小计, 合 计), total.
+_TOTAL_CELL = re.compile(r".{0,16}(合计|总计|小计|共计)|(sub|grand)?total|sum")
+#: How a note below the table opens: 注：, 说明, 备注, 制表人, 填表人, 审核, 数据来源.
+_NOTE_CELL = re.compile(r"注|说明|备注|制表|填表|审核|数据来源|来源")
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}
 _COLUMN_OF.update({_key(a): c for a, c in HEADER_ALIASES.items()})
+
+
+def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
+    """The rows of a table that are not projects: rows of sums (a cell 合计, 总计, 小计 …, and
+    no project id but that word) anywhere, and below the last project, notes of at most two
+    filled cells with no id or one opening as a note does (注：…, 制表人：…). A row without an
+    id between projects is a project missing its id, and stays for the checks."""
+    if id_at is None or not len(cells):
+        return np.zeros(len(cells), bool)
+    grid = cells.to_numpy(dtype=str)
+    ids = grid[:, id_at]
+    filled = (grid != "").sum(axis=1)
+    total = np.array([any(_TOTAL_CELL.fullmatch(_key(c)) for c in row if c) if n <= len(row) // 2 else False
+                      for row, n in zip(grid, filled)], bool)  # a row of sums leaves most cells empty
+    no_id = (ids == "") | np.array([bool(_TOTAL_CELL.fullmatch(_key(c))) for c in ids], bool)
+    project = np.flatnonzero((filled >= 3) & ~(total & no_id))
+    after_last = np.arange(len(cells)) > (project[-1] if len(project) else -1)
+    note_id = (ids == "") | np.array([bool(_NOTE_CELL.match(_key(c))) for c in ids], bool)
+    return (total & no_id) | (after_last & (filled <= 2) & note_id)
 
 
 def known_header(header: str) -> bool:
@@ -191,6 +215,11 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({UNIT_NAME.get(unit or '', 'no unit')})"
                                                     if c == "investment_bn" else "") for c, h in headers.items()))
 
+    skip = not_projects(cells, where.get("project_id"))
+    if skip.any():
+        explain.append(f"  rows left out as sums or notes, not projects: {', '.join(map(str, cells.index[skip][:8]))}"
+                       + (", …" if skip.sum() > 8 else ""))
+        cells = cells[~skip]
     n = len(cells)
     rows = cells.index.to_numpy()
     blank = pd.Series([""] * n, dtype=object)

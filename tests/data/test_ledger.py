@@ -30,3 +30,26 @@ def test_unreadable_files_are_sentences(tmp_path):
         'data/ledger/2022Q4.csv::: is neither UTF-8 nor GBK/GB18030 text; save it as "CSV UTF-8" or as .xlsx']
     with pytest.raises(ValueError, match="neither a .csv"):
         read_cells(tmp_path / "x.txt")
+
+
+def test_rows_of_sums_and_notes_are_not_projects(tmp_path, valid_district):
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = SNAPSHOTS["2023Q3"]
+    sub = ["", "新能源小计", "", "", "", "", "14.5"] + [""] * 9
+    grand = ["合 计", "", "", "", "", "", "27.5"] + [""] * 9
+    lines = [",".join(HEADER), *(",".join(r) for r in rows[:5]), ",".join(sub), *(",".join(r) for r in rows[5:]),
+             ",".join(grand), "注：截至9月30日" + "," * 15, "制表人：王,审核人：李" + "," * 14]
+    path = tmp_path / "2023Q3.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == []
+    assert list(snap.table["project_id"]) == [r[0] for r in rows]
+    assert list(snap.rows) == [2, 3, 4, 5, 6, 8, 9]  # spreadsheet rows kept; the subtotal was row 7
+    assert snap.table["investment_bn"].sum() == pytest.approx(26.5)  # not doubled by the sums
+    assert any("left out as sums or notes, not projects: 7, 10, 11, 12" in line for line in snap.explain)
+    # a row without an id between projects is a project missing its id, still reported
+    lines.insert(3, ",".join(["", *rows[0][1:]]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert [(b.row, b.column, b.message) for b in snap.breaches] == [(4, "project_id", "is empty")]
