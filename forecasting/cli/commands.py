@@ -287,6 +287,24 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
+#: The target years each curated notebook forecasts, as offsets from the as-of year (05 scores the past).
+_NOTEBOOK_YEARS = {"04": (0, 1), "05": ()}
+
+
+def _report_targets(targets: dict, year: int, notebooks) -> None:
+    """A usage error, before any notebook runs, when a chosen notebook needs a year's targets
+    that district.toml lacks (otherwise the notebook fails halfway with a KeyError)."""
+    need: dict[int, list[str]] = {}
+    for nb in notebooks:
+        for dy in _NOTEBOOK_YEARS.get(nb.stem[:2], (0,)):
+            if year + dy not in targets:
+                need.setdefault(year + dy, []).append(nb.stem)
+    if need:
+        raise UsageError("district.toml has no " + "; no ".join(
+            f"[targets.{y}] table, which {', '.join(nbs)} need{'s' if len(nbs) == 1 else ''}"
+            for y, nbs in sorted(need.items())) + "; add the targets, or choose the notebooks with --notebooks")
+
+
 @command("report", _report_args)
 def _report(args: argparse.Namespace) -> int:
     """Run the curated notebooks and write the meeting report."""
@@ -309,6 +327,7 @@ def _report(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"no curated notebook {', '.join(unknown)} (there are {', '.join(nb.stem for nb in notebooks)})")
         notebooks = chosen
+    _report_targets(folder.district.targets, int(args.as_of[:4]), notebooks)
     extra = {k: v for k, v in (("draws", args.draws), ("previous", args.previous)) if v is not None}
     start = time.perf_counter()
     try:

@@ -112,3 +112,13 @@ def test_optimize_refuses_an_objective_it_cannot_read(tmp_path, capsys, spelling
     err = capsys.readouterr().err
     assert "--objective" in err and "Traceback" not in err
     assert not (tmp_path / "op").exists()
+
+
+def test_report_without_the_years_targets_is_a_usage_error_before_any_notebook_runs(valid_folder, tmp_path, capsys):
+    out = tmp_path / "report"
+    # the small folder has targets for 2024 only: 01 needs 2023's as of 2023Q4, 04 needs 2025's as of 2024Q1
+    assert main(["report", str(valid_folder), "--as-of", "2023Q4", "--notebooks", "01", "--out", str(out)]) == 2
+    assert "district.toml has no [targets.2023] table, which 01_pipeline_overview needs" in capsys.readouterr().err
+    assert main(["report", str(valid_folder), "--as-of", "2024Q1", "--notebooks", "04", "05", "--out", str(out)]) == 2
+    assert "no [targets.2025] table, which 04_scenarios needs;" in capsys.readouterr().err
+    assert not out.exists()
