@@ -150,9 +150,11 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
             head += f", encoding {encoding}"
         snap.explain.insert(0, head)
         snaps.append(snap)
-    if len(snaps) == 1:
-        return snaps[0]
-    return _together(snaps, [f"{label}[{t.sheet}]" for t in tables])
+    snap = snaps[0] if len(snaps) == 1 else _together(snaps, [f"{label}[{t.sheet}]" for t in tables])
+    if not len(snap.table) and not snap.breaches:  # nothing to forecast from, nor to hold later snapshots to
+        snap.breaches.append(Breach(label, None, None, "has a header but no project rows",
+                                    "one row per project known at the quarter's end (was the export filtered?)"))
+    return snap
 
 
 def _together(snaps: list[Snapshot], labels: list[str]) -> Snapshot:

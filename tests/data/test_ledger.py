@@ -53,3 +53,15 @@ def test_rows_of_sums_and_notes_are_not_projects(tmp_path, valid_district):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
     assert [(b.row, b.column, b.message) for b in snap.breaches] == [(4, "project_id", "is empty")]
+
+
+@pytest.mark.parametrize("body", ["", "合计,,,,,,12.5,,,,,,,,,\n"])
+def test_a_snapshot_with_a_header_and_no_project_is_an_error(tmp_path, valid_district, body):
+    from conftest import HEADER
+
+    path = tmp_path / "2024Q1.csv"
+    path.write_text(",".join(HEADER) + "\n" + body, encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="data/ledger/2024Q1.csv")
+    assert [str(b) for b in snap.breaches] == [
+        "data/ledger/2024Q1.csv::: has a header but no project rows (expected one row per project known at the "
+        "quarter's end (was the export filtered?))"]
