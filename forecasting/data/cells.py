@@ -1,4 +1,5 @@
-"""The grids of cells in a file as a planner sees them: CSV in UTF-8 or GBK/GB18030, ``.xlsx``
+"""The grids of cells in a file as a planner sees them: CSV in UTF-8, GBK/GB18030 or UTF-16 (Excel's
+"Unicode Text", tab-separated), ``.xlsx``
 and ``.xls`` workbooks with every sheet and merged cells filled, and where a table's header is.
 
 A grid is a list of rows of stripped text (``""`` where empty); row 1 is the file's first
@@ -64,7 +65,13 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str]:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (a BOM allowed) first; otherwise GBK/GB18030 when charset-normalizer finds it."""
+    """UTF-8 (a BOM allowed) first; UTF-16 with its BOM (Excel's "Unicode Text"); otherwise
+    GBK/GB18030 when charset-normalizer finds it."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -85,8 +92,10 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _csv_rows(text: str) -> list[list[str]]:
     if "\x00" in text:
         raise ValueError("cannot be read as CSV (it holds NUL bytes); save it from Excel as CSV UTF-8 or .xlsx")
+    head = text[:20_000]  # Excel's "Unicode Text" and some exports separate cells by tabs
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise ValueError(f"cannot be read as CSV ({exc}); check the quotes") from None
     return [[c.strip() for c in r] for r in rows]

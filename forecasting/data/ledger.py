@@ -1,6 +1,6 @@
 """Reading and checking one ledger snapshot (DATA.md), as planners' exports hold it.
 
-A snapshot is a ``.csv`` (UTF-8 with or without BOM, or GBK/GB18030), an ``.xlsx`` or an
+A snapshot is a ``.csv`` (UTF-8 with or without BOM, GBK/GB18030, or UTF-16 with a BOM), an ``.xlsx`` or an
 ``.xls``. The table may sit below title lines or a ``单位：亿元`` line, under a two-row header,
 on any sheet (several matching sheets are read together); headers may be English or the
 Chinese aliases, and an amount header may name its unit of money (亿元, 万元): amounts become

@@ -223,6 +223,16 @@ def test_gbk_csv(clean, folder):
     same_table(clean, folder)
 
 
+@pytest.mark.parametrize("sep", ["\t", ","])
+def test_utf16_unicode_text_csv(clean, folder, sep):
+    """Excel's "Save as Unicode Text" writes UTF-16 with a BOM, cells separated by tabs."""
+    df = chinese(clean)
+    df["进度"] = df["进度"].map(STAGE_ZH)
+    (folder / LATEST).write_bytes(df.to_csv(index=False, sep=sep, lineterminator="\r\n").encode("utf-16"))
+    assert (folder / LATEST).read_bytes()[:2] == b"\xff\xfe"
+    same_table(clean, folder)
+
+
 def test_full_width_digits_suffixes_and_separators(clean, folder):
     yi, wan = chinese(clean, "亿元"), chinese(clean, "万元")
     df = yi.rename(columns={"计划总投资(亿元)": "计划总投资"})
