@@ -5,7 +5,8 @@ then the snapshots against each other: a project never moves back a stage (``los
 follow any stage before ``operating`` and stays), never disappears from a later snapshot,
 and every unit has an effort row for every snapshot quarter. Revisions of ``investment_bn``
 and of dates between snapshots are allowed, except an amount 10×, 1,000×, 10,000×, 1/10 …
-of the project's previous one (a unit mix-up) unless ``[confirmed_revisions]`` lists it. A
+of the project's previous one (a unit mix-up), or a new project's amount over 100 bn and
+1,000× the snapshot's median, unless ``[confirmed_revisions]`` lists it. A
 snapshot that fails its own checks is left out of these checks. Nothing is ever written.
 """
 from __future__ import annotations
@@ -177,6 +178,8 @@ def _across(snapshots: dict[str, Snapshot], labels: dict[str, str],
         id_col = snap.headers.get("project_id", "project_id")
         stage_col = snap.headers.get("stage", "stage")
         scaled = np.zeros(len(cur), bool)
+        new = cur if state is None else cur[~cur["project_id"].isin(state["project_id"])]
+        out += _outliers(new, float(cur["investment_bn"].median()), q, snap, confirmed or {})
         if prev is not None and state is not None:
             gone = list(prev[~prev.isin(t["project_id"])])
             if gone:
@@ -205,6 +208,30 @@ def _across(snapshots: dict[str, Snapshot], labels: dict[str, str],
             now.loc[scaled, "investment_bn"] = now.loc[scaled, "project_id"].map(keep).to_numpy()
         state = now if state is None else pd.concat([state, now]).drop_duplicates("project_id", keep="last")
         prev, prev_q = t["project_id"][t["project_id"] != ""].drop_duplicates(), q
+    return out
+
+
+#: A project new in a snapshot over _OUTLIER_BN and _OUTLIER_RATIO times the snapshot's median
+#: is a unit mix-up (a 5000 万元 project typed under 亿元 reads 500 bn, under the 1,000 bn ceiling,
+#: with no earlier amount to compare): with the ledger's 0.1 bn floor nothing under 100 bn is
+#: named, and at the bundled median (0.35 bn) nothing under 345 bn.
+_OUTLIER_BN, _OUTLIER_RATIO = 100.0, 1_000.0
+_OUTLIER_HINT = {"亿元": "万元 entered as 亿元 (1 亿元 = 10,000 万元)", "万元": "元 entered as 万元",
+                 "bn": "亿元 or 万元 figures entered as billion CNY"}
+
+
+def _outliers(new: pd.DataFrame, median: float, q: str, snap: Snapshot, confirmed: dict[str, str]) -> list[Breach]:
+    """Projects first seen in this snapshot whose amount is thousands of times the typical one."""
+    hit = new[(new["investment_bn"] > _OUTLIER_BN) & (new["investment_bn"] >= _OUTLIER_RATIO * median)
+              & (new["project_id"].map(confirmed) != q).to_numpy()]
+    header = snap.headers.get("investment_bn", "investment_bn")
+    out = []
+    for r in hit.itertuples():
+        hint = _OUTLIER_HINT.get(snap.units.get(str(r.file), "bn") or "bn", _OUTLIER_HINT["bn"])
+        out.append(Breach(str(r.file), int(r.row), header, f"project {r.project_id}: {r.investment_bn:g} bn, new in "
+                          f"{q}, is {r.investment_bn / median:,.0f}× the median project ({median:.3g} bn): likely "
+                          f"{hint}", f'the amount in the column\'s unit; if it is genuine, list it in district.toml '
+                          f'[confirmed_revisions] as "{r.project_id}" = "{q}"'))
     return out
 
 

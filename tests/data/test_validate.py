@@ -600,3 +600,23 @@ def test_xls_snapshot_name_is_accepted(valid_folder, capsys):
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 1 and len(lines) == 1 and "is not named" not in lines[0]
     expect(lines, "data/ledger/2024Q1.xls::: cannot be read as an .xls workbook")
+
+
+def test_a_new_project_thousands_of_times_the_typical_one_is_a_unit_mix_up(valid_folder, capsys):
+    # P009 is new in 2024Q1: 5000 meant 万元 (0.5 bn), under 计划总投资(亿元) it reads 500 bn, below
+    # the 1,000 bn ceiling and with no earlier amount to compare: it would count as a huge project
+    to_chinese(valid_folder, Q1, "亿元")
+    df = read(valid_folder, Q1)
+    df["计划总投资(亿元)"] = "2"
+    df.loc[df["项目编号"] == "P009", "计划总投资(亿元)"] = "5000"
+    write(valid_folder, Q1, df)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1.csv:10:计划总投资(亿元): project P009: 500 bn, new in 2024Q1, is 2,500× the median project "
+        "(0.2 bn): likely 万元 entered as 亿元 (1 亿元 = 10,000 万元) (expected the amount in the column's unit; if it is "
+        'genuine, list it in district.toml [confirmed_revisions] as "P009" = "2024Q1")']
+    with (valid_folder / "district.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[confirmed_revisions]\n"P009" = "2024Q1"\n')
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 0 and lines == []
+    assert load_data(valid_folder).snapshots["2024Q1"].set_index("project_id").loc["P009", "investment_bn"] == 500
