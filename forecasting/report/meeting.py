@@ -241,7 +241,10 @@ def _run_one(nb_path: Path, tmp: Path, params: dict) -> NotebookPage:
     start = time.perf_counter()
     try:
         pm.execute_notebook(str(nb_path), str(executed), parameters=params, cwd=str(nb_path.parent),
-                            progress_bar=False, kernel_name="python3")
+                            progress_bar=False, kernel_name="python3",
+                            # the kernel's own log (its TCP transport warning at every start, a caught
+                            # KeyboardInterrupt at shutdown) is not for the planner's terminal
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook {nb_path.name} failed in cell {exc.exec_count or exc.cell_index}: "
                           f"{exc.ename}: {_plain(exc.evalue)}") from None
