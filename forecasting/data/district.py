@@ -140,7 +140,11 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError([Breach(label, None, None, "file is missing", "a district.toml")])
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # the codec's own words mean nothing to a planner
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise DataError([Breach(label, line, None, "is not UTF-8 text (saved as GBK/ANSI by an editor?)",
+                                "district.toml saved as UTF-8 (in Notepad: Save as, Encoding UTF-8)")])
+    except tomllib.TOMLDecodeError as exc:
         raise DataError([Breach(label, None, None, f"is not valid TOML: {exc}", "TOML")])
 
     name = raw.get("name")

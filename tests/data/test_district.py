@@ -72,6 +72,17 @@ def test_missing_and_invalid_files_are_one_breach(tmp_path):
     assert _breaches(tmp_path, "name = \n")[0].startswith("district.toml::: is not valid TOML")
 
 
+def test_a_district_file_saved_as_gbk_says_so_and_where(valid_folder):
+    path = valid_folder / "district.toml"
+    text = path.read_text(encoding="utf-8").replace('name = "Test District"', 'name = "海陵区"')
+    path.write_bytes(text.encode("gbk"))
+    with pytest.raises(DataError) as info:
+        read_district(path)
+    assert [str(b) for b in info.value.breaches] == [
+        "district.toml:1:: is not UTF-8 text (saved as GBK/ANSI by an editor?) (expected district.toml saved as "
+        "UTF-8 (in Notepad: Save as, Encoding UTF-8))"]
+
+
 def test_every_breach_of_the_file_is_listed_at_once(tmp_path):
     got = _breaches(tmp_path, '''
 name = ""
