@@ -36,6 +36,7 @@ from .stage_dates import check_date_order, check_stage_dates
 from .vocabulary import (
     Mapping,
     dates as parse_dates,
+    fold,
     fold_header as _key,
     numbers as _number,
     phase_text,
@@ -48,6 +49,8 @@ __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snap
 
 #: A cell that marks a row of sums, not a project: 合计, 总计, 小计 (also 新能源小计, 合 计), total.
 _TOTAL_CELL = re.compile(r".{0,16}(合计|总计|小计|共计)|(sub|grand)?total|sum")
+#: What planners write in a date cell for "not yet": dashes, slashes, 无, 暂无 (folded by NFKC).
+_NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "n/a", "na"})
 #: How a note below the table opens: 注：, 说明, 备注, 制表人, 填表人, 审核, 数据来源.
 _NOTE_CELL = re.compile(r"注|说明|备注|制表|填表|审核|数据来源|来源")
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}
@@ -227,10 +230,15 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
     blank = pd.Series([""] * n, dtype=object)
     cell = {c: (cells.iloc[:, where[c]].reset_index(drop=True).astype(str) if c in where else blank)
             for c in LEDGER_COLUMNS}
+    used: Counter = Counter()
+    for c in (*DATE_COLUMNS, "provincial_year"):  # a dash or 无 where a milestone is not reached yet
+        dash = cell[c].map(fold).isin(_NOT_YET)
+        if dash.any():
+            used[f"{c}: {', '.join(sorted(set(cell[c][dash])))} read as empty"] += int(dash.sum())
+            cell[c] = cell[c].where(~dash, "")
     present = {c: (cell[c] != "").to_numpy() for c in LEDGER_COLUMNS}
     found = RowBreaches(label, rows, headers)
     bad = found.add
-    used: Counter = Counter()
 
     def text(c: str) -> Callable[[int], str]:
         return lambda i: cell[c].iloc[i]

@@ -65,3 +65,27 @@ def test_a_snapshot_with_a_header_and_no_project_is_an_error(tmp_path, valid_dis
     assert [str(b) for b in snap.breaches] == [
         "data/ledger/2024Q1.csv::: has a header but no project rows (expected one row per project known at the "
         "quarter's end (was the export filtered?))"]
+
+
+def test_dashes_and_wu_in_date_cells_mean_not_yet(tmp_path, valid_district):
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = [list(r) for r in SNAPSHOTS["2023Q3"]]
+    at = {c: HEADER.index(c) for c in HEADER}
+    rows[2][at["approved_date"]] = "/"  # P003, signed: not approved yet
+    rows[2][at["groundbreaking_date"]] = "—"
+    rows[3][at["operating_date"]] = "－"  # full-width hyphen
+    rows[0][at["provincial_year"]] = "无"
+    rows[0][at["lost_date"]] = "暂无"
+    path = tmp_path / "2023Q3.csv"
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == []
+    assert snap.table.loc[2, ["approved_date", "groundbreaking_date"]].isna().all()
+    assert snap.table["signed_date"].iloc[2] == pd.Timestamp("2023-07-20")
+    assert any("approved_date: / read as empty ×1" in line for line in snap.explain)
+    rows[2][at["signed_date"]] = "/"  # a signed project still needs its signing date
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert [(b.row, b.column, b.message) for b in snap.breaches] == [
+        (4, "signed_date", "is empty but the stage is signed")]
