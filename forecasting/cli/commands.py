@@ -173,6 +173,7 @@ def _optimize(args: argparse.Namespace) -> int:
 
     from ..whatif.allocate import allocate
     from ..whatif.objectives import parse_objective
+    from ..whatif.search import check_bounds
     from ..simulation.outcomes import OutcomeModel
     from ..output import staged, write_csv
     from ..whatif.levers import NOISE_Z, StaffObjective, allocation_note, objective_line
@@ -191,6 +192,12 @@ def _optimize(args: argparse.Namespace) -> int:
         raise UsageError(f"district.toml has no [targets.{year}] table for --objective {spelled}")
     units = history.district.unit_ids
     minimum, maximum = _bounds(args.min, units, "--min"), _bounds(args.max, units, "--max")
+    try:  # before the fit: bounds no allocation can respect are a usage error, not an internal one
+        if sum(minimum.values()) > args.staff_total:
+            raise ValueError(f"the minimums add up to {sum(minimum.values())}, more than the total")
+        check_bounds(units, args.staff_total, minimum or None, maximum or None)
+    except ValueError as exc:
+        raise UsageError(f"--staff-total {args.staff_total} with --min/--max: {exc}") from None
     forecaster = OutcomeModel().fit(history)
     try:
         staff = StaffObjective(forecaster.simulator(year, n_draws=args.draws, rng=args.seed), objective,

@@ -122,3 +122,15 @@ def test_report_without_the_years_targets_is_a_usage_error_before_any_notebook_r
     assert main(["report", str(valid_folder), "--as-of", "2024Q1", "--notebooks", "04", "05", "--out", str(out)]) == 2
     assert "no [targets.2025] table, which 04_scenarios needs;" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("bounds,message", [
+    (["--min", "branch_1=20"], "the minimums add up to 20, more than the total"),
+    (["--min", "branch_1=5", "--max", "branch_1=3"], "minimum above maximum for branch_1"),
+])
+def test_optimize_bounds_no_allocation_respects_are_a_usage_error(valid_folder, tmp_path, capsys, bounds, message):
+    out = tmp_path / "opt"
+    assert main(["optimize", str(valid_folder), "--as-of", "2024Q1", "--staff-total", "10", "--draws", "20",
+                 *bounds, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"forecasting: --staff-total 10 with --min/--max: {message}\n"
+    assert not out.exists()
