@@ -24,7 +24,10 @@ _WAN_COLUMN_MEDIAN = 100.0  # a 万元 column whose median is below this (0.001 
 UNIT_NAME = {"bn": "billion CNY", "亿元": "亿元", "万元": "万元", "元": "元"}
 
 _MONEY_OF: dict[str, str | None] = {_key(a): u for a, (u, _) in MONEY_ALIASES.items()}
-_MONEY_HEADER = re.compile(r"(计划总投资额?|总投资额?|计划投资|投资额|投资总额)(?:\((亿元|万元|元)\))?")
+#: 计划总投资(亿元), also 项目总投资（万元）, 计划总投资(亿), 计划总投资/万元, 计划总投资(单位：万元), folded.
+_MONEY_HEADER = re.compile(r"(?:项目)?(计划总投资额?|总投资额?|计划投资额?|投资额|投资总额)"
+                           r"(?:(?:\(|/)(?:单位:?)?(亿元|万元|元|亿|万)\)?)?")
+_SHORT_UNIT = {"亿": "亿元", "万": "万元"}
 
 
 def money_unit(header: str) -> tuple[bool, str | None]:
@@ -33,7 +36,7 @@ def money_unit(header: str) -> tuple[bool, str | None]:
     if key in _MONEY_OF:
         return True, _MONEY_OF[key]
     m = _MONEY_HEADER.fullmatch(key)
-    return (True, m.group(2)) if m else (False, None)
+    return (True, _SHORT_UNIT.get(m.group(2), m.group(2))) if m else (False, None)
 
 
 

@@ -26,7 +26,10 @@ def test_amount_headers_convert_to_billion(valid_district, header, factor):
 @pytest.mark.parametrize("header,expected", [("计划总投资(亿元)", (True, "亿元")), ("计划总投资（万元）", (True, "万元")),
                                              ("投资额", (True, None)), ("总投资额(元)", (True, "元")),
                                              ("investment_bn", (True, "bn")), ("项目名称", (False, None)),
-                                             ("投资方", (False, None))])
+                                             ("投资方", (False, None)), ("计划总投资(亿)", (True, "亿元")),
+                                             ("计划总投资（万）", (True, "万元")), ("项目总投资(亿元)", (True, "亿元")),
+                                             ("计划总投资/万元", (True, "万元")), ("计划总投资（单位：万元）", (True, "万元")),
+                                             ("计划投资额(亿元)", (True, "亿元")), ("投资方名称", (False, None))])
 def test_money_unit_reads_the_header(header, expected):
     assert money_unit(header) == expected
 
