@@ -36,6 +36,8 @@ fonts, so Chinese labels look the same on every machine); the SVG files are besi
 """
 from __future__ import annotations
 
+import logging
+
 import ast
 import base64
 import html
@@ -239,6 +241,9 @@ def _run_one(nb_path: Path, tmp: Path, params: dict) -> NotebookPage:
         params = {k: v for k, v in params.items() if k in declared}
     executed = tmp / nb_path.name
     start = time.perf_counter()
+    log = logging.getLogger("papermill")  # its reader's "Unable to parse line 3" and "Passed unknown
+    level = log.level  # parameter" are about its reader, not the planner's data (we read with ast)
+    log.setLevel(logging.ERROR)
     try:
         pm.execute_notebook(str(nb_path), str(executed), parameters=params, cwd=str(nb_path.parent),
                             progress_bar=False, kernel_name="python3",
@@ -248,6 +253,8 @@ def _run_one(nb_path: Path, tmp: Path, params: dict) -> NotebookPage:
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook {nb_path.name} failed in cell {exc.exec_count or exc.cell_index}: "
                           f"{exc.ename}: {_plain(exc.evalue)}") from None
+    finally:
+        log.setLevel(level)
     seconds = time.perf_counter() - start
     nb = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(config=Config({"NbConvertBase": {"display_data_priority": _HTML_PRIORITY}}),

@@ -150,12 +150,14 @@ def test_failing_notebook_leaves_nothing_behind(tmp_path, valid_folder):
     assert FORMATS_ENV not in os.environ
 
 
-def test_the_kernels_log_stays_off_the_planners_terminal(tmp_path, valid_folder, capfd):
+def test_the_kernels_log_stays_off_the_planners_terminal(tmp_path, valid_folder, capfd, caplog):
     nb = make_notebook(tmp_path / "nb" / "01_broken.ipynb", fail=True)
     with pytest.raises(ReportError):
         build_report(valid_folder, "2024Q1", tmp_path / "out", notebooks=[nb], progress=False)
     captured = capfd.readouterr()
     assert "IPKernelApp" not in captured.err + captured.out
+    # nor papermill's notes on its own reader (the parameters line with a quoted comment)
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
 
 
 def test_report_command_reports_a_failing_notebook_as_a_sentence(tmp_path, valid_folder, monkeypatch, capsys):
