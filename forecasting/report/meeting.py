@@ -36,11 +36,10 @@ fonts, so Chinese labels look the same on every machine); the SVG files are besi
 """
 from __future__ import annotations
 
-import logging
-
 import ast
 import base64
 import html
+import logging
 import os
 import re
 import time
