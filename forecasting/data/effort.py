@@ -10,7 +10,7 @@ from ..errors import Breach, RowBreaches
 from .cells import read_cells
 from .district import District
 from .schema import EFFORT_COLUMNS
-from .vocabulary import fold_header as _key, numbers as _number
+from .vocabulary import Mapping, fold_header as _key, numbers as _number
 
 
 def read_effort(path: Path | str, district: District | None, *, label: str | None = None,
@@ -64,6 +64,8 @@ def read_effort(path: Path | str, district: District | None, *, label: str | Non
         found.add(mask, c, message, expected)
 
     q, u = cell["quarter"].str.upper(), cell["unit"]
+    if district is not None:  # a unit's label or alias, as the ledger allows
+        u = Mapping.of(district.unit_ids, district.names("units")).apply(u)[0].map(str)
     is_q = q.str.fullmatch(r"\d{4}Q[1-4]").to_numpy()
     bad(~is_q, "quarter", lambda i: f"{cell['quarter'].iloc[i]!r} is not a quarter", "YYYYQn, such as 2024Q1")
     if district is not None:

@@ -124,6 +124,7 @@ _YMD = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d
 _MONTH = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月?)")
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2}|\d{4})(?:\s+.*)?")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_COMPACT = re.compile(r"((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: Serial numbers taken as Excel dates: 1950-01-01 .. 2100-01-01.
 _SERIAL_RANGE = (18264, 73051)
@@ -137,6 +138,12 @@ def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
         y, mo, d = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
         try:
             return pd.Timestamp(dt.date(int(y), int(mo), int(d))), None, None
+        except ValueError:
+            return None, "no such day", "a real day, YYYY-MM-DD"
+    m = _COMPACT.fullmatch(t)
+    if m:  # 20240315, as some systems export a date
+        try:
+            return pd.Timestamp(dt.date(*map(int, m.groups()))), None, None
         except ValueError:
             return None, "no such day", "a real day, YYYY-MM-DD"
     if _SERIAL.fullmatch(t):

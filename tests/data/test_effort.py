@@ -50,3 +50,12 @@ def test_a_missing_file_column_or_quarter_row_is_a_file_breach(tmp_path, valid_d
     _, breaches = _effort(tmp_path, "quarter,unit,staff,visits,budget_m\n" + rows, valid_district, ["2024Q1"])
     assert breaches == ["effort.csv::: no row for 2024Q1 for unit campaign_top10 (expected a row for every unit in "
                         "every quarter with a snapshot)"]
+
+
+def test_units_may_be_written_by_their_label_as_in_the_ledger(valid_folder, valid_district):
+    path = valid_folder / "effort.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",branch_4,", ",Photovoltaics Attraction Branch,"), encoding="utf-8")
+    effort, breaches = read_effort(path, valid_district, quarters=["2023Q3", "2023Q4", "2024Q1"])
+    assert breaches == []
+    assert (effort["unit"] == "branch_4").sum() == 3 and "Photovoltaics Attraction Branch" not in set(effort["unit"])

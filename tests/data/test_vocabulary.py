@@ -25,7 +25,8 @@ from forecasting.data.vocabulary import (
 @pytest.mark.parametrize("text,date", [("2024-3-15", "2024-03-15"), ("2024/3/15", "2024-03-15"),
                                        ("2024.03.15", "2024-03-15"), ("2024年3月15日", "2024-03-15"),
                                        ("２０２４－０３－１５", "2024-03-15"), ("2024-03-15 14:30:00", "2024-03-15"),
-                                       ("45366", "2024-03-15")])
+                                       ("45366", "2024-03-15"), ("20240315", "2024-03-15"),
+                                       ("２０２４０３１５", "2024-03-15")])
 def test_year_first_dates_and_serials(text, date):
     assert parse_date(text)[0] == pd.Timestamp(date)
 
@@ -43,6 +44,8 @@ def test_amount_text(text, value, unit):
     ("15/03/2024", "an ambiguous day-first date", "year first, YYYY-MM-DD, such as 2024-03-15"),
     ("03/04/24", "an ambiguous day-first date", "year first, YYYY-MM-DD, such as 2024-04-03 or 2024-03-04"),
     ("99999", "not a date", "YYYY-MM-DD or an Excel date cell"),
+    ("20240230", "no such day", "a real day, YYYY-MM-DD"),
+    ("20241315", "not a date", "YYYY-MM-DD or an Excel date cell"),  # no month 13: not the compact form
     ("soon", "not a date", "YYYY-MM-DD or an Excel date cell"),
 ])
 def test_a_cell_that_is_not_a_date_says_why_and_what_to_write(text, problem, advice):
