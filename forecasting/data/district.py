@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import Breach, DataError
 from .quarters import is_quarter
+from .vocabulary import fold
 from .schema import ALL_STAGES, UNIT_TYPES
 
 
@@ -177,6 +178,7 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
     ids = [u.id for u in units]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         bad("units", f"unit id {dup!r} appears more than once", "unique unit ids")
+    _shared_names("units", {u.id: (u.label, u.label_zh) for u in units}, bad)
 
     companies = raw.get("leading_companies", [])
     if not isinstance(companies, list) or not all(isinstance(c, str) for c in companies):
@@ -201,6 +203,7 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
             targets[int(key)] = parsed
 
     sector_labels = _sector_labels(raw.get("sector_labels", {}), sectors, bad)
+    _shared_names("sectors", {x: tuple(sector_labels.get(x, {}).values()) for x in sectors}, bad)
     aliases = _aliases(raw.get("aliases", {}), {"units": ids, "sectors": list(sectors),
                                                  "stages": list(ALL_STAGES)}, bad)
     confirmed = raw.get("confirmed_revisions", {})
@@ -214,6 +217,19 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         raise DataError(breaches)
     return District(str(name), tuple(sectors), tuple(units), tuple(companies), targets, sector_labels, aliases,
                     {str(k): v.upper() for k, v in confirmed.items()})
+
+
+def _shared_names(kind: str, labels: dict[str, tuple[str, ...]], bad) -> None:
+    """A name (id or label, folded) of more than one unit or sector is a breach: a ledger
+    naming it would be given to one of them without a word."""
+    named: dict[str, set[str]] = {}
+    for i, texts in labels.items():
+        for n in {fold(x) for x in (i, *texts) if x}:
+            named.setdefault(n, set()).add(i)
+    for n, who in sorted(named.items()):
+        if len(who) > 1:
+            bad(kind, f"{n!r} is the id or label of more than one {kind[:-1]} ({', '.join(sorted(who))})",
+                f"labels of one {kind[:-1]} only, so that the ledger's names tell them apart")
 
 
 def _sector_labels(raw: Any, sectors: list[str], bad) -> dict[str, dict[str, str]]:

@@ -83,6 +83,37 @@ def test_a_district_file_saved_as_gbk_says_so_and_where(valid_folder):
         "UTF-8 (in Notepad: Save as, Encoding UTF-8))"]
 
 
+def test_a_label_two_units_share_is_a_breach(tmp_path):
+    # the ledger's 招商一局 would go to one of the two units without a word
+    got = _breaches(tmp_path, '''
+name = "d"
+sectors = ["a", "b"]
+[[units]]
+id = "u1"
+type = "branch"
+label_zh = "招商一局"
+[[units]]
+id = "u2"
+type = "branch"
+label_zh = "招商一局"
+[[units]]
+id = "u3"
+type = "center"
+label = "U1"
+[sector_labels.a]
+label_zh = "光伏"
+[sector_labels.b]
+label_zh = "光伏"
+''')
+    assert sorted(got) == sorted([
+        "district.toml::units: '招商一局' is the id or label of more than one unit (u1, u2) (expected labels "
+        "of one unit only, so that the ledger's names tell them apart)",
+        "district.toml::units: 'u1' is the id or label of more than one unit (u1, u3) (expected labels "
+        "of one unit only, so that the ledger's names tell them apart)",
+        "district.toml::sectors: '光伏' is the id or label of more than one sector (a, b) (expected labels "
+        "of one sector only, so that the ledger's names tell them apart)"])
+
+
 def test_every_breach_of_the_file_is_listed_at_once(tmp_path):
     got = _breaches(tmp_path, '''
 name = ""
