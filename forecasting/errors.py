@@ -44,6 +44,13 @@ class DataError(ValueError):
         head = f"{n} problem{'s' if n != 1 else ''} in the data"
         super().__init__(head + ":\n" + "\n".join(str(b) for b in self.breaches))
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython (a notebook) shows instead of a traceback: the sentences, one per breach,
+        as the command line prints them; the planner fixes the file, not our code."""
+        n = len(self.breaches)
+        return [str(b) for b in self.breaches] + [
+            f"{n} problem{'s' if n != 1 else ''} in the data; fix the files named above and run the cell again."]
+
 
 def _breach_order(b: Breach) -> tuple:
     """File-level problems of every file first (a missing id column first of all, then other

@@ -75,3 +75,19 @@ def test_nothing_to_report_adds_nothing():
     assert rb.out == []
     with pytest.raises(ValueError):
         raise DataError(rb.out + [Breach("f.csv", None, None, "empty")])
+
+
+def test_a_notebook_shows_a_data_error_as_its_sentences_not_a_traceback(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("from forecasting.errors import Breach, DataError\n"
+                       "raise DataError([Breach('data/ledger/2024Q1.csv', 5, '进度', \"unknown stage '进行中'\")])")
+    finally:
+        InteractiveShell.clear_instance()
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "Traceback" not in shown and "raise DataError" not in shown
+    assert shown.splitlines()[-2:] == ["data/ledger/2024Q1.csv:5:进度: unknown stage '进行中'",
+                                       "1 problem in the data; fix the files named above and run the cell again."]
