@@ -42,15 +42,17 @@ def staged(out_dir: Path | str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for src in sorted(tmp.rglob("*")):
-        dest = out_dir / src.relative_to(tmp)
-        if src.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
-    shutil.rmtree(tmp, ignore_errors=True)
+    try:  # an --out that is a file fails here: the staging folder must not be left behind
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for src in sorted(tmp.rglob("*")):
+            dest = out_dir / src.relative_to(tmp)
+            if src.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = "%.6g") -> Path:

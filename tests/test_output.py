@@ -49,3 +49,13 @@ def test_a_workbook_round_trips_its_tables(tmp_path):
     path = write_xlsx({"targets": frame}, tmp_path / "b.xlsx")
     back = pd.read_excel(path, sheet_name="targets")
     pd.testing.assert_frame_equal(back, frame)
+
+
+def test_an_out_that_is_a_file_leaves_no_staging_folder_behind(tmp_path):
+    out = tmp_path / "run"
+    out.write_text("a file, not a folder")
+    with pytest.raises(FileExistsError):
+        with staged(out) as tmp:
+            (tmp / "a.csv").write_text("x\n1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .run.* folder with a.csv left
+    assert out.read_text() == "a file, not a folder"
