@@ -55,13 +55,34 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str]:
         if suffix == ".csv":
             text, encoding = _decode(path.read_bytes())
             return [Sheet(None, _csv_rows(text))], encoding
-        if suffix == ".xlsx":
-            return _xlsx_sheets(path), ""
-        if suffix == ".xls":
-            return _xls_sheets(path), ""
+        if suffix in (".xlsx", ".xls"):
+            disguised = _disguised(path.read_bytes()[:4096], suffix)
+            if disguised:
+                raise ValueError(disguised)
+            return (_xlsx_sheets(path) if suffix == ".xlsx" else _xls_sheets(path)), ""
     except OSError as exc:
         raise ValueError(f"cannot be opened ({exc.strerror or type(exc).__name__})") from None
     raise ValueError("is neither a .csv nor an .xlsx or .xls file")
+
+
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _disguised(head: bytes, suffix: str) -> str | None:
+    """What a workbook-named file really is when it is not a workbook: a web page (some
+    systems' "export to Excel" writes an HTML table named .xls) or text (a CSV renamed)."""
+    if head[:4] in (_ZIP, _OLE) or not head:
+        return None
+    if b"<html" in head.lower() or b"<table" in head.lower():
+        return (f"is a web page (HTML) named {suffix}, as some systems export to Excel; open it in Excel and "
+                "save it as .xlsx")
+    if b"," not in head and b"\t" not in head and b",\x00" not in head:
+        return None  # not a table of text either: the workbook reader says it is unreadable
+    try:
+        _decode(head if len(head) < 4096 else head[:head.rfind(b"\n") + 1] or head)
+    except ValueError:
+        return None
+    return f"is a text file (CSV) named {suffix}; rename it to .csv"
 
 
 def _decode(data: bytes) -> tuple[str, str]:

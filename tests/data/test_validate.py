@@ -620,3 +620,16 @@ def test_a_new_project_thousands_of_times_the_typical_one_is_a_unit_mix_up(valid
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 0 and lines == []
     assert load_data(valid_folder).snapshots["2024Q1"].set_index("project_id").loc["P009", "investment_bn"] == 500
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("2023Q3.xlsx", None, "is a text file (CSV) named .xlsx; rename it to .csv"),
+    ("2023Q3.xls", "<html><body><table><tr><td>项目编号</td></tr></table></body></html>".encode("gbk"),
+     "is a web page (HTML) named .xls, as some systems export to Excel; open it in Excel and save it as .xlsx"),
+])
+def test_a_file_named_as_a_workbook_that_is_not_one_says_what_it_is(valid_folder, capsys, name, content, message):
+    csv_bytes = (valid_folder / Q3).read_bytes()
+    (valid_folder / Q3).unlink()
+    (valid_folder / "ledger" / name).write_bytes(csv_bytes if content is None else content)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [f"data/ledger/{name}::: {message}"]
