@@ -212,7 +212,7 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 def _declared(nb) -> set[str] | None:
     """The names the notebook's ``parameters`` cell assigns (``None``: no such cell, or one
     that is not plain Python). Read with :mod:`ast`: papermill's own reader skips a line
-    whose comment holds quotes, which would silently drop that parameter."""
+    whose comment holds a semicolon, and would call that parameter unknown."""
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
             try:
@@ -240,8 +240,11 @@ def _run_one(nb_path: Path, tmp: Path, params: dict) -> NotebookPage:
     executed = tmp / nb_path.name
     start = time.perf_counter()
     try:
+        # the kernel's own start-up chatter (e.g. "running over TCP without encryption") is
+        # not for planners; a cell's error still arrives as PapermillExecutionError
         pm.execute_notebook(str(nb_path), str(executed), parameters=params, cwd=str(nb_path.parent),
-                            progress_bar=False, kernel_name="python3")
+                            progress_bar=False, kernel_name="python3",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook {nb_path.name} failed in cell {exc.exec_count or exc.cell_index}: "
                           f"{exc.ename}: {_plain(exc.evalue)}") from None
