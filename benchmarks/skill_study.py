@@ -19,6 +19,12 @@ Usage::
 
     python benchmarks/skill_study.py --generator package --districts 10 --out benchmarks/results
     python benchmarks/skill_study.py --generator b --districts 10 --out benchmarks/results
+
+More districts in parallel, pooled afterwards from the saved per-project rows::
+
+    python benchmarks/skill_study.py --generator b --rows /tmp/b1.csv.gz --out /tmp/b1
+    python benchmarks/skill_study.py --generator b --first-seed 110 --rows /tmp/b2.csv.gz --out /tmp/b2
+    python benchmarks/skill_study.py --generator b --combine /tmp/b1.csv.gz /tmp/b2.csv.gz --out benchmarks/results
 """
 from __future__ import annotations
 
@@ -106,9 +112,21 @@ def main(argv=None) -> int:
     ap.add_argument("--districts", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=100)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    ap.add_argument("--rows", type=Path, help="also save the per-project rows here (.csv.gz), for --combine")
+    ap.add_argument("--combine", type=Path, nargs="+", metavar="ROWS",
+                    help="pool saved per-project rows (other seed ranges) instead of simulating")
     args = ap.parse_args(argv)
     t0 = time.time()
-    rows = study(args.districts, first_seed=args.first_seed, generator=args.generator)
+    if args.combine:
+        rows = pd.concat([pd.read_csv(f) for f in args.combine], ignore_index=True)
+        twice = rows.duplicated(["district", "origin", "forecaster", "event", "project_id"])
+        if twice.any():
+            raise SystemExit(f"--combine: districts {sorted(set(rows.loc[twice, 'district']))} appear twice")
+    else:
+        rows = study(args.districts, first_seed=args.first_seed, generator=args.generator)
+        if args.rows:
+            args.rows.parent.mkdir(parents=True, exist_ok=True)
+            rows.to_csv(args.rows, index=False)
     summary = summarise(rows).assign(generator=args.generator)
     args.out.mkdir(parents=True, exist_ok=True)
     # one file for both generators, side by side: this run's rows replace its generator's

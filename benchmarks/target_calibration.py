@@ -28,6 +28,13 @@ Usage::
 
     python benchmarks/target_calibration.py --generator package --districts 30 --out benchmarks/results
     python benchmarks/target_calibration.py --generator b --districts 30 --out benchmarks/results
+
+Seed ranges can run in parallel and be pooled afterwards (the summaries are recomputed from
+the saved per-district forecasts; a district seen twice is an error)::
+
+    python benchmarks/target_calibration.py --generator b --first-seed 230 --out /tmp/b2
+    python benchmarks/target_calibration.py --generator b --combine benchmarks/results/target_forecasts_b.csv \
+        /tmp/b2/target_forecasts_b.csv --out benchmarks/results
 """
 from __future__ import annotations
 
@@ -118,14 +125,22 @@ def main(argv=None) -> int:
     ap.add_argument("--districts", type=int, default=30)
     ap.add_argument("--first-seed", type=int, default=200)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    ap.add_argument("--combine", type=Path, nargs="+", metavar="CSV",
+                    help="pool saved target_forecasts CSVs (other seed ranges) instead of simulating")
     args = ap.parse_args(argv)
-    res = study(args.generator, args.districts, args.first_seed)
-    summary, rel = summarise(res.targets), reliability(res.targets)
+    if args.combine:
+        targets = pd.concat([pd.read_csv(f) for f in args.combine], ignore_index=True)
+        twice = targets.duplicated(["district", "origin", "forecaster", "target"])
+        if twice.any():
+            raise SystemExit(f"--combine: districts {sorted(set(targets.loc[twice, 'district']))} appear twice")
+    else:
+        targets = study(args.generator, args.districts, args.first_seed).targets
+    summary, rel = summarise(targets), reliability(targets)
     args.out.mkdir(parents=True, exist_ok=True)
     g = args.generator
     summary.to_csv(args.out / f"target_coverage_{g}.csv", index=False, float_format="%.3f")
     rel.to_csv(args.out / f"p_meet_reliability_{g}.csv", index=False, float_format="%.4f")
-    res.targets.to_csv(args.out / f"target_forecasts_{g}.csv", index=False, float_format="%.4f")
+    targets.to_csv(args.out / f"target_forecasts_{g}.csv", index=False, float_format="%.4f")
     pd.set_option("display.width", 200)
     print(summary.round(3).to_string(index=False))
     print(rel.round(3).to_string(index=False))

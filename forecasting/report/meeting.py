@@ -213,7 +213,7 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 def _declared(nb) -> set[str] | None:
     """The names the notebook's ``parameters`` cell assigns (``None``: no such cell, or one
     that is not plain Python). Read with :mod:`ast`: papermill's own reader skips a line
-    whose comment holds quotes, which would silently drop that parameter."""
+    whose comment holds a semicolon, and would call that parameter unknown."""
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
             try:
