@@ -622,6 +622,18 @@ def test_a_new_project_thousands_of_times_the_typical_one_is_a_unit_mix_up(valid
     assert load_data(valid_folder).snapshots["2024Q1"].set_index("project_id").loc["P009", "investment_bn"] == 500
 
 
+def test_a_huge_new_project_in_a_billion_cny_column_is_read_as_written(valid_folder, capsys):
+    # a system's own export in billion CNY: an announced lead of 600 bn is rare but not a
+    # mix-up of 亿元 and 万元 (the second generator writes such leads); the 1,000 bn ceiling stays
+    df = read(valid_folder, Q1)
+    df["investment_bn"] = "0.2"
+    df.loc[df["project_id"] == "P009", "investment_bn"] = "600"
+    write(valid_folder, Q1, df)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 0 and lines == []
+    assert load_data(valid_folder).snapshots["2024Q1"].set_index("project_id").loc["P009", "investment_bn"] == 600
+
+
 @pytest.mark.parametrize("name,content,message", [
     ("2023Q3.xlsx", None, "is a text file (CSV) named .xlsx; rename it to .csv"),
     ("2023Q3.xls", "<html><body><table><tr><td>项目编号</td></tr></table></body></html>".encode("gbk"),

@@ -35,6 +35,15 @@ def test_reproducible_and_valid(tmp_path):
     assert len(folder.snapshots) == len(a.quarters)
 
 
+def test_a_district_with_huge_leads_is_valid(tmp_path):
+    # seed 200 has Pareto-tailed leads of 300 and 600 bn, thousands of times the median: written
+    # in billion CNY they are read as written, not refused as a 亿元/万元 mix-up
+    sim = simulate_district_b(rng=200, end="2023Q4")
+    assert sim.projects["size_lead"].max() >= 1000 * sim.projects["size_lead"].median()
+    folder = load_data(sim.write(tmp_path / "data"))
+    assert folder.snapshots["2023Q4"]["investment_bn"].max() >= 300
+
+
 def test_yearly_counts_in_domain_ranges(counts):
     m = counts.mean()
     assert 100 <= m["sign"] <= 170  # DOMAIN: ~100-160 signings >= 0.1 bn a year
