@@ -30,7 +30,7 @@ COL = {"signed": "p_signed", "groundbreaking": "p_groundbreaking", "provincial":
 
 
 def state(h: History) -> pd.DataFrame:
-    """Each project's stage, months in stage, size and unit type at the history's as-of date."""
+    """Each project's stage, months in stage, size, unit type, sector and phase at the history's as-of date."""
     p = h.projects.set_index("project_id")
     as_of = h.as_of_date
     entry = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
@@ -40,7 +40,7 @@ def state(h: History) -> pd.DataFrame:
             entry[sel] = pd.to_datetime(p.loc[sel, c])
     months = (as_of.year - entry.dt.year) * 12 + (as_of.month - entry.dt.month)
     return pd.DataFrame({"stage": p["stage"], "months_in_stage": months, "size": p["investment_bn"],
-                         "unit_type": p["unit_type"]})
+                         "unit_type": p["unit_type"], "sector": p["sector"], "phase": p["phase"]})
 
 
 def with_true_negotiation(h: History, sim) -> History:
@@ -100,10 +100,12 @@ def main(argv=None):
     ap.add_argument("--first-seed", type=int, default=100)
     ap.add_argument("--q2", action="store_true", help="Q2 origin (2023Q2) instead of Q4")
     ap.add_argument("--true-neg", action="store_true", help="give the model the true negotiation dates")
+    ap.add_argument("--draws", type=int, default=30,
+                    help="the model's parameter draws (30 as in the skill study; the package default is 240)")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     pairs = (("2023Q2", 2023),) if a.q2 else Q4
-    rows = study(a.districts, a.first_seed, a.generator, pairs, true_neg=a.true_neg)
+    rows = study(a.districts, a.first_seed, a.generator, pairs, n_param_draws=a.draws, true_neg=a.true_neg)
     rows.to_pickle(a.out)
     s = summarise(rows, n_boot=200)
     print(s[s["event"].isin(["signed", "groundbreaking"])].round(4).to_string(index=False))

@@ -8,9 +8,13 @@ average, ``sum (p_f - p_o)^2`` the floor's, and one minus their ratio the share 
 oracle's skill it would reach without the outcomes' noise; the observed share comes with
 an interval from resampling districts.
 
+With a second rows file (a model variant run on the same seeds) it compares the two
+instead: per event and stage the expected gaps and their difference, with a 90 % interval
+from resampling districts (the outcomes' noise, common to both, cancels out of it).
+
 Usage::
 
-    python benchmarks/quick_skill_diag.py ROWS.pkl
+    python benchmarks/quick_skill_diag.py ROWS.pkl [VARIANT_ROWS.pkl]
 """
 from __future__ import annotations
 
@@ -25,8 +29,8 @@ from scipy.special import expit, logit
 def wide(rows):
     d = rows[rows["open"] & rows["event"].isin(["signed", "groundbreaking"])].copy()
     w = d.pivot_table(index=["district", "origin", "event", "project_id"], columns="forecaster", values="p")
-    meta = d[d["forecaster"] == "oracle"].set_index(["district", "origin", "event", "project_id"])[
-        ["y", "stage", "months_in_stage", "size", "unit_type"]]
+    cols = [c for c in ("y", "stage", "months_in_stage", "size", "unit_type", "sector", "phase") if c in d]
+    meta = d[d["forecaster"] == "oracle"].set_index(["district", "origin", "event", "project_id"])[cols]
     return w.join(meta).reset_index()
 
 
@@ -52,6 +56,17 @@ def table(w, by):
         r["model_vs_floor"] = r["model"] - r["floor"]
         out.append(pd.Series(r, name=key))
     return pd.DataFrame(out)
+
+
+def bias(w: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: the model's mean logit minus the oracle's (``dlogit``, with its standard
+    error over projects), the mean probabilities and the observed rate."""
+    lm, lo = (logit(np.clip(w[c].to_numpy(), 1e-6, 1 - 1e-6)) for c in ("outcome_model", "oracle"))
+    v = w.assign(dl=lm - lo)
+    g = v.groupby(by, observed=True)
+    return pd.DataFrame({"n": g.size(), "dlogit": g["dl"].mean(), "se": g["dl"].std() / np.sqrt(g.size()),
+                         "m_model": g["outcome_model"].mean(), "m_oracle": g["oracle"].mean(),
+                         "ybar": g["y"].mean()})
 
 
 def expected_gap(w: pd.DataFrame, n_boot: int = 400) -> pd.DataFrame:
@@ -80,7 +95,32 @@ def expected_gap(w: pd.DataFrame, n_boot: int = 400) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def main(path):
+def compare(w: pd.DataFrame, v: pd.DataFrame, n_boot: int = 400) -> pd.DataFrame:
+    """Expected gaps ``sum (p_m - p_o)^2`` of two runs on the same projects (``w`` the
+    reference, ``v`` the variant), the variant's minus the reference's with a 90 %
+    district-resampling interval, and each run's expected share of the oracle's skill."""
+    key = ["district", "origin", "event", "project_id"]
+    m = w.merge(v[key + ["outcome_model"]], on=key, suffixes=("", "_v"))
+    rng = np.random.default_rng(0)
+    out = []
+    for name, g in list(m.groupby("event")) + list(m.groupby(["event", "stage"])):
+        per = pd.DataFrame({"district": g["district"], "a": (g["outcome_model"] - g["oracle"]) ** 2,
+                            "b": (g["outcome_model_v"] - g["oracle"]) ** 2,
+                            "f": (g["stage_weighted"] - g["oracle"]) ** 2}).groupby("district").sum()
+        boot = [(lambda b: b["b"] - b["a"])(per.iloc[rng.integers(0, len(per), len(per))].sum())
+                for _ in range(n_boot)]
+        t = per.sum()
+        out.append(pd.Series({"n": len(g), "exp_gap": t["a"], "exp_gap_v": t["b"], "diff": t["b"] - t["a"],
+                              "diff_lo": np.quantile(boot, 0.05), "diff_hi": np.quantile(boot, 0.95),
+                              "exp_share": 1 - t["a"] / t["f"], "exp_share_v": 1 - t["b"] / t["f"]},
+                             name=name if isinstance(name, str) else "/".join(name)))
+    return pd.DataFrame(out)
+
+
+def main(path, variant=None):
+    if variant is not None:
+        print(compare(wide(pd.read_pickle(path)), wide(pd.read_pickle(variant))).round(3).to_string())
+        return
     rows = pd.read_pickle(path)
     w = wide(rows)
     w["dur_bin"] = pd.cut(w["months_in_stage"], [-1, 3, 6, 12, 24, 48, 999])
@@ -88,6 +128,12 @@ def main(path):
     pd.set_option("display.width", 250)
     print("==== expected vs observed gap (SSE; share = share of the oracle's skill)")
     print(expected_gap(w).round(3).to_string())
+    if "sector" in w:
+        w["phase2"] = w["phase"] >= 2
+        print("==== bias: model logit minus oracle logit")
+        for by in (["event", "stage"], ["event", "stage", "sector"], ["event", "stage", "phase2"],
+                   ["event", "stage", "unit_type"], ["event", "stage", "unit_type", "phase2"]):
+            print(bias(w, by).round(3).to_string())
     for ev, g in w.groupby("event"):
         print(f"==== {ev} (sum of squared errors; gap = model - oracle)")
         print(table(g, ["event"]).round(3).to_string())
@@ -122,4 +168,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
