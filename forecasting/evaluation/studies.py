@@ -16,6 +16,9 @@ from ..texts import text
 #: Where the benchmarks write their results, relative to the repository.
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 GENERATORS = {"package": "package's generator", "b": "second generator"}
+#: How the tables name each generator ("a" is the package's own: its label is "Generator A";
+#: "package" alone would read as the forecasting package's model).
+TABLE_KEY = {"package": "a", "b": "b"}
 
 
 def skill_against_ceiling(results: Path | str = RESULTS) -> pd.DataFrame:
@@ -28,7 +31,7 @@ def skill_against_ceiling(results: Path | str = RESULTS) -> pd.DataFrame:
     s = pd.read_csv(path)
     if "generator" not in s:
         s["generator"] = "package"
-    s = s[s["event"].isin(["signed", "groundbreaking"])]
+    s = s[s["event"].isin(["signed", "groundbreaking"])].assign(generator=lambda d: d["generator"].map(TABLE_KEY))
     wide = s.pivot_table(index=["generator", "origins", "event"], columns="forecaster",
                          values=["bss", "share_of_oracle", "ece"])
     drop = [c for c in wide.columns if c[0] == "share_of_oracle" and c[1] in ("stage_weighted", "oracle")]
@@ -72,9 +75,9 @@ def not_run(results: Path | str, files: list[str], script: str, *, language: str
 
 def _per_generator(results: Path | str, stem: str) -> pd.DataFrame:
     """``STEM_<generator>.csv`` of every generator that has one, stacked with a ``generator`` column."""
-    frames = [pd.read_csv(Path(results) / f"{stem}_{g}.csv").assign(generator=g)
+    frames = [pd.read_csv(Path(results) / f"{stem}_{g}.csv").assign(generator=TABLE_KEY[g])
               for g in GENERATORS if (Path(results) / f"{stem}_{g}.csv").exists()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-__all__ = ["skill_against_ceiling", "target_calibration", "p_meet_reliability", "not_run", "RESULTS", "GENERATORS"]
+__all__ = ["skill_against_ceiling", "target_calibration", "p_meet_reliability", "not_run", "RESULTS", "GENERATORS", "TABLE_KEY"]

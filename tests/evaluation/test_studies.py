@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from forecasting.evaluation import studies
+from forecasting.report.display import readable
 
 
 def test_tables_stack_both_generators(tmp_path):
@@ -13,8 +14,10 @@ def test_tables_stack_both_generators(tmp_path):
         pd.DataFrame([row, {**row, "forecaster": "stage_weighted"}]).to_csv(tmp_path / f"target_coverage_{g}.csv",
                                                                            index=False)
     t = studies.target_calibration(tmp_path)
-    assert set(t.index.get_level_values("generator")) == {"package", "b"}
+    assert set(t.index.get_level_values("generator")) == {"a", "b"}
     assert len(t) == 2  # the model's rows only
+    # shown to planners as the two generators, not as "Model" (the package's forecasting model)
+    assert list(readable(t, language="en").index.get_level_values(0)) == ["Generator A", "Generator B"]
 
 
 def test_missing_results_say_which_file_is_absent_and_what_fills_it(tmp_path):
