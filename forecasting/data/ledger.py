@@ -67,13 +67,19 @@ def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
     grid = cells.to_numpy(dtype=str)
     ids = grid[:, id_at]
     filled = (grid != "").sum(axis=1)
-    total = np.array([any(_TOTAL_CELL.fullmatch(_key(c)) for c in row if c) if n <= len(row) // 2 else False
-                      for row, n in zip(grid, filled)], bool)  # a row of sums leaves most cells empty
-    no_id = (ids == "") | np.array([bool(_TOTAL_CELL.fullmatch(_key(c))) for c in ids], bool)
+    total = np.zeros(len(grid), bool)
+    for i in np.flatnonzero(filled <= grid.shape[1] // 2):  # a row of sums leaves most cells empty
+        total[i] = any(_TOTAL_CELL.fullmatch(_key(c)) for c in grid[i] if c)
+    no_id = ids == ""
+    for i in np.flatnonzero(total & ~no_id):  # the word of sums in the id column itself
+        no_id[i] = bool(_TOTAL_CELL.fullmatch(_key(ids[i])))
     project = np.flatnonzero((filled >= 3) & ~(total & no_id))
     after_last = np.arange(len(cells)) > (project[-1] if len(project) else -1)
-    note_id = (ids == "") | np.array([bool(_NOTE_CELL.match(_key(c))) for c in ids], bool)
-    return (total & no_id) | (after_last & (filled <= 2) & note_id)
+    tail = after_last & (filled <= 2)
+    note_id = ids == ""
+    for i in np.flatnonzero(tail & ~note_id):
+        note_id[i] = bool(_NOTE_CELL.match(_key(ids[i])))
+    return (total & no_id) | (tail & note_id)
 
 
 def known_header(header: str) -> bool:
@@ -232,7 +238,9 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
             for c in LEDGER_COLUMNS}
     used: Counter = Counter()
     for c in (*DATE_COLUMNS, "provincial_year"):  # a dash or 无 where a milestone is not reached yet
-        dash = cell[c].map(fold).isin(_NOT_YET)
+        short = cell[c].str.len().between(1, 4)  # every "not yet" mark is short; dates are not
+        dash = pd.Series(False, index=cell[c].index)
+        dash[short] = cell[c][short].map(fold).isin(_NOT_YET)
         if dash.any():
             used[f"{c}: {', '.join(sorted(set(cell[c][dash])))} read as empty"] += int(dash.sum())
             cell[c] = cell[c].where(~dash, "")
