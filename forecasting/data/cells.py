@@ -32,6 +32,9 @@ class Sheet:
 
     name: str | None
     grid: list[list[str]]
+    #: formula cells with no saved value (a workbook written by a program, never opened and
+    #: saved in Excel): they read as empty
+    unsaved_formulas: int = 0
 
 
 @dataclass
@@ -185,7 +188,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
                 merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
-            sheets.append(Sheet(ws.title, _fill(grid, merged)))
+            sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml))))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
                          "re-save it from Excel as .xlsx") from None
@@ -195,6 +198,10 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+#: A cell holding a formula and no value: ``<c r="B2"><f>SUM(C2:D2)</f></c>``, or with an
+#: empty ``<v></v>`` / ``<v/>`` as openpyxl writes it (also a shared formula's ``<f t="shared" si="0"/>``).
+_UNSAVED_FORMULA = re.compile(rb"<(?:\w+:)?c\b[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+                              rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 
 
 def xls_book_sheets(book: Any) -> list[Sheet]:

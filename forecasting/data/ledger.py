@@ -160,6 +160,13 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
         snap.explain.insert(0, head)
         snaps.append(snap)
     snap = snaps[0] if len(snaps) == 1 else _together(snaps, [f"{label}[{t.sheet}]" for t in tables])
+    unsaved = sum(s.unsaved_formulas for s in sheets)
+    if unsaved and snap.breaches:  # the likely cause of its empty cells, said once, first
+        snap.breaches.insert(0, Breach(label, None, None, f"has {unsaved:,} formula cell{'s' if unsaved > 1 else ''} "
+                                       "with no saved value (the workbook was written by a program and never "
+                                       "saved in Excel), read as empty",
+                                       "values: open the file in Excel (or WPS) and save it, or export values "
+                                       "instead of formulas"))
     if not len(snap.table) and not snap.breaches:  # nothing to forecast from, nor to hold later snapshots to
         snap.breaches.append(Breach(label, None, None, "has a header but no project rows",
                                     "one row per project known at the quarter's end (was the export filtered?)"))

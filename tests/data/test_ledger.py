@@ -89,3 +89,31 @@ def test_dashes_and_wu_in_date_cells_mean_not_yet(tmp_path, valid_district):
     snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
     assert [(b.row, b.column, b.message) for b in snap.breaches] == [
         (4, "signed_date", "is empty but the stage is signed")]
+
+
+def test_formulas_without_saved_values_are_named_as_the_cause(tmp_path, valid_district):
+    # a workbook written by a program (openpyxl saves formulas without their values): the
+    # amounts read as empty, and the message says why and what to do
+    import openpyxl
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = SNAPSHOTS["2023Q3"]
+    at = HEADER.index("investment_bn")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for k, r in enumerate(rows, start=2):
+        ws.append([f"={r[at]}*1" if j == at else v for j, v in enumerate(r)])
+    ws.cell(row=1, column=len(HEADER) + 1, value="序号")
+    path = tmp_path / "2023Q3.xlsx"
+    wb.save(path)
+    snap = read_snapshot(path, valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    first = str(snap.breaches[0])
+    assert first.startswith(f"2023Q3.xlsx::: has {len(rows)} formula cells with no saved value")
+    assert any(b.column == "investment_bn" for b in snap.breaches[1:])  # the empties themselves still listed
+    # the same workbook with values saved reads cleanly, and nothing is said about formulas
+    for k, r in enumerate(rows, start=2):
+        ws.cell(row=k, column=at + 1, value=float(r[at]))
+    wb.save(path)
+    snap = read_snapshot(path, valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == []
