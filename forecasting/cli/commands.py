@@ -232,7 +232,8 @@ def _optimize(args: argparse.Namespace) -> int:
         table[f"change_mean_{target}"] = float(mean_best[target] - mean_now[target])
     with staged(Path(args.out)) as tmp:
         write_csv(pd.DataFrame(table), tmp / "allocation.csv")
-    moved = ", ".join(f"{u} {c:+d}" for u, c in res.change.items() if c) or "no change"
+    # against today's as it is, like the numbers beside it and the table's change column
+    moved = ", ".join(f"{u} {int(c):+d}" for u, c in zip(table["unit"], table["change"]) if c) or "no change"
     print(f"optimize {year} targets as of {history.as_of} with {args.staff_total} staff: {moved}; "
           f"{staff.label} {staff.format(value_now)} ± {staff.format(se_now)} -> "
           f"{staff.format(value_best)} ± {staff.format(se_best)}"

@@ -161,18 +161,29 @@ class StaffObjective:
 def allocation_note(result: "AllocationResult", objective: StaffObjective, *, language: str | None = None) -> str:
     """The allocator's verdict in a sentence: the objective now and after the best move
     found, the gain with its Monte Carlo error, and whether it is recommended (a gain
-    within twice its error is not)."""
+    within twice its error is not). When the total differs from today's staff, what stands
+    (and what the moves start from) is today's staffing rescaled to it, and the note says so."""
     moves = text("whatif.list_separator", language=language).join(
         f"{u} {c:+d}" for u, c in result.move_change.items() if c) or text("whatif.no_change", language=language)
     now, _ = objective.value(result.current)
+    today = objective.current
+    rescaled = {"today": sum(today.values()), "total": sum(result.current.values()),
+                "alloc": text("whatif.list_separator", language=language).join(
+                    f"{u} {c}" for u, c in result.current.items())} if result.current != today else None
+    start = text("whatif.allocation_start_rescaled" if rescaled else "whatif.allocation_start_today",
+                 language=language, **(rescaled or {}))
     if result.move == result.current:
-        return text("whatif.allocation_no_move", language=language, objective=objective.label,
+        return text("whatif.allocation_no_move", language=language, start=start, objective=objective.label,
                     now=objective.format(now))
     best, _ = objective.value(result.move)
-    key = "whatif.allocation_within_noise" if result.within_noise else "whatif.allocation_recommended"
-    return text(key, language=language, moves=moves, objective=objective.label, now=objective.format(now),
-                best=objective.format(best), gain=objective.format(result.move_gain, signed=True),
-                se=objective.format(result.move_gain_se))
+    if result.within_noise:
+        return text("whatif.allocation_within_noise", language=language, start=start, moves=moves,
+                    objective=objective.label, now=objective.format(now), best=objective.format(best),
+                    gain=objective.format(result.move_gain, signed=True), se=objective.format(result.move_gain_se))
+    return text("whatif.allocation_recommended", language=language, moves=moves, objective=objective.label,
+                now=objective.format(now), best=objective.format(best),
+                gain=objective.format(result.move_gain, signed=True), se=objective.format(result.move_gain_se)) + (
+        text("whatif.allocation_against_rescaled", language=language, **rescaled) if rescaled else "")
 
 
 def objective_line(objective: StaffObjective, *, language: str | None = None) -> str:

@@ -105,6 +105,21 @@ def test_optimize_judges_by_the_objective_asked_for_and_reports_gain_and_error(t
     assert {"marginal_gain", "marginal_gain_se", "objective_now_se", "change_p_meet_all"} <= set(alloc.columns)
 
 
+def test_optimize_with_another_total_says_its_moves_against_today_and_what_stands(tmp_path, capsys):
+    out = tmp_path / "op"
+    assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "20", "--out", str(out),
+                 "--draws", "200", "--max-evals", "8"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    alloc = pd.read_csv(out / "allocation.csv")
+    today = int(alloc["staff_now"].sum())
+    assert today != 20 and alloc["staff_best"].sum() == 20
+    # the headline's moves are the table's change column (today's staffing as it is)
+    moved = ", ".join(f"{u} {c:+d}" for u, c in zip(alloc["unit"], alloc["change"]) if c)
+    assert printed[0].startswith(f"optimize 2023 targets as of 2023Q2 with 20 staff: {moved};")
+    # and the verdict names the rescaled start it compares with, not "today's staffing stands"
+    assert f"({today} staff) rescaled to 20" in printed[2] and not printed[2].startswith("Today's staffing stands")
+
+
 @pytest.mark.parametrize("spelling", ["shortfal", "count", "at_least:groundbreakings:many"])
 def test_optimize_refuses_an_objective_it_cannot_read(tmp_path, capsys, spelling):
     assert main(["optimize", str(BUNDLED), "--as-of", "2023Q2", "--staff-total", "64", "--objective", spelling,

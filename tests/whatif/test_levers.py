@@ -156,3 +156,42 @@ def test_values_print_in_the_objectives_units():
     assert format_value(Objective("p_meet", "all"), 0.0025, signed=True) == "+0.25%"
     assert format_value(Objective("expected_shortfall"), 9.6675) == "9.67"
     assert format_value(Objective("expected_shortfall"), 0.0059) == "0.006"
+
+
+class _Stub:
+    """An objective as allocation_note reads it: today's staff, a value per allocation."""
+    label, current = "P(all targets met)", {"a": 40, "b": 35}
+
+    def value(self, alloc):
+        return 0.1 * alloc["a"] / (1 + alloc["a"]) + 0.1 * alloc["b"] / (1 + alloc["b"]), 0.0
+
+    def format(self, x, signed=False):
+        return f"{x:+.3f}" if signed else f"{x:.3f}"
+
+
+def _result(current, move, within=False):
+    from forecasting.whatif.allocate import AllocationResult
+
+    return AllocationResult(move, 0.0, current, 0.0, {}, 1, None, [], False, move, 0.01, 0.001, within, {})
+
+
+@pytest.mark.parametrize("current,move,within,start", [
+    ({"a": 40, "b": 35}, {"a": 40, "b": 35}, False, "Today's staffing stands: no move"),
+    ({"a": 1, "b": 0}, {"a": 1, "b": 0}, False, "Today's staffing (75 staff) rescaled to 1 (a 1, b 0) stands: no move"),
+    ({"a": 1, "b": 0}, {"a": 0, "b": 1}, True, "Today's staffing (75 staff) rescaled to 1 (a 1, b 0) stands: the best"),
+])
+def test_allocation_note_says_what_stands_when_the_total_differs_from_todays(current, move, within, start):
+    from forecasting.whatif.levers import allocation_note
+
+    assert allocation_note(_result(current, move, within), _Stub(), language="en").startswith(start)
+
+
+def test_a_recommended_move_from_a_rescaled_start_says_it_is_against_that_start():
+    from forecasting.whatif.levers import allocation_note
+
+    note = allocation_note(_result({"a": 5, "b": 5}, {"a": 6, "b": 4}), _Stub(), language="en")
+    assert note.startswith("Recommended: a +1, b -1;")
+    assert note.endswith(" Moves and gains are against today's staffing (75 staff) rescaled to 10: a 5, b 5.")
+    same = allocation_note(_result({"a": 40, "b": 35}, {"a": 41, "b": 34}), _Stub(), language="en")
+    assert "rescaled" not in same and same.startswith("Recommended: a +1, b -1;")
+    assert "按比例调整为10人" in allocation_note(_result({"a": 5, "b": 5}, {"a": 6, "b": 4}), _Stub(), language="zh")
