@@ -6,7 +6,7 @@ follow any stage before ``operating`` and stays), never disappears from a later 
 and every unit has an effort row for every snapshot quarter. Revisions of ``investment_bn``
 and of dates between snapshots are allowed, except an amount 10×, 1,000×, 10,000×, 1/10 …
 of the project's previous one (a unit mix-up), or a new project's amount over 100 bn and
-1,000× the snapshot's median, unless ``[confirmed_revisions]`` lists it. A
+1,000× the snapshot's median in a 亿元 or 万元 column, unless ``[confirmed_revisions]`` lists it. A
 snapshot that fails its own checks is left out of these checks. Nothing is ever written.
 """
 from __future__ import annotations
@@ -225,13 +225,14 @@ _OUTLIER_HINT = {"亿元": "万元 entered as 亿元 (1 亿元 = 10,000 万元)"
 
 def _outliers(new: pd.DataFrame, median: float, q: str, snap: Snapshot, confirmed: dict[str, str]) -> list[Breach]:
     """Projects first seen in this snapshot whose amount is thousands of times the typical one."""
-    written = new["file"].astype(str).map(lambda f: snap.units.get(f, "bn") or "bn")
-    hit = new[(new["investment_bn"] > _OUTLIER_BN) & (new["investment_bn"] >= _OUTLIER_RATIO * median)
-              & written.isin(("亿元", "万元")).to_numpy() & (new["project_id"].map(confirmed) != q).to_numpy()]
+    unit = new["file"].astype(str).map(snap.units)
+    hit = new.assign(unit=unit)[(new["investment_bn"] > _OUTLIER_BN) & (new["investment_bn"] >= _OUTLIER_RATIO * median)
+                                & unit.isin(tuple(_OUTLIER_HINT)).to_numpy()
+                                & (new["project_id"].map(confirmed) != q).to_numpy()]
     header = snap.headers.get("investment_bn", "investment_bn")
     out = []
     for r in hit.itertuples():
-        hint = _OUTLIER_HINT[snap.units.get(str(r.file))]
+        hint = _OUTLIER_HINT[r.unit]
         out.append(Breach(str(r.file), int(r.row), header, f"project {r.project_id}: {r.investment_bn:g} bn, new in "
                           f"{q}, is {r.investment_bn / median:,.0f}× the median project ({median:.3g} bn): likely "
                           f"{hint}", f'the amount in the column\'s unit; if it is genuine, list it in district.toml '

@@ -170,19 +170,17 @@ def allocation_note(result: "AllocationResult", objective: StaffObjective, *, la
     rescaled = {"today": sum(today.values()), "total": sum(result.current.values()),
                 "alloc": text("whatif.list_separator", language=language).join(
                     f"{u} {c}" for u, c in result.current.items())} if result.current != today else None
-    start = text("whatif.allocation_start_rescaled" if rescaled else "whatif.allocation_start_today",
-                 language=language, **(rescaled or {}))
+    values = {"start": text("whatif.allocation_start_rescaled" if rescaled else "whatif.allocation_start_today",
+                            language=language, **(rescaled or {})),
+              "moves": moves, "objective": objective.label, "now": objective.format(now)}
     if result.move == result.current:
-        return text("whatif.allocation_no_move", language=language, start=start, objective=objective.label,
-                    now=objective.format(now))
+        return text("whatif.allocation_no_move", language=language, **values)
     best, _ = objective.value(result.move)
+    values.update(best=objective.format(best), gain=objective.format(result.move_gain, signed=True),
+                  se=objective.format(result.move_gain_se))
     if result.within_noise:
-        return text("whatif.allocation_within_noise", language=language, start=start, moves=moves,
-                    objective=objective.label, now=objective.format(now), best=objective.format(best),
-                    gain=objective.format(result.move_gain, signed=True), se=objective.format(result.move_gain_se))
-    return text("whatif.allocation_recommended", language=language, moves=moves, objective=objective.label,
-                now=objective.format(now), best=objective.format(best),
-                gain=objective.format(result.move_gain, signed=True), se=objective.format(result.move_gain_se)) + (
+        return text("whatif.allocation_within_noise", language=language, **values)
+    return text("whatif.allocation_recommended", language=language, **values) + (
         text("whatif.allocation_against_rescaled", language=language, **rescaled) if rescaled else "")
 
 
