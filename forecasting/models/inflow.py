@@ -77,9 +77,6 @@ from .results import ModelResults
 SLOPE_SD = 0.25
 #: Prior standard deviation of the other coefficients: weak, it only keeps the fit regular.
 FIXED_SD = 3.0
-#: Visits per head when a history has no staffed quarter at all (only a fallback: the
-#: visits term is centred on the history's own median visits per head).
-VISITS_PER_STAFF = 12.0
 
 
 # --------------------------------------------------------------------------- arrivals
@@ -111,9 +108,11 @@ def arrival_counts(history: History) -> pd.DataFrame:
 #: counted from ``first_seen`` (with the unit's first recorded effort), up to this many in all.
 MIN_INFLOW_QUARTERS = 8
 #: The pooled elasticity of leads to staff assumed when the effort record is too short to
-#: tell it (simulated districts of the bundled scale: 0.4–0.95 per unit), and its prior sd.
-ELASTICITY_PRIOR = 0.6
-ELASTICITY_PRIOR_SD = 0.25
+#: tell it, and its prior sd: a judgement (shared/DOMAIN.md has no figure on it), halfway
+#: between staff making no difference (0) and leads in proportion to staff (1), each one sd
+#: away, so that neither is ruled out before the data can speak.
+ELASTICITY_PRIOR = 0.5
+ELASTICITY_PRIOR_SD = 0.5
 
 
 def _extend_short(history: History, cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -159,7 +158,7 @@ class _Design:
     unit_types: dict[str, str]  # every unit of the district -> its type
     log_staff_centre: float
     budget_centre: float
-    visits_centre: float = VISITS_PER_STAFF  # median visits per head in the history's staffed quarters
+    visits_centre: float  # median visits per head in the history's staffed quarters (m)
 
     @property
     def names(self) -> list[str]:

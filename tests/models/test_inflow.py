@@ -215,3 +215,21 @@ def test_the_shared_verbs(fitted):
     np.testing.assert_allclose(draws[:, keep].mean(axis=0), res.params.to_numpy()[keep], atol=1e-9)
     sd = np.sqrt(np.diag(res.cov_params().to_numpy()))[keep]
     np.testing.assert_allclose(draws[:, keep].std(axis=0), sd, rtol=0.06)
+
+
+def test_short_effort_record_keeps_the_elasticity_prior_weak(bundled_history):
+    """A folder that starts with one snapshot cannot tell the elasticity of leads to staff
+    (each unit's effort is held at its one recorded quarter): the pooled elasticity is the
+    stated prior, which must leave both "staff make no difference" (0) and "leads in
+    proportion to staff" (1) inside its 90 % interval rather than a generator's range."""
+    from forecasting.errors import ShortHistoryWarning
+
+    q = "2023Q3"
+    h = History(bundled_history.district, bundled_history.effort, {q: bundled_history.snapshots[q].copy()})
+    with pytest.warns(ShortHistoryWarning, match="elasticity to staff is"):
+        res = fit_inflow(h)
+    est = float(res.params["log_staff"])
+    se = float(np.sqrt(res.cov.loc["log_staff", "log_staff"]))
+    lo, hi = est - 1.645 * se, est + 1.645 * se
+    assert lo < 0.0 and hi > 1.0
+    assert 0.3 < est < 0.7
