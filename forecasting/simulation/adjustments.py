@@ -101,11 +101,28 @@ def prospect_rows(results: OutcomeResults, prospects: pd.DataFrame, adj: Adjustm
     state = covariates(f).reset_index()
     state["stage_idx"] = f["stage"].map(STAGES.index).to_numpy()
     state["entry_month"] = np.minimum(month_index(entered.fillna(as_of)), results.as_of_month)
-    state["pace_now"] = 0.0
+    # a prospect's earlier path is unknown: it moves at the pace of a typical open project
+    # at its stage, not at pace 0 (half a month per earlier stage, faster than any project
+    # the history shows; a lead's pace is 0 as the ledger's are)
+    state["pace_now"] = [typical_pace(results.state, k) for k in state["stage_idx"]]
     d_now = np.maximum(results.as_of_month - state["entry_month"].to_numpy(), 1)
     state["pace_next"] = np.log(d_now + 0.5)
     start = np.full(len(f), results.as_of_month)
     return state, f, start, hazard_shifts(state["sector"].to_numpy(), adj)
 
 
-__all__ = ["APPROVAL_STAGES", "Adjustments", "hazard_shifts", "ledger_rows", "prospect_rows"]
+def typical_pace(state: pd.DataFrame, stage_idx: int) -> float:
+    """The pace (``pace_now``) of a typical open project at stage ``stage_idx``: the (lower)
+    median over the ledger's open projects there, or over those past the lead stage when
+    none is; 0 for a lead (a lead has no earlier stage)."""
+    if stage_idx == 0:
+        return 0.0
+    k = state["stage_idx"].to_numpy()
+    pace = state["pace_now"].to_numpy(float)
+    for sel in (k == stage_idx, k > 0):
+        if sel.any():
+            return float(np.quantile(pace[sel], 0.5, method="lower"))
+    return float(np.log(1.5))  # one month per earlier stage, the fastest the ledger records
+
+
+__all__ = ["APPROVAL_STAGES", "Adjustments", "hazard_shifts", "ledger_rows", "prospect_rows", "typical_pace"]

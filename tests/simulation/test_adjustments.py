@@ -77,3 +77,37 @@ def test_prospects_enter_at_their_stage_by_the_as_of_month(outcome_results):
     assert np.isnan(frame.loc[0, "investment_signed"]) and frame.loc[1, "investment_signed"] == 2.0
     assert (start == as_of).all()
     np.testing.assert_allclose(mult, hazard_shifts(np.array(["photovoltaics", "other"]), adj))
+
+
+def test_a_prospect_moves_at_a_typical_projects_pace(outcome_results):
+    """A prospect's earlier path is unknown: it gets the (lower) median pace of the open
+    projects at its stage, so a prospect that copies such a ledger project (same stage,
+    entry month, amount, phase and sector) propagates exactly like it; with pace 0 it moved
+    faster than any project the history shows (half a month per earlier stage)."""
+    from forecasting.simulation.adjustments import typical_pace
+
+    st = outcome_results.state
+    P = outcome_results.history.projects.set_index("project_id")
+    signed = STAGES.index("signed")
+    pace = typical_pace(st, signed)
+    at = st[st["stage_idx"] == signed]
+    assert at["pace_now"].min() <= pace <= at["pace_now"].max()
+    assert pace == pytest.approx(np.median(at["pace_now"]), abs=0.2)
+    same = at[np.isclose(at["pace_now"], pace)]
+    same = same[np.isclose(P.loc[same["project_id"], "investment_signed"].to_numpy(float),
+                           P.loc[same["project_id"], "investment_bn"].to_numpy(float))]
+    x = same.iloc[0]
+    row = P.loc[x["project_id"]]
+    prospects = pd.DataFrame([{"unit": row["unit"], "sector": row["sector"], "stage": "signed",
+                               "investment_bn": float(row["investment_bn"]), "phase": int(row["phase"]),
+                               "entered": row["signed_date"]}])
+    state, _, _, _ = prospect_rows(outcome_results, prospects, Adjustments(prospects=prospects))
+    cols = ["stage_idx", "entry_month", "pace_now", "phase2", "logsize_post"]
+    np.testing.assert_allclose(state.loc[0, cols].to_numpy(float), x[cols].to_numpy(float))
+    prog = outcome_results.progression
+    last = prog.as_of_month + 12
+    both = pd.concat([st[st["project_id"] == x["project_id"]], state[st.columns]], ignore_index=True)
+    flows = prog.predict_flows(both, last_month=last)
+    p = flows.p_enter(STAGES.index("under_construction"), prog.as_of_month + 1, last)[0]
+    assert p[1] == pytest.approx(p[0], rel=1e-9)
+    assert typical_pace(st, 0) == 0.0
