@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..history.episodes import MAX_DURATION, OPEN_STAGES, month_index
+from ..history.episodes import MAX_DURATION, OPEN_STAGES
 from .design import GROUND, N_STAGES, OPERATE, PRE, covariates, duration_effect
 
 _FINAL = N_STAGES  # index of "operating" in entry counts
@@ -188,11 +188,6 @@ def project_state(projects: pd.DataFrame, history_as_of: pd.Timestamp) -> pd.Dat
     cov["stage_idx"] = cov["project_id"].map(cur["stage_idx"]).astype(int)
     cov["entry_month"] = cov["project_id"].map(cur["entry_month"]).astype(int)
     cov["pace_now"] = cov["project_id"].map(cur["pace"]).astype(float)
-    n_prior = cov["project_id"].map(cur["n_prior"]).astype(float)
-    as_of_m = int(month_index(pd.Series([history_as_of]))[0])
-    d_now = np.maximum(as_of_m - cov["entry_month"].to_numpy(), 1)
-    total = np.where(n_prior > 0, (np.exp(cov["pace_now"]) - 0.5) * n_prior, 0.0)
-    cov["pace_next"] = np.log((total + d_now) / (n_prior + 1) + 0.5)
     return cov
 
 

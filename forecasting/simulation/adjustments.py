@@ -105,8 +105,6 @@ def prospect_rows(results: OutcomeResults, prospects: pd.DataFrame, adj: Adjustm
     # at its stage, not at pace 0 (half a month per earlier stage, faster than any project
     # the history shows; a lead's pace is 0 as the ledger's are)
     state["pace_now"] = [typical_pace(results.state, k) for k in state["stage_idx"]]
-    d_now = np.maximum(results.as_of_month - state["entry_month"].to_numpy(), 1)
-    state["pace_next"] = np.log(d_now + 0.5)
     start = np.full(len(f), results.as_of_month)
     return state, f, start, hazard_shifts(state["sector"].to_numpy(), adj)
 

@@ -160,7 +160,6 @@ def arrival_template_rows(results: OutcomeResults, effort: pd.DataFrame, quarter
     state["stage_idx"] = 0
     state["entry_month"] = frame["arrival_month"].to_numpy()
     state["pace_now"] = 0.0
-    state["pace_next"] = np.log(1.5)
     return frame, state
 
 
