@@ -159,11 +159,12 @@ class PortfolioSimulator:
                  new_leads: bool = True):
         adj = adjustments or Adjustments()
         h = results.history
+        if not isinstance(rng, (int, np.integer)):  # a generator (or None): the seed it gives, kept,
+            rng = int(np.random.default_rng(rng).integers(2**32))  # so a rerun with self.seed is the same
         self.results, self.year, self.adjustments, self.seed = results, year, adj, rng
         self.targets = h.district.targets_for(year)
         names = self.targets.names
-        seed = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer))
-                                      else np.random.default_rng(rng).integers(2**32))
+        seed = np.random.SeedSequence(rng)
         s_params, s_templates, s_rows, s_prospects, s_arrivals = seed.spawn(5)
         D = self.n_param_draws = int(n_param_draws)
         self.draws = draw_parameters(results, year, D, np.random.default_rng(s_params))

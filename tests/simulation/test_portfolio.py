@@ -170,3 +170,15 @@ def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
 def test_default_settings_resolve_every_p_meet_to_half_a_point(bundled_history):
     fc = OutcomeModel().fit(bundled_history).forecast(2024)
     assert (fc.targets["p_meet_mc_se"] < 0.005).all()
+
+
+def test_a_generator_seed_is_kept_so_a_rerun_with_it_is_the_same(fitted):
+    """A simulator seeded with a generator keeps the seed it drew, so a scenario run with
+    ``rng=sim.seed`` (``scenario_changes``, the explorer) gets the same random numbers
+    (common random numbers); before, ``seed`` held the generator itself, already advanced."""
+    sim = fitted.simulator(YEAR, n_draws=300, rng=np.random.default_rng(5), n_param_draws=4)
+    assert isinstance(sim.seed, int)
+    again = fitted.simulator(YEAR, n_draws=300, rng=sim.seed, n_param_draws=4)
+    np.testing.assert_array_equal(sim.ledger_counts, again.ledger_counts)
+    pd.testing.assert_frame_equal(sim.run().counts, again.run().counts)
+    assert sim.run().seed == sim.seed
