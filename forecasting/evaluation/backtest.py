@@ -100,7 +100,6 @@ def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd
     year = forecast.year
     targets = truth.district.targets_for(year)
     ev = year_events(truth.projects, year, targets).set_index("project_id")
-    as_of_hist = None  # settled flags are part of the forecast's own history
     P = forecast.projects.set_index("project_id")
     rows = []
     for event, col in event_map(truth, year).items():
@@ -124,7 +123,6 @@ def score_forecast(forecast: Forecast, truth: History) -> tuple[pd.DataFrame, pd
             tr.loc[name, "sd"] = float(np.sqrt(max(pmf @ k**2 - (pmf @ k) ** 2, 0.0)))
     all_met = bool(tr["met"].all())
     tr = pd.concat([tr, pd.DataFrame({"p_meet": [t.loc["all", "p_meet"]], "met": [all_met]}, index=["all"])])
-    _ = as_of_hist
     return proj, tr.reset_index(names="target")
 
 

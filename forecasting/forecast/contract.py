@@ -122,7 +122,6 @@ def settled_probabilities(history: History, year: int) -> pd.DataFrame:
     # operating projects are not nominated (the list is of projects under way)
     prov[~designated & P["stage"].eq("operating").to_numpy()] = 0.0
     res["p_provincial"] = prov
-    _ = year_start
     return res
 
 

@@ -196,11 +196,11 @@ def _knots(rows: pd.DataFrame) -> dict[int, np.ndarray]:
 SHORT_WINDOW_MONTHS = 24
 
 
-def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 100) -> ProgressionResults:
+def fit_progression(history: History, *, max_eb_iter: int = 100) -> ProgressionResults:
     """Fit the competing-risks hazards on the person-months of an as-of history.
 
-    ``n_rounds`` is kept for compatibility (the fit is joint and runs to convergence);
-    ``max_eb_iter`` bounds the empirical-Bayes updates of the block spreads.
+    The fit is joint and runs to convergence; ``max_eb_iter`` bounds the empirical-Bayes
+    updates of the block spreads.
 
     Examples
     --------
@@ -209,7 +209,6 @@ def fit_progression(history: History, *, n_rounds: int = 2, max_eb_iter: int = 1
     >>> float(res.sd_year) >= 0
     True
     """
-    _ = n_rounds
     P = history.projects
     sp_table = spells(P, history.as_of_date)
     # the negotiation entry is interval-censored between snapshots: spread over its window
