@@ -8,7 +8,10 @@ simulation's parameter draws call, ``forecasting.simulation.draws``) the candida
 forecast is the mixture over draws. This is what the portfolio simulation samples, without
 its Monte Carlo noise (measured: the same summary as ``target_calibration.py`` within its noise).
 Scored like ``target_calibration.summarise``: inclusive [p10, p90] coverage, randomised-PIT
-coverage of the central 80 %, RMS standardised error, mean error.
+coverage of the central 80 %, RMS standardised error, mean error; and the resolution: the
+slope of the realised count on the forecast mean (about 1 when the count follows what the
+forecast sees, 0 when nothing it sees matters) and the Brier score of p_meet for the
+district's goal of three (compare it with the climatology ``share_met_3 (1 - share_met_3)``).
 
 ``--detail`` prints, per district and origin, the history the fit saw (each decided year's
 pool of candidates and count of designations), the forecast mean and sd, the realised count
@@ -106,6 +109,7 @@ def study(generator: str, seeds, cache: Path | None = None) -> pd.DataFrame:
                          "p10": int(np.searchsorted(cdf, 0.1 - 1e-12)), "p90": int(np.searchsorted(cdf, 0.9 - 1e-12)),
                          "realised": real, "cdf_below": float(cdf[real - 1]) if 0 < real <= len(pmf) else float(real > 0),
                          "cdf_at": float(cdf[real]) if real < len(pmf) else 1.0,
+                         "p_meet_3": float(1 - cdf[2]) if len(cdf) > 2 else 0.0,
                          "pool": int((h.snapshots[origin]["provincial"] == "candidate").sum()),
                          "history": past_lists(h, origin)})
     return pd.DataFrame(rows)
@@ -116,7 +120,13 @@ def summarise(d: pd.DataFrame) -> dict:
     return {"n": len(d), "coverage_p10_p90": float(((d["realised"] >= d["p10"]) & (d["realised"] <= d["p90"])).mean()),
             "pit_coverage_80": central_pit_coverage(d["cdf_below"], d["cdf_at"]),
             "rms_standardised_error": float(np.sqrt(np.nanmean(z**2))),
-            "mean_error": float((d["realised"] - d["mean"]).mean()), "mean_sd": float(d["sd"].mean())}
+            "mean_error": float((d["realised"] - d["mean"]).mean()), "mean_sd": float(d["sd"].mean()),
+            # does the realised count follow the forecast mean? (1 when it does, 0 when it does not)
+            "slope_realised_on_mean": float(np.polyfit(d["mean"], d["realised"], 1)[0]) if d["mean"].std() > 0 else np.nan,
+            # p_meet of the district's goal of three (DOMAIN.md, "The 2024 goals")
+            "brier_goal_3": float(((d["p_meet_3"] - (d["realised"] >= 3)) ** 2).mean()),
+            "mean_p_meet_3": float(d["p_meet_3"].mean()), "share_met_3": float((d["realised"] >= 3).mean()),
+            "p_meet_3_gap_above_0.6": float(((d["realised"] >= 3) - d["p_meet_3"])[d["p_meet_3"] > 0.6].mean())}
 
 
 def main(argv=None) -> int:

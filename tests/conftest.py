@@ -353,6 +353,15 @@ def read_toml(scenario_ledger, tmp_path):
     return _read
 
 
+def scenario_problems(read_toml, text: str) -> list[str]:
+    """The breaches :func:`read_toml` raises for ``text`` (it must raise a DataError)."""
+    from forecasting.errors import DataError
+
+    with pytest.raises(DataError) as err:
+        read_toml(text)
+    return [str(b) for b in err.value.breaches]
+
+
 # ------------------------------------------------------------------------------ allocations
 def compositions(total: int, lo: list[int], hi: list[int]):
     """Every integer vector within [lo, hi] adding up to ``total``."""

@@ -196,14 +196,12 @@ class _FittedOracle:
 
         # horizon years: the current year's effect (posterior nodes), later ones (prior nodes)
         years = list(range(cur_year, year + 1))
-        combos = [(j, i_u) for j in range(z.size) for i_u in range(u_cur.size)]
         result = self._propagate(Topen, z, u_cur, ux * p.year_sd, uw, w, years, year)
         out = pd.DataFrame({"project_id": Topen["project_id"].to_numpy()})
         out["p_signed"], out["p_groundbreaking"] = result["signed"], result["ground"]
         for tier in self.history.district.targets_for(year).tiers:
             out[f"p_tier_{tier.name}"] = self._tier(Topen, result["signed"], tier.min_bn, tier.max_bn)
         out["p_provincial"] = self._provincial(Topen, result, year)
-        _ = combos
         return out
 
     def _propagate(self, T, z, u_cur, u_next, uw_next, w, years, year) -> dict:

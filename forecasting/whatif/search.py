@@ -74,6 +74,9 @@ def check_bounds(units: Sequence[str], total: int, minimum: Mapping[str, int] | 
         if unknown:
             raise ValueError(f"{name} names units that are not allocated: {', '.join(map(str, unknown))}")
     lo = whole_people("minimum", {u: (minimum or {}).get(u, 0) for u in units})
+    if total >= 0 and sum(lo.values()) > total:  # before the per-unit check: a unit's default maximum is the total
+        raise ValueError(f"no allocation of {total} people respects the bounds: the minimums add up to "
+                         f"{sum(lo.values())}, more than the total")
     hi = whole_people("maximum", {u: (maximum or {}).get(u, total) for u in units})
     tight = [u for u in units if lo[u] > hi[u]]
     if tight:

@@ -140,7 +140,7 @@ def test_report_without_the_years_targets_is_a_usage_error_before_any_notebook_r
 
 
 @pytest.mark.parametrize("bounds,message", [
-    (["--min", "branch_1=20"], "the minimums add up to 20, more than the total"),
+    (["--min", "branch_1=20"], "no allocation of 10 people respects the bounds: the minimums add up to 20, more than the total"),
     (["--min", "branch_1=5", "--max", "branch_1=3"], "minimum above maximum for branch_1"),
 ])
 def test_optimize_bounds_no_allocation_respects_are_a_usage_error(valid_folder, tmp_path, capsys, bounds, message):

@@ -199,6 +199,8 @@ def test_the_trace_ends_at_the_best_value(targets):
 @pytest.mark.parametrize("kwargs, message", [
     ({"total": 30, "maximum": {"a": 5, "b": 5, "c": 5}}, "no allocation of 30 people"),
     ({"total": 5, "minimum": {"a": 3, "b": 3}}, "no allocation of 5 people"),
+    # a minimum above the total, with no maximum given, is about the total (not "minimum above maximum")
+    ({"total": 5, "minimum": {"a": 6}}, "the minimums add up to 6, more than the total"),
     ({"total": 9, "minimum": {"z": 1}}, "minimum names units that are not allocated: z"),
     ({"total": 9, "minimum": {"a": 4}, "maximum": {"a": 3}}, "minimum above maximum for a"),
 ])

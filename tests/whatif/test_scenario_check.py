@@ -10,15 +10,11 @@ import warnings
 
 import pytest
 
-from conftest import FULL_SCENARIO as FULL
-from forecasting.errors import DataError
+from conftest import FULL_SCENARIO as FULL, scenario_problems
 from forecasting.whatif.scenario_check import ScenarioWarning, is_number, kind, suggest
 
 
-def problems(read_toml, text: str) -> list[str]:
-    with pytest.raises(DataError) as err:
-        read_toml(text)
-    return [str(b) for b in err.value.breaches]
+problems = scenario_problems
 
 
 

@@ -14,17 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import BUNDLED, FULL_SCENARIO as FULL, SECTORS, UNITS
+from conftest import BUNDLED, FULL_SCENARIO as FULL, SECTORS, UNITS, scenario_problems
 from forecasting.data.district import read_district
 from forecasting.errors import DataError
 from forecasting.whatif.scenario import Prospect, Scenario
 from forecasting.whatif.scenario_file import read_scenario, scenario_to_toml
 
 
-def problems(read_toml, text: str) -> list[str]:
-    with pytest.raises(DataError) as err:
-        read_toml(text)
-    return [str(b) for b in err.value.breaches]
+problems = scenario_problems
 
 
 def test_every_key_is_read(read_toml):
