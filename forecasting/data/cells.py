@@ -187,7 +187,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             ws.reset_dimensions()  # some writers record a wrong used range
             rows = sheet_rows(xml, reader.shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch) \
                 if xml else ws.iter_rows(values_only=True)  # lxml, five times openpyxl's speed
-            grid = [[cell_text(v) for v in row] for row in rows]
+            grid = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in rows]
             merged = []
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
