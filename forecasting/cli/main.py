@@ -11,9 +11,10 @@ import sys
 import warnings
 from typing import Sequence
 
-if "numpy" not in sys.modules and not {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"} & set(os.environ):
-    # The command's matrices are small: one BLAS thread is as fast on an idle machine and several
-    # times faster on a busy one (threads that wait on each other for a core). Same numbers.
+if "numpy" not in sys.modules and not (os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")):
+    # The command's matrices are at most a few hundred wide: more BLAS threads gain little on an
+    # idle machine and cost several times the fit's time on a busy one (threads waiting on each
+    # other for a core; README "Speed and memory"). The numbers are the same.
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 from ..errors import DataError, ForecastingWarning

@@ -97,6 +97,7 @@ def test_the_command_runs_blas_on_one_thread_unless_told_otherwise():
     assert _fresh(code, {}) == "1"
     assert _fresh(code, {"OPENBLAS_NUM_THREADS": "2"}) == "2"
     assert _fresh(code, {"OMP_NUM_THREADS": "3"}) == "None"  # the planner's setting is theirs
+    assert _fresh(code, {"OPENBLAS_NUM_THREADS": ""}) == "1"  # an empty setting is none
     # a program that loaded numpy first keeps its BLAS as it is
     assert _fresh("import numpy, os, forecasting.cli.main; print(os.environ.get('OPENBLAS_NUM_THREADS'))",
                   {}) == "None"
