@@ -20,8 +20,6 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .xlsx_rows import sheet_rows
-
 #: Encodings taken for Chinese text in a CSV that is not UTF-8 (GB18030 decodes GBK and GB2312).
 _CHINESE = ("gb18030", "gbk", "gb2312", "cp936", "hz")
 HEADER_SEARCH_ROWS = 15
@@ -164,6 +162,8 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     does not see, from each worksheet's ``<mergeCell ref="A1:C1"/>`` elements."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.utils import range_boundaries
+
+    from .xlsx_rows import sheet_rows
 
     try:  # what openpyxl.load_workbook does, keeping the reader to find each sheet's XML part
         reader = ExcelReader(path, read_only=True, data_only=True)
