@@ -11,7 +11,7 @@ import pytest
 from openpyxl.reader.excel import ExcelReader
 
 from forecasting.data.cells import read_sheets
-from forecasting.data.xlsx_rows import sheet_rows
+from forecasting.data.xlsx_rows import date_styles, sheet_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -28,7 +28,7 @@ def both(path: Path) -> tuple[list[tuple], list[tuple]]:
         warnings.simplefilter("ignore")
         theirs = [tuple(r) for r in ws.iter_rows(values_only=True)]
         ours = list(sheet_rows(reader.archive.read("xl/worksheets/sheet1.xml"), reader.shared_strings,
-                               wb._date_formats, wb._timedelta_formats, wb.epoch))
+                               *date_styles(reader.archive), wb.epoch))
     wb.close()
     return theirs, ours
 
