@@ -6,9 +6,16 @@ sentences, never as a traceback; outputs are written atomically.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from typing import Sequence
+
+if "numpy" not in sys.modules and not (os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")):
+    # The command's matrices are at most a few hundred wide: more BLAS threads gain little on an
+    # idle machine and cost several times the fit's time on a busy one (threads waiting on each
+    # other for a core; README "Speed and memory"). The numbers are the same.
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 from ..errors import DataError, ForecastingWarning
 from .args import EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, check_out

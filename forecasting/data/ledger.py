@@ -38,6 +38,7 @@ from .vocabulary import (
     dates as parse_dates,
     fold,
     fold_header as _key,
+    iso_days,
     numbers as _number,
     phase_text,
     provincial_mapping,
@@ -303,7 +304,7 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
     for c in DATE_COLUMNS:
         d, problem, advice = parse_dates(cell[c])
         dates[c] = d
-        converted = int((present[c] & d.notna().to_numpy() & ~cell[c].str.fullmatch(r"\d{4}-\d{2}-\d{2}")).sum())
+        converted = int((present[c] & d.notna().to_numpy() & ~iso_days(cell[c].to_numpy(dtype=str))).sum())
         if converted:
             used[f"{c}: dates from text or Excel serial numbers"] += converted
         for why, what in advice.items():

@@ -139,8 +139,12 @@ def covariates(projects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _onehot(values: np.ndarray, levels: list) -> np.ndarray:
-    index = {v: i for i, v in enumerate(levels)}
-    pos = np.array([index.get(v, -1) for v in values])
+    known = pd.Index(levels)
+    if known.is_unique:  # each value's level in one lookup (-1: none)
+        pos = known.get_indexer(values)
+    else:  # a repeated level is the last of its copies
+        index = {v: i for i, v in enumerate(levels)}
+        pos = np.array([index.get(v, -1) for v in values], dtype=int)
     out = np.zeros((len(values), len(levels)))
     ok = pos >= 0
     out[np.flatnonzero(ok), pos[ok]] = 1.0

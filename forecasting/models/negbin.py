@@ -10,9 +10,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import optimize
 from statsmodels.base._penalties import L2
+from statsmodels.genmod import families  # not statsmodels.api, which loads its graphics and tsa (0.5 s)
 from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
 
 from ..errors import ConvergenceWarning
@@ -30,7 +30,7 @@ class InflowFitWarning(ConvergenceWarning):
 def fit_nb_glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start: np.ndarray, offset=None):
     """The penalised NB GLM at a fixed ``alpha``, by Newton; if Newton does not converge, by
     BFGS from the better of where it stopped and ``start``; reported if that fails too."""
-    model = GLMPenalized(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
+    model = GLMPenalized(y, X, family=families.NegativeBinomial(alpha=alpha),
                          penal=L2(weights=1.0 / (2.0 * sd**2)), pen_weight=1.0, offset=offset)
 
     def fit(method: str, p0: np.ndarray, maxiter: int):
@@ -57,7 +57,7 @@ def fit_nb_glm(y: np.ndarray, X: np.ndarray, sd: np.ndarray, alpha: float, start
 def ml_alpha(y: np.ndarray, mu: np.ndarray) -> float:
     """Maximum-likelihood NB dispersion given the means."""
     def nll(log_a: float) -> float:
-        return -sm.families.NegativeBinomial(alpha=float(np.exp(log_a))).loglike(y, mu)
+        return -families.NegativeBinomial(alpha=float(np.exp(log_a))).loglike(y, mu)
 
     lo, hi = np.log(_ALPHA_BOUNDS)
     res = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded")

@@ -79,3 +79,25 @@ def test_an_out_folder_inside_the_data_folder_is_refused_before_any_work(tmp_pat
     assert "lies inside the data folder" in capsys.readouterr().err
     assert sorted(p.relative_to(data) for p in data.rglob("*")) == before  # nothing added to the input
     assert cli_main.main(["validate", str(data)]) == 0
+
+
+def _fresh(code: str, env: dict) -> str:
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True,
+                         check=True)
+    return run.stdout.strip()
+
+
+def test_the_command_runs_blas_on_one_thread_unless_told_otherwise():
+    code = "import os, forecasting.cli.main; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    assert _fresh(code, {}) == "1"
+    assert _fresh(code, {"OPENBLAS_NUM_THREADS": "2"}) == "2"
+    assert _fresh(code, {"OMP_NUM_THREADS": "3"}) == "None"  # the planner's setting is theirs
+    assert _fresh(code, {"OPENBLAS_NUM_THREADS": ""}) == "1"  # an empty setting is none
+    # a program that loaded numpy first keeps its BLAS as it is
+    assert _fresh("import numpy, os, forecasting.cli.main; print(os.environ.get('OPENBLAS_NUM_THREADS'))",
+                  {}) == "None"

@@ -83,3 +83,22 @@ def test_phases_numbers_and_folding():
     assert list(numbers(pd.Series(["1,200", "３.5", "5亿", "x"], dtype=object)).fillna(-1)) == [1200.0, 3.5, -1, -1]
     assert fold("  ＡＢｃ ") == "abc" and fold_header(" 计划\n总投资 ") == "计划总投资"
     assert BN_PER["亿元"] * DIVISOR["亿元"] == pytest.approx(1.0) and BN_PER["万元"] * DIVISOR["万元"] == pytest.approx(1.0)
+
+
+def test_iso_days_is_the_regular_expression_on_every_cell():
+    import random
+    import re
+
+    import numpy as np
+
+    from forecasting.data.vocabulary import iso_days
+
+    rng = random.Random(1)
+    alphabet = list("0123456789--") + ["٣", "２", "a", " ", "/", "é"]
+    cells = ["".join(rng.choice(alphabet) for _ in range(rng.choice([0, 9, 10, 10, 10, 11])))
+             for _ in range(20_000)]
+    cells += ["2024-01-05", "２０２４-０１-０５", "٢٠٢٤-٠١-٠٥", "2024-1-05", "2024/01/05", "2024-01-055", ""]
+    got = iso_days(np.array(cells))
+    assert got.tolist() == [re.fullmatch(r"\d{4}-\d{2}-\d{2}", c) is not None for c in cells]
+    assert got[-7:].tolist() == [True, True, True, False, False, False, False] and got.sum() > 7
+    assert iso_days(np.array([], dtype=str)).shape == (0,)

@@ -42,3 +42,28 @@ def test_newton_accepting_a_failed_line_search_warns():
     model.objective = lambda theta, prec: -np.inf
     with pytest.warns(ConvergenceWarning, match="line search"):
         model.newton_step(np.zeros(4), np.ones(4))
+
+
+def test_the_gram_product_is_scipys_bit_for_bit_and_refuses_another_pattern():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from forecasting.models.newton import Gram
+
+    rng = np.random.default_rng(3)
+    X = sp.random(5000, 40, density=0.1, format="csr", random_state=4)
+    X.data = rng.normal(size=X.nnz) * 10.0 ** rng.integers(-8, 8, X.nnz)
+    XT = X.T.tocsr()
+    gram = Gram(XT, X)
+    assert gram.fast  # the sized-once path runs on this SciPy
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    for _ in range(3):
+        B = X.copy()
+        B.data = B.data * rng.exponential(size=X.shape[0])[rows]
+        got, want = gram(B), (XT @ B).toarray()
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))  # the same bits, zeros' signs too
+    other = sp.random(5000, 40, density=0.2, format="csr", random_state=5)
+    assert np.array_equal(gram(other), (XT @ other).toarray()) and gram.fast  # another pattern: the public product
+    empty = sp.csr_matrix((5000, 40))
+    assert not Gram(XT, empty)(empty).any()
