@@ -176,12 +176,12 @@ def independent_targets(
 
 
 def targets_from_draws(history: History, year: int, draws: pd.DataFrame,
-                       clusters: np.ndarray | None = None) -> pd.DataFrame:
+                       clusters: np.ndarray | None = None, groups: np.ndarray | None = None) -> pd.DataFrame:
     """``targets.csv`` from simulated whole-year counts (one column per target, so far included).
 
     With ``clusters`` (each simulated year's group of shared random draws, such as its
     parameter draw) a column ``p_meet_mc_se`` gives the Monte Carlo standard error of each
-    p_meet (:func:`mc_se`).
+    p_meet (:func:`mc_se`; ``groups``: coarser groups of clusters that share more draws).
     """
     targets = history.district.targets_for(year)
     done = so_far(history, year)
@@ -193,24 +193,38 @@ def targets_from_draws(history: History, year: int, draws: pd.DataFrame,
         hit = counts >= goal
         met &= hit
         rows.append({"target": name, "goal": goal, "so_far": int(done[name]),
-                     **_summary_cols(draws_summary(counts, goal=goal)), "p_meet_mc_se": mc_se(hit, clusters)})
+                     **_summary_cols(draws_summary(counts, goal=goal)), "p_meet_mc_se": mc_se(hit, clusters, groups)})
     rows.append({"target": "all", "goal": np.nan, "so_far": np.nan, "mean": np.nan, "p10": np.nan,
-                 "p50": np.nan, "p90": np.nan, "p_meet": float(met.mean()), "p_meet_mc_se": mc_se(met, clusters)})
+                 "p50": np.nan, "p90": np.nan, "p_meet": float(met.mean()), "p_meet_mc_se": mc_se(met, clusters, groups)})
     out = pd.DataFrame(rows)
     return out[TARGET_COLUMNS + (["p_meet_mc_se"] if clusters is not None else [])]
 
 
-def mc_se(hit: np.ndarray, clusters: np.ndarray | None) -> float:
+def mc_se(hit: np.ndarray, clusters: np.ndarray | None, groups: np.ndarray | None = None) -> float:
     """Monte Carlo standard error of ``hit.mean()`` when simulated years share draws in ``clusters``.
 
     The years of one cluster are dependent (they share the parameters and conditions of
     their draw), so the error comes from the spread of the cluster means:
     ``sd(cluster means) / sqrt(n_clusters)`` (clusters of nearly equal size). Stratified or
     antithetic draws across clusters make this conservative.
+
+    ``groups`` (each year's group of clusters, coarser than ``clusters``) are clusters that
+    also share something among them, such as the new leads' templates
+    (:func:`~forecasting.simulation.arrivals.template_set`): the spread of the cluster means
+    does not see what a group's clusters share, the spread of the group means does, from
+    fewer groups (so with more noise). The error is the larger of the two: at least what
+    the clusters show, and what the groups show when they show more.
     """
     if clusters is None:
         return float("nan")
-    hit = np.asarray(hit, float)
+    se = _cluster_se(np.asarray(hit, float), clusters)
+    if groups is not None:
+        se = max(se, _cluster_se(np.asarray(hit, float), groups))  # NaN (one group) leaves se
+    return se
+
+
+def _cluster_se(hit: np.ndarray, clusters: np.ndarray) -> float:
+    """``sd(cluster means) / sqrt(n_clusters)``; NaN with fewer than two clusters."""
     n = np.bincount(clusters)
     ok = n > 0
     means = np.bincount(clusters, weights=hit)[ok] / n[ok]

@@ -94,12 +94,18 @@ _PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 TEMPLATE_SETS = 8
 
 
+def template_set(draw: np.ndarray, n_draws: int) -> np.ndarray:
+    """Which template set serves parameter draw(s) ``draw`` of ``n_draws`` (an antithetic pair
+    stays together; the pairs take the :data:`TEMPLATE_SETS` sets in turn)."""
+    n_sets = int(min(TEMPLATE_SETS, (n_draws - 1) // 2 + 1))
+    return (np.asarray(draw) // 2) % n_sets
+
+
 def arrival_sets(draws: ParameterDraws, rng) -> tuple[np.ndarray, list[np.random.Generator]]:
-    """Which template set serves each draw (an antithetic pair stays together), and each
-    set's random stream for its templates."""
-    pair = np.arange(draws.n) // 2
-    n_sets = int(min(TEMPLATE_SETS, pair.max() + 1))
-    group = pair % n_sets
+    """Which template set serves each draw (:func:`template_set`), and each set's random
+    stream for its templates."""
+    group = template_set(np.arange(draws.n), draws.n)
+    n_sets = int(group.max()) + 1
     seeds = np.random.SeedSequence(int(np.random.default_rng(rng).integers(2**63))).spawn(n_sets)
     return group, [np.random.default_rng(s) for s in seeds]
 
@@ -110,8 +116,9 @@ def _arrival_paths(results: OutcomeResults, year: int, draws: ParameterDraws, ad
 
     The draws are split into :data:`TEMPLATE_SETS` groups (an antithetic pair stays
     together), each with its own templates: the luck of which leads stand for a unit's mix
-    then varies between draws, so it is averaged over and counted in the Monte Carlo error
-    like the rest, at no extra cost (each template is propagated under its own draws only).
+    then varies between draws, so it is averaged over, at no extra cost (each template is
+    propagated under its own draws only). The draws of one set share that luck, so the Monte
+    Carlo error counts the sets as well as the pairs (:func:`~forecasting.forecast.contract.mc_se`).
     """
     group, rngs = arrival_sets(draws, rng)
     parts = [_arrival_paths_for(results, year, draws.take(np.flatnonzero(group == g)), adj, effort, quarters,
@@ -233,4 +240,4 @@ def cell_index(effort: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
 
 __all__ = ["ARRIVAL_CACHE_SIZE", "TEMPLATES_PER_UNIT", "TEMPLATE_SETS", "ArrivalCells", "arrival_cells",
            "arrival_combine", "arrival_sets", "arrival_sums", "arrival_summary", "arrival_template_events",
-           "arrival_template_rows", "cell_index", "future_quarters"]
+           "arrival_template_rows", "cell_index", "future_quarters", "template_set"]

@@ -51,7 +51,7 @@ from ..forecast.contract import so_far, targets_from_draws
 from ..history.histories import History, year_events
 from ..models.progression import warn_unseen
 from .adjustments import Adjustments, ledger_rows, prospect_rows
-from .arrivals import arrival_cells
+from .arrivals import arrival_cells, template_set
 from .draws import N_PARAM_DRAWS, draw_parameters
 from .fitted import OutcomeResults
 from .rows import row_events, thresholds, zero_settled
@@ -81,6 +81,7 @@ class PortfolioSimulation:
     n_param_draws: int
     seed: Any = None
     clusters: np.ndarray | None = field(default=None, repr=False)
+    template_sets: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -88,7 +89,7 @@ class PortfolioSimulation:
 
     def targets(self) -> pd.DataFrame:
         """``targets.csv`` (CLI.md): goal, so far, mean, p10/p50/p90 and p_meet, plus ``all``."""
-        return targets_from_draws(self.history, self.year, self.counts, self.clusters)
+        return targets_from_draws(self.history, self.year, self.counts, self.clusters, self.template_sets)
 
     def p_meet(self, target: str = "all") -> float:
         t = self.targets().set_index("target")
@@ -297,7 +298,8 @@ class PortfolioSimulator:
         sources = pd.DataFrame({"so_far": so_far(h, year).reindex(names).to_numpy(float),
                                 "ledger": ledger_total / S, "new_leads": new_total / S}, index=names)
         return PortfolioSimulation(h, year, counts, monthly_counts, actual, sources, self.n_param_draws,
-                                   seed=self.seed, clusters=self.which // 2)
+                                   seed=self.seed, clusters=self.which // 2,
+                                   template_sets=None if self.cells is None else template_set(self.which, self.n_param_draws))
 
 
 def _clears(clears: np.ndarray, th: np.ndarray, value: float | None) -> np.ndarray:

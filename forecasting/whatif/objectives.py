@@ -109,7 +109,7 @@ class Objective:
         from ..forecast.contract import mc_se
 
         v = self.per_year(sim)
-        return float(v.mean()), mc_se(v, sim.clusters)
+        return float(v.mean()), mc_se(v, sim.clusters, sim.template_sets)
 
     def gain(self, sim: "PortfolioSimulation", reference: "PortfolioSimulation") -> tuple[float, float]:
         """How much better ``sim`` is than ``reference`` (in the objective's own units, signed so
@@ -121,7 +121,7 @@ class Objective:
         if a.shape != b.shape:
             raise ValueError("gain compares two runs of the same simulator (same simulated years)")
         diff = self.sign * (a - b)
-        return float(diff.mean()), mc_se(diff, sim.clusters)
+        return float(diff.mean()), mc_se(diff, sim.clusters, sim.template_sets)
 
     def score(self, sim: "PortfolioSimulation") -> float:
         """The objective signed so that larger is better (for maximisers)."""

@@ -63,3 +63,27 @@ def test_mc_se_known_answers():
     clusters = np.array([0, 0, 1, 1, 2, 2, 3, 3])
     assert mc_se(hit, clusters) == pytest.approx(np.std([1, 0, 1, 0], ddof=1) / 2)
     assert np.isnan(mc_se(hit, None)) and np.isnan(mc_se(hit, np.zeros(8, int)))
+    # groups that are the clusters themselves change nothing; a single group leaves the clusters' error
+    assert mc_se(hit, clusters, clusters) == pytest.approx(mc_se(hit, clusters))
+    assert mc_se(hit, clusters, np.zeros(8, int)) == pytest.approx(mc_se(hit, clusters))
+
+
+def test_mc_se_counts_what_groups_of_clusters_share():
+    """8 groups of 15 clusters of 20 years; each group shares a shift of its years' chance
+    (like the new leads' templates shared by a template set), each cluster has its own. The
+    clusters' spread alone misses the groups' part; with the groups the error matches the
+    spread of the mean over repeated simulations (the truth here)."""
+    rng = np.random.default_rng(3)
+    G, C, Y = 8, 15, 20
+    clusters = np.repeat(np.arange(G * C), Y)
+    groups = clusters // C
+    means, se_c, se_g = [], [], []
+    for _ in range(400):
+        p = 0.4 + rng.normal(0, 0.06, G)[groups] + rng.normal(0, 0.06, G * C)[clusters]
+        hit = rng.random(G * C * Y) < p
+        means.append(hit.mean())
+        se_c.append(mc_se(hit, clusters))
+        se_g.append(mc_se(hit, clusters, groups))
+    truth = np.std(means, ddof=1)  # ≈ sqrt(0.06²/8 + (0.06² + 0.24/20)/120) = 0.0232
+    assert np.mean(se_c) < 0.6 * truth
+    assert 0.85 * truth < np.mean(se_g) < 1.2 * truth

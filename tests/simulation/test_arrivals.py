@@ -13,7 +13,7 @@ from forecasting.errors import ExtrapolationWarning
 from forecasting.simulation.adjustments import Adjustments
 from forecasting.simulation.arrivals import (TEMPLATE_SETS, TEMPLATES_PER_UNIT, arrival_cells, arrival_combine,
                                              arrival_sets, arrival_sums, arrival_summary, arrival_template_events,
-                                             arrival_template_rows, cell_index, future_quarters)
+                                             arrival_template_rows, cell_index, future_quarters, template_set)
 from forecasting.simulation.draws import ParameterDraws, draw_parameters
 
 YEAR = 2023
@@ -37,6 +37,9 @@ def test_template_sets_keep_antithetic_pairs_together():
     assert sorted(set(group.tolist())) == list(range(TEMPLATE_SETS))
     few, rngs = arrival_sets(dataclasses.replace(draws, advance=np.zeros((4, 1))), np.random.default_rng(0))
     assert len(rngs) == 2 and few.tolist() == [0, 0, 1, 1]
+    # the simulated years' sets (for the Monte Carlo error) follow the same rule
+    assert template_set(np.arange(20), 20).tolist() == group.tolist()
+    assert template_set(np.array([3, 0, 2]), 4).tolist() == [1, 0, 1]
 
 
 def test_combine_puts_each_sets_summaries_back_in_draw_order():
