@@ -307,7 +307,7 @@ def plot_attention(table: pd.DataFrame, *, column: str = "gain_counted", n: int 
     labels = []
     for _, r in d.iterrows():
         amount = f"{10 * r['investment_bn']:.0f}亿元" if language() == "zh" else f"{r['investment_bn']:.1f} bn"
-        label = f"{r['project_id']} · {str(r['name'])[:30]} ({amount}, {t(r['stage'])})"
+        label = f"{r['project_id']} · {shorten(r['name'], 30)} ({amount}, {t(r['stage'])})"
         if not r["counts_for_groundbreakings"]:
             label += " · " + text("whatif.not_counted_label", min_bn=min_bn, min_yi=10 * min_bn)
         labels.append(label)

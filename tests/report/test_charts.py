@@ -42,3 +42,21 @@ def test_charts_show_the_districts_labels(labelled_history, language):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert all(t.startswith("Zephyr sector" if language == "en" else "泽产业") for t in ticks), ticks
     plt.close("all")
+
+
+def test_attention_labels_cut_names_between_words():
+    # a project's name is cut at a word boundary ("… Solar …"), never mid-word ("… Sola")
+    import pandas as pd
+
+    style.use_style("en")
+    table = pd.DataFrame({"project_id": ["HL1", "HL2"], "name": ["Yuanxiang Solar Co., Ltd. Solar project", "Short"],
+                          "investment_bn": [0.8, 0.6], "stage": ["approved", "signed"],
+                          "counts_for_groundbreakings": [True, False], "gain_counted": [0.07, 0.05],
+                          "gain_counted_se": [0.001, 0.001]})
+    fig = charts.plot_attention(table, year=2024)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    long = next(x for x in labels if x.startswith("HL1"))
+    assert "Sola " not in long and "Sola(" not in long
+    assert long.startswith("HL1 · Yuanxiang Solar Co., Ltd. …") and "(0.8 bn, Approved)" in long
+    assert any(x.startswith("HL2 · Short (0.6 bn, Signed) · ") for x in labels)  # below the size: marked
+    plt.close("all")
