@@ -60,3 +60,20 @@ def test_attention_labels_cut_names_between_words():
     assert long.startswith("HL1 · Yuanxiang Solar Co., Ltd. …") and "(0.8 bn, Approved)" in long
     assert any(x.startswith("HL2 · Short (0.6 bn, Signed) · ") for x in labels)  # below the size: marked
     plt.close("all")
+
+
+def test_the_flow_of_one_snapshot_names_its_quarter_and_keeps_the_legend_off_the_dots():
+    import pandas as pd
+
+    style.use_style("en")
+    one = pd.DataFrame({"new_leads": [83], "signed": [22], "groundbreakings": [4]}, index=["2024Q1"])
+    ax = charts.plot_flow(one)
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["2024Q1"] and ax.get_xlabel() == "Quarter"
+    assert ax.get_ylim()[0] == 0
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().y1 < ax.bbox.y0 + 1  # below the axes, not over the top dot
+    long = pd.DataFrame({"new_leads": range(12), "signed": range(12), "groundbreakings": range(12)},
+                        index=[f"{y}Q{q}" for y in (2021, 2022, 2023) for q in range(1, 5)])
+    ax = charts.plot_flow(long)
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["2021", "2022", "2023"] and ax.get_xlabel() == "Year"
+    plt.close("all")
