@@ -181,7 +181,9 @@ def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ax.set_ylim(0, 1)
     ax.set_xlabel(t("forecast_probability"))
     ax.set_ylabel(t("observed_share"))
-    ax.legend(loc="upper left")
+    # lower right: calibrated curves hug the diagonal and a shortfall of events sits below it
+    # late, so that corner stays empty (upper left, the legend covered the curves' steep rise)
+    ax.legend(loc="lower right")
     if title:
         ax.set_title(title)
     return ax

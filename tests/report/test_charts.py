@@ -77,3 +77,26 @@ def test_the_flow_of_one_snapshot_names_its_quarter_and_keeps_the_legend_off_the
     ax = charts.plot_flow(long)
     assert [x.get_text() for x in ax.get_xticklabels()] == ["2021", "2022", "2023"] and ax.get_xlabel() == "Year"
     plt.close("all")
+
+
+def test_the_reliability_legend_sits_in_the_corner_calibrated_curves_leave_empty():
+    import numpy as np
+    import pandas as pd
+
+    style.use_style("en")
+    # generator B's groundbreaking panel: the spreadsheet rises steeply (0.30 → 0.45 forecast,
+    # 0.28 → 0.84 observed) right where an upper-left legend's text stood
+    curves = {"Stage-weighted spreadsheet": ([0.02, 0.25, 0.3, 0.45, 0.96], [0.05, 0.39, 0.28, 0.84, 1.0]),
+              "Forecast model": ([0.02, 0.15, 0.33, 0.43, 0.56, 0.66, 0.74, 0.85, 0.96],
+                                 [0.03, 0.2, 0.37, 0.2, 0.5, 0.82, 0.72, 0.95, 1.0])}
+    fig, (_, ax) = plt.subplots(1, 2, figsize=style.SLIDE)  # a panel, as notebook 05 draws it
+    for label, (x, y) in curves.items():
+        table = pd.DataFrame({"mean_p": x, "observed": y, "obs_lo": y, "obs_hi": y})
+        charts.plot_reliability(table, ax=ax, label=label)
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent().transformed(ax.transData.inverted())
+    for x, y in curves.values():
+        xs = np.linspace(min(x), max(x), 400)
+        ys = np.interp(xs, x, y)
+        assert not np.any((xs >= box.x0) & (xs <= box.x1) & (ys >= box.y0) & (ys <= box.y1))
+    plt.close("all")
