@@ -108,12 +108,18 @@ def needed_line(need, names: Mapping[str, str] | None = None, *, language: str |
     lang = _lang(language)
     names = names or {}
     sep = text("whatif.list_separator", language=lang)
-    where = sep.join(text("notebooks.04_needed_in", language=lang, n=k, unit=names.get(u, u))
+    where = sep.join(text("notebooks.04_needed_in", language=lang, n=k, unit=_before_number(names.get(u, u), lang))
                      for u, k in need.added.items() if k) or text("notebooks.04_beyond_none", language=lang)
     key = "notebooks.04_needed_reached" if need.reached else "notebooks.04_needed_not_reached"
     people = text("notebooks.04_needed_person" if need.n_added == 1 else "notebooks.04_needed_people", language=lang)
     return text(key, language=lang, n=need.n_added, people=people, where=where, value=f"{need.value:.1%}",
                 level=f"{need.level:.1%}")
+
+
+def _before_number(label: str, language: str) -> str:
+    """A label the Chinese text puts a number right after ("甲组10人"): a Latin one ending in a
+    letter or digit gets a space, or "Team A10人" reads as "Team A10"."""
+    return f"{label} " if language == "zh" and label[-1:].isascii() and label[-1:].isalnum() else label
 
 
 def warning_line(message: object, category: type, language: str | None = None) -> str | None:

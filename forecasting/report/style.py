@@ -79,6 +79,13 @@ def use_style(language: Literal["en", "zh"] = "en", *, figure_formats: Sequence[
             # mplfonts ships the regular face only: ask for bold and matplotlib logs a
             # fallback for every title; the titles' size sets them apart instead
             weight = "bold" if _has_bold(name) else "normal"
+            if weight == "normal":
+                # a chart's explicit bold (a suptitle, a bar's value) falls back to the regular
+                # face as intended; matplotlib's "findfont: Failed to find font weight bold"
+                # line, printed under every such chart of a Chinese report, says nothing to a planner
+                import logging
+
+                logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     mpl.rcParams.update({
         "figure.figsize": SLIDE,
         "figure.dpi": 100,

@@ -74,3 +74,9 @@ def test_readable_warnings_prints_a_note_and_leaves_other_warnings_alone(capsys)
         assert "ShortHistoryWarning" not in out.err and ".py:" not in out.out
     finally:
         warnings.showwarning = saved
+
+
+def test_a_latin_label_keeps_apart_from_the_number_in_chinese():
+    need = SimpleNamespace(added={"zs_a": 10, "hub": 2}, value=0.05, reached=False, level=0.07, n_added=12)
+    zh = notes.needed_line(need, {"zs_a": "Team A", "hub": "上海招商中心"}, language="zh")
+    assert "（Team A 10人、上海招商中心2人）" in zh  # not "Team A10人"
