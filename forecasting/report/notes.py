@@ -135,13 +135,18 @@ def readable_warnings() -> None:
     """In a notebook: print the toolkit's warnings as :func:`warning_line` gives them (on the
     cell's output, not as a red error block); other warnings keep Python's form. Every
     notebook's first cell calls it (through :func:`~forecasting.report.style.use_style`)."""
-    original = getattr(warnings.showwarning, "_forecasting_original", warnings.showwarning)
+    if warnings.showwarning is _show:  # installed already (every notebook's first cell calls it)
+        return
+    _ORIGINAL["showwarning"] = warnings.showwarning
+    warnings.showwarning = _show
 
-    def show(message, category, filename, lineno, file=None, line=None):
-        line_ = warning_line(message, category)
-        if line_ is None:
-            return original(message, category, filename, lineno, file, line)
-        print(line_, file=sys.stdout)
 
-    show._forecasting_original = original  # type: ignore[attr-defined]
-    warnings.showwarning = show
+#: Python's own ``warnings.showwarning``, kept for the warnings that are not the toolkit's.
+_ORIGINAL: dict = {}
+
+
+def _show(message, category, filename, lineno, file=None, line=None):
+    line_ = warning_line(message, category)
+    if line_ is None:
+        return _ORIGINAL["showwarning"](message, category, filename, lineno, file, line)
+    print(line_, file=sys.stdout)

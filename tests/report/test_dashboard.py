@@ -70,7 +70,7 @@ def test_response_names_units_by_their_labels_and_titles_do_not_repeat():
     # one objective in every panel: the chart's title names it, each panel only its year (the long
     # "2024: expected shortfall … (lower is better)" titles ran into each other)
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["2024", "2025"]
-    assert "expected shortfall" in fig._suptitle.get_text().lower()
+    assert "expected shortfall" in fig.get_suptitle().lower()
     # without a district the ids are all there is
     fig = dashboard.plot_response(_curves())
     assert [t.get_text() for t in fig.axes[-1].get_legend().get_texts()] == ["zs_a", "hub_sh"]
