@@ -58,19 +58,20 @@ def origins(history: History, *, skip_years: int = 2) -> list[tuple[str, int]]:
     return pairs
 
 
-def origins_note(history: History, *, skip_years: int = 2) -> str:
-    """How many origins the backtest can use, and why not more, as a sentence."""
+def origins_note(history: History, *, skip_years: int = 2, language: str | None = None) -> str:
+    """How many origins the backtest can use, and why not more, as a sentence in ``language``
+    (default: the report's, :func:`forecasting.texts.language`)."""
+    from ..texts import text
+
+    say = lambda key, **v: text(f"studies.{key}", language=language, **v)  # noqa: E731
     pairs = origins(history, skip_years=skip_years)
     n, first = len(history.quarters), history.quarters[0]
     first_year = int(first[:4]) + skip_years
-    why = (f"an origin must lie in the third year of snapshots or later ({first_year} on, the snapshots "
-           f"starting at {first}) and forecast a year the snapshots have fully seen (up to "
-           f"{history.as_of_date.year - 1 if not history.as_of.endswith('Q4') else history.as_of_date.year})")
+    why = say("origins_why", first_year=first_year, first=first,
+              last=history.as_of_date.year - 1 if not history.as_of.endswith('Q4') else history.as_of_date.year)
     if not pairs:
-        return (f"The backtest can use none of the {n} snapshot quarter{'s' if n != 1 else ''}: {why}; "
-                "it has nothing to score yet, so how far to trust the numbers cannot be measured from this folder.")
-    return (f"The backtest uses {len(pairs)} of the {n} snapshot quarters as origins ({pairs[0][0]}–{pairs[-1][0]}): "
-            f"{why}.")
+        return say("origins_none", n=n, s="s" if n != 1 else "", why=why)
+    return say("origins_some", k=len(pairs), n=n, start=pairs[0][0], end=pairs[-1][0], why=why)
 
 
 def central_pit_coverage(cdf_below, cdf_at, level: float = 0.8) -> float:

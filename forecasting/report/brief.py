@@ -29,6 +29,7 @@ import pandas as pd
 from ..whatif.objectives import objective_label
 from .findings import (FOLDER, SECTIONS, Findings, levers_from_tornado, projects_from_attention,  # noqa: F401
                        projects_from_leverage, read_findings, record)
+from .notes import data_note
 
 #: Which notebook writes each findings file (named when a section is unavailable).
 SOURCES = {"targets": "03_target_outlook", "changes": "06_quarter_changes", "levers": "04_scenarios",
@@ -139,8 +140,11 @@ def assemble(findings: dict[str, Findings], *, as_of: str, language: str = "en")
                 _levers(findings.get("levers"), lang), _projects(findings.get("projects"), lang, word),
                 _calibration(findings.get("calibration"), lang)]
     year = year if year is not None else (as_of[:4] if as_of else "")
+    # whose data: notebook 03 records the district's name (a simulated one says so)
+    district = findings["targets"].values.get("district") if "targets" in findings else None
+    note = data_note(district, lang, area="brief") if district else ""
     return Brief(lang, as_of, _tx("title", lang, as_of=as_of), _tx("subtitle", lang, year=year), sections,
-                 note=_tx("illustrative", lang))
+                 note=note)
 
 
 def _targets(f: Findings | None, lang: str, target_label) -> Section:
@@ -170,6 +174,9 @@ def _step_label(step: str, lang: str) -> str:
 def _changes(f: Findings | None, lang: str, target_label) -> Section:
     previous = f.values.get("previous", "") if f else ""
     heading = _tx("changes_heading", lang, previous=previous or "…")
+    if f is not None and "attribution" not in f.frames and f.values.get("nothing_to_compare"):
+        # notebook 06 ran, with no snapshot of the previous quarter to compare with
+        return Section("changes", heading, [_tx("changes_none", lang, previous=previous or "…")], available=False)
     if f is None or "attribution" not in f.frames:
         return _unavailable("changes", heading, lang)
     att = f.frames["attribution"]
@@ -178,6 +185,7 @@ def _changes(f: Findings | None, lang: str, target_label) -> Section:
         g = att.groupby("target", sort=False)
         total = pd.DataFrame({"before": g["start"].first(), "after": g["end"].last(), "change": g["delta"].sum()})
         total = total.drop(index="all", errors="ignore")
+        total = total[total["change"].abs() >= 0.0005]  # "0 % → 0 % (+0.0 pp)" is no change to list
         order = total["change"].abs().sort_values(ascending=False, kind="stable").index[:N_CHANGES]
         for target in order:
             row = total.loc[target]
@@ -243,6 +251,9 @@ def _projects(f: Findings | None, lang: str, t) -> Section:
 def _calibration(f: Findings | None, lang: str) -> Section:
     heading = _tx("calibration_heading", lang)
     table = f.frames.get("p_meet") if f else None
+    if f is not None and table is None and f.values.get("nothing_to_score"):
+        # notebook 05 ran, but the backtest had no origin to score
+        return Section("calibration", heading, [_tx("calibration_none", lang)], available=False)
     if table is None or table.empty:
         return _unavailable("calibration", heading, lang)
     by = table.set_index("forecaster")

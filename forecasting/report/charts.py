@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from ..texts import text
 from .style import FORECAST_COLOR, GOAL_COLOR, PALETTE, SLIDE, SO_FAR_COLOR, amount, language, shorten, t, target_label
 
+#: Quarters below which the flow chart names every quarter (:func:`plot_flow`).
+SHORT_FLOW = 8
 #: Longest name a chart's axis shows; longer ones are cut at a word boundary (:func:`~forecasting.report.style.shorten`).
 NAME_WIDTH = 34
 
@@ -62,16 +64,27 @@ def plot_mix(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
 
 def plot_flow(flow: pd.DataFrame, *, columns=("new_leads", "signed", "groundbreakings"), ax: Axes | None = None,
               title: str | None = None) -> Axes:
-    """Quarterly counts over the years (from :func:`overview.quarterly_flow`)."""
+    """Quarterly counts over the years (from :func:`overview.quarterly_flow`).
+
+    A history shorter than :data:`SHORT_FLOW` quarters has every quarter named on its axis and
+    its legend below the plot (a single snapshot is a few dots: a year label and a legend over
+    them said more than the data)."""
     ax = _axes(ax)
     x = np.arange(len(flow))
     for i, col in enumerate(columns):
         ax.plot(x, flow[col].to_numpy(), marker="o", lw=2.5, label=t(col), color=PALETTE[i])
-    ticks = [i for i, q in enumerate(flow.index) if q.endswith("Q1")]
-    ax.set_xticks(ticks, [flow.index[i][:4] for i in ticks])
-    ax.set_xlabel(t("year"))
+    if len(flow) < SHORT_FLOW:
+        ax.set_xticks(x, list(flow.index))
+        ax.set_xlim(-0.5 - (len(flow) == 1), len(flow) - 0.5 + (len(flow) == 1))
+        ax.set_xlabel(t("quarter"))
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=len(columns))
+    else:
+        ticks = [i for i, q in enumerate(flow.index) if q.endswith("Q1")]
+        ax.set_xticks(ticks, [flow.index[i][:4] for i in ticks])
+        ax.set_xlabel(t("year"))
+        ax.legend(loc="upper left", ncols=len(columns))
     ax.set_ylabel(t("projects"))
-    ax.legend(loc="upper left", ncols=len(columns))
     ax.set_title(title or t("title_flow"))
     return ax
 
@@ -168,7 +181,9 @@ def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ax.set_ylim(0, 1)
     ax.set_xlabel(t("forecast_probability"))
     ax.set_ylabel(t("observed_share"))
-    ax.legend(loc="upper left")
+    # lower right: calibrated curves hug the diagonal and a shortfall of events sits below it
+    # late, so that corner stays empty (upper left, the legend covered the curves' steep rise)
+    ax.legend(loc="lower right")
     if title:
         ax.set_title(title)
     return ax
@@ -307,7 +322,7 @@ def plot_attention(table: pd.DataFrame, *, column: str = "gain_counted", n: int 
     labels = []
     for _, r in d.iterrows():
         amount = f"{10 * r['investment_bn']:.0f}亿元" if language() == "zh" else f"{r['investment_bn']:.1f} bn"
-        label = f"{r['project_id']} · {str(r['name'])[:30]} ({amount}, {t(r['stage'])})"
+        label = f"{r['project_id']} · {shorten(r['name'], 30)} ({amount}, {t(r['stage'])})"
         if not r["counts_for_groundbreakings"]:
             label += " · " + text("whatif.not_counted_label", min_bn=min_bn, min_yi=10 * min_bn)
         labels.append(label)

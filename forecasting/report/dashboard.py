@@ -167,12 +167,18 @@ def plot_comparison(comparison: pd.DataFrame, *, title: str | None = None) -> Fi
     return fig
 
 
-def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str | None = None) -> Figure:
+def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str | None = None,
+                  district=None) -> Figure:
     """The objective as each unit's staff change, one panel per year
-    (:func:`~forecasting.whatif.levers.response_curves`): each panel titled with the year and the
-    objective it shows, whiskers of twice the paired Monte Carlo error against today's
+    (:func:`~forecasting.whatif.levers.response_curves`): each panel titled with the year (and
+    the objective it shows, when the years' objectives differ; else the chart's title names
+    it), whiskers of twice the paired Monte Carlo error against today's
     staffing; hollow markers extrapolate. ``target`` plots that target's p_meet instead
-    (``"all"`` for P(all targets met))."""
+    (``"all"`` for P(all targets met)). The legend names the units by ``district``'s labels
+    (their ids without one)."""
+    import textwrap
+
+    from .display import unit_name
     from .style import PALETTE
     from ..texts import text
 
@@ -195,7 +201,7 @@ def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str
         for i, unit in enumerate(units):
             g = dy[dy["unit"] == unit].sort_values("change")
             color = PALETTE[i % len(PALETTE)]
-            ax.plot(g["change"], g[column], color=color, lw=2, label=unit)
+            ax.plot(g["change"], g[column], color=color, lw=2, label=shorten(unit_name(district, unit), 30))
             if target is None and "gain_se" in g:
                 ax.errorbar(g["change"], g[column], yerr=2 * g["gain_se"].fillna(0), fmt="none", ecolor=color,
                             alpha=0.6, capsize=3)
@@ -204,12 +210,16 @@ def plot_response(curves: pd.DataFrame, *, target: str | None = None, title: str
             ax.scatter(g["change"][~seen], g[column][~seen], facecolors="white", edgecolors=color, s=40, zorder=3)
         ax.axvline(0, color="#999999", lw=1)
         ax.set_xlabel(text("whatif.staff_change_axis"))
-        ax.set_title(f"{year}: {label}" if target is None else str(year), fontsize=14 if target is None else 18)
+    shown = set(labels.values())
+    for ax, year in zip(axes[0], years):
+        if target is None and len(shown) > 1:  # each panel says its own objective, wrapped to the panel
+            ax.set_title(textwrap.fill(f"{year}: {labels[year]}", 70 // len(years)), fontsize=14)
+        else:
+            ax.set_title(str(year), fontsize=18)
     if target is not None:
         axes[0, 0].set_ylabel(labels[years[0]])
     axes[0, -1].legend(fontsize=11, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if title is None:
-        shown = set(labels.values())
         title = (text("whatif.response_title", objective=next(iter(shown))) if len(shown) == 1
                  else text("whatif.response_title_mixed"))
     fig.suptitle(title[:1].upper() + title[1:], x=0.02, ha="left", fontsize=18, fontweight="bold")

@@ -13,10 +13,11 @@ The findings, and the columns each frame carries
 ------------------------------------------------
 ``targets`` (notebook 03), frame ``targets``
     ``target, goal, so_far, p10, p90, p_meet`` (the ``"all"`` row: P(all targets met));
-    values ``year``, ``as_of``.
+    values ``year``, ``as_of`` and ``district`` (its name: the brief says whose data it is).
 ``changes`` (notebook 06), frame ``attribution``
     ``target, step, start, end, delta`` (:func:`forecasting.evaluation.refresh.attribute_change`);
     frame ``summary`` (optional) ``kind, n, investment_bn``; values ``previous``, ``as_of``.
+    Without a snapshot of ``previous``: no frame, value ``nothing_to_compare`` true.
 ``levers`` (notebook 04), frame ``levers``
     ``lever, gain`` and optionally ``gain_se, low, high, objective``: how far each lever moves
     the objective (larger = matters more), sorted or not. :func:`levers_from_tornado` makes
@@ -28,7 +29,8 @@ The findings, and the columns each frame carries
 ``calibration`` (notebook 05), frame ``p_meet``
     ``forecaster, n, mean_p_meet, share_met, brier, ece``
     (:meth:`forecasting.evaluation.backtest.Backtest.p_meet_calibration`); frame ``coverage``
-    (optional) ``target, forecaster, coverage_p10_p90, pit_coverage_80``.
+    (optional) ``target, forecaster, coverage_p10_p90, pit_coverage_80``. When the backtest had
+    no origin: no frame, value ``nothing_to_score`` true.
 
 ``objective`` holds an objective's key (``"all"``, ``"shortfall"``, ``"p_meet:tier_5bn"``,
 see :mod:`forecasting.whatif.objectives`) or a label; keys are shown in the report's language.

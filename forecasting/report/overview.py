@@ -105,8 +105,8 @@ def data_quality(history: History, *, language: str | None = None) -> pd.DataFra
     say = lambda name, **v: text(f"overview.{name}", language=language, **v)  # noqa: E731
     revised = (signed.any() and (rev[signed] != 1).any()) or len(history.quarters) > 1
     notes = [
-        (say("check_snapshots"), say("finding_snapshots", n=len(history.quarters), first=history.quarters[0],
-                                     last=history.as_of)),
+        (say("check_snapshots"), say("finding_snapshots" if len(history.quarters) > 1 else "finding_snapshot_one",
+                                     n=len(history.quarters), first=history.quarters[0], last=history.as_of)),
         (say("check_projects"), say("finding_projects", n=len(P), lost=int(P["stage"].eq("lost").sum()),
                                     operating=int(P["stage"].eq("operating").sum()))),
         (say("check_revised"), say("finding_revised", share=f"{(rev[signed] != 1).mean():.0%}",

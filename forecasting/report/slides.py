@@ -83,6 +83,10 @@ def _first_sentence(text: str, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
 
+#: A block that is one italic line (a notebook's note on whose data it is) is no takeaway.
+_NOTE = re.compile(r"\*[^*\n].*\*")
+
+
 def _blocks(markdown: str):
     """(heading, paragraph) pieces of a Markdown text, in order."""
     for block in re.split(r"\n\s*\n", markdown):
@@ -95,7 +99,7 @@ def _blocks(markdown: str):
             rest = "\n".join(lines[1:]).strip()
             if rest:
                 yield "prose", rest
-        elif not block.startswith(("*Illustrative", "*示例", "|", "<")):
+        elif not block.startswith(("|", "<")) and not _NOTE.fullmatch(block):
             yield "prose", block
 
 

@@ -79,6 +79,13 @@ def use_style(language: Literal["en", "zh"] = "en", *, figure_formats: Sequence[
             # mplfonts ships the regular face only: ask for bold and matplotlib logs a
             # fallback for every title; the titles' size sets them apart instead
             weight = "bold" if _has_bold(name) else "normal"
+            if weight == "normal":
+                # a chart's explicit bold (a suptitle, a bar's value) falls back to the regular
+                # face as intended; matplotlib's "findfont: Failed to find font weight bold"
+                # line, printed under every such chart of a Chinese report, says nothing to a planner
+                import logging
+
+                logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     mpl.rcParams.update({
         "figure.figsize": SLIDE,
         "figure.dpi": 100,
@@ -105,10 +112,23 @@ def use_style(language: Literal["en", "zh"] = "en", *, figure_formats: Sequence[
         "svg.hashsalt": "forecasting",
         "svg.fonttype": "none",
     })
+    if _in_kernel():  # the toolkit's warnings as one readable line, not Python's file:line block
+        from .notes import readable_warnings
+
+        readable_warnings()
     if figure_formats is None and os.environ.get(FORMATS_ENV):
         figure_formats = [f.strip() for f in os.environ[FORMATS_ENV].split(",") if f.strip()]
     if figure_formats:
         _inline_formats(tuple(figure_formats))
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 def _inline_formats(formats: tuple[str, ...]) -> None:
@@ -118,13 +138,11 @@ def _inline_formats(formats: tuple[str, ...]) -> None:
     backend's configuration (which the backend re-reads when pyplot is first imported) and
     on the live display formatters. Without a kernel (a script, the tests) it does nothing.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+    if not _in_kernel():
         return
+    from IPython import get_ipython
+
     shell = get_ipython()
-    if shell is None or not hasattr(shell, "kernel"):
-        return
     from matplotlib_inline.backend_inline import set_matplotlib_formats
     from matplotlib_inline.config import InlineBackend
 

@@ -158,18 +158,21 @@ class StaffObjective:
         return self.objective.score(self.run(allocation))
 
 
-def allocation_note(result: "AllocationResult", objective: StaffObjective, *, language: str | None = None) -> str:
+def allocation_note(result: "AllocationResult", objective: StaffObjective, *, language: str | None = None,
+                    names: Mapping[str, str] | None = None) -> str:
     """The allocator's verdict in a sentence: the objective now and after the best move
     found, the gain with its Monte Carlo error, and whether it is recommended (a gain
     within twice its error is not). When the total differs from today's staff, what stands
-    (and what the moves start from) is today's staffing rescaled to it, and the note says so."""
+    (and what the moves start from) is today's staffing rescaled to it, and the note says so.
+    ``names`` (unit id -> label) names the units as the report's tables do (default: ids)."""
+    name = (lambda u: names.get(u, u)) if names else (lambda u: u)  # noqa: E731
     moves = text("whatif.list_separator", language=language).join(
-        f"{u} {c:+d}" for u, c in result.move_change.items() if c) or text("whatif.no_change", language=language)
+        f"{name(u)} {c:+d}" for u, c in result.move_change.items() if c) or text("whatif.no_change", language=language)
     now, _ = objective.value(result.current)
     today = objective.current
     rescaled = {"today": sum(today.values()), "total": sum(result.current.values()),
                 "alloc": text("whatif.list_separator", language=language).join(
-                    f"{u} {c}" for u, c in result.current.items())} if result.current != today else None
+                    f"{name(u)} {c}" for u, c in result.current.items())} if result.current != today else None
     values = {"start": text("whatif.allocation_start_rescaled" if rescaled else "whatif.allocation_start_today",
                             language=language, **(rescaled or {})),
               "moves": moves, "objective": objective.label, "now": objective.format(now)}

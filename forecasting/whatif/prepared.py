@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import pandas as pd
 
 from ..errors import DataError
+from ..texts import text
 from ..simulation.portfolio import PortfolioSimulator, compare
 from .scenario import Scenario, plain_number
 from .scenario_file import read_scenario
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
     from ..history.histories import History
 
 
-def district_scenarios(history: "History") -> list[Scenario]:
+def district_scenarios(history: "History", *, language: str | None = None) -> list[Scenario]:
     """Example scenarios built from the district in hand (its own unit and project ids):
     two more staff for the unit with the most open leads, approval 1.5 times as fast, and
     the biggest open project (not yet under construction) slipping 3 months. An example the
-    ledger cannot support (no staffed unit with leads, no open project) is left out."""
+    ledger cannot support (no staffed unit with leads, no open project) is left out.
+    Their names are in ``language`` (default: the report's), the unit by its label in it."""
+    say = lambda key, **v: text(f"whatif.{key}", language=language, **v)  # noqa: E731
     P = history.latest
     out: list[Scenario] = []
     eff = history.effort[history.effort["quarter"] == history.as_of].set_index("unit")
@@ -34,29 +37,32 @@ def district_scenarios(history: "History") -> list[Scenario]:
     staffed = [u for u in counts.index if u in eff.index and float(eff.loc[u, "staff"]) > 0]
     if staffed:
         unit = staffed[0]
-        label = next((x.label for x in history.district.units if x.id == unit), unit)
+        from ..texts import language as current
+
+        label = history.district.unit_label(unit, language or current()) if unit in history.district.unit_ids else unit
         now = float(eff.loc[unit, "staff"])
         out.append(Scenario.from_dict({
-            "name": f"Two more staff for {label}",
+            "name": say("example_staff", unit=label),
             "description": f"The unit with the most open leads ({int(counts[unit])}): {plain_number(now)} -> "
                            f"{plain_number(now + 2)} staff from next quarter.",
             "effort": {unit: {"staff": now + 2}}}, history.district, P))
     out.append(Scenario.from_dict({
-        "name": "A faster approval process",
+        "name": say("example_approval"),
         "description": "The signed -> approved -> groundbreaking steps 1.5 times as likely each month.",
         "approval": {"speed": 1.5}}, history.district, P))
     open_ = P[P["stage"].isin(["lead", "negotiating", "signed", "approved"])]
     if len(open_):
         big = open_.sort_values(["investment_bn", "project_id"], ascending=[False, True]).iloc[0]
         out.append(Scenario.from_dict({
-            "name": "The biggest open project slips 3 months",
+            "name": say("example_slip"),
             "description": f"{big['project_id']} ({big['name']}, {plain_number(float(big['investment_bn']))} bn, "
                            f"{big['stage']}) three months later.",
             "projects": [{"id": str(big["project_id"]), "slip_months": 3}]}, history.district, P))
     return out
 
 
-def prepared_scenarios(history: "History", folder: Path | str = "scenarios") -> tuple[list[Scenario], list[str]]:
+def prepared_scenarios(history: "History", folder: Path | str = "scenarios", *,
+                       language: str | None = None) -> tuple[list[Scenario], list[str]]:
     """The prepared scenario files of ``folder`` that fit the district, and notes.
 
     Every ``.toml`` file is checked against the district and the as-of ledger. When all
@@ -65,7 +71,8 @@ def prepared_scenarios(history: "History", folder: Path | str = "scenarios") -> 
     :func:`district_scenarios` take the place of the files left out (skipping one whose
     kind a kept file already covers), so the notebook runs on any valid folder.
 
-    Returns the scenarios and the notes (one sentence per file left out).
+    Returns the scenarios and the notes (one sentence per file left out), the examples'
+    names and the notes in ``language`` (default: the report's).
     """
     kept: list[Scenario] = []
     notes: list[str] = []
@@ -74,12 +81,14 @@ def prepared_scenarios(history: "History", folder: Path | str = "scenarios") -> 
             kept.append(read_scenario(path, history.district, history.latest, as_of=history.as_of_date))
         except DataError as exc:
             first = str(exc.breaches[0]) if exc.breaches else str(exc)
-            notes.append(f"{path.name} does not fit this district and is left out ({first}).")
+            notes.append(text("whatif.scenario_left_out", language=language, file=path.name, reason=first))
     if notes:
         has_approval = any(sc.approval_speed != 1.0 for sc in kept)
-        extra = [sc for sc in district_scenarios(history) if not (has_approval and sc.approval_speed != 1.0)]
+        extra = [sc for sc in district_scenarios(history, language=language)
+                 if not (has_approval and sc.approval_speed != 1.0)]
         kept += extra
-        notes.append("In their place: " + "; ".join(sc.name for sc in extra) + " (built from this district).")
+        notes.append(text("whatif.scenario_in_their_place", language=language,
+                          names=text("whatif.list_separator", language=language).join(sc.name for sc in extra)))
     return kept, notes
 
 

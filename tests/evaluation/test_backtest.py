@@ -92,3 +92,16 @@ def test_pit_coverage_is_eighty_percent_for_a_calibrated_count_forecast():
     y = rng.poisson(10, 5000)
     narrow = np.r_[0.0, np.cumsum(np.bincount(rng.poisson(10, 100_000) // 2 + 5, minlength=60) / 100_000)]
     assert central_pit_coverage(narrow[np.minimum(y, 59)], narrow[np.minimum(y + 1, 60)]) < 0.7
+
+
+def test_origins_note_speaks_the_reports_language(tmp_path):
+    # a Chinese report's notebook 05 opened with "The backtest can use none of the 9 snapshot quarters: …"
+    from conftest import make_valid_folder
+    from forecasting.evaluation.backtest import origins_note
+    from forecasting.history.histories import load_history
+
+    h = load_history(make_valid_folder(tmp_path / "data"))
+    en, zh = origins_note(h, language="en"), origins_note(h, language="zh")
+    assert en.startswith(f"The backtest can use none of the {len(h.quarters)} snapshot quarters: an origin must lie")
+    assert zh.startswith(f"回测无法使用{len(h.quarters)}个快照季度中的任何一个：预测起点须在快照的第三年或之后")
+    assert not any(w in zh for w in ("backtest", "origin", "snapshot"))

@@ -102,3 +102,45 @@ def test_every_brief_text_has_real_chinese_and_the_same_placeholders():
         assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["zh"])), name
         assert re.search(r"[\u4e00-\u9fff]", entry["zh"]) or name in {"project_line_short"}, name
         assert entry["en"] != entry["zh"] or name in {"project_line_short"}, name
+
+
+def test_the_note_says_whose_data_from_the_districts_name(brief_findings):
+    # the brief ended "Illustrative data (simulated), not Hailing's real ledger." for any folder
+    assert assemble(brief_findings, as_of="2024Q1", language="en").note == ""  # no name recorded: nothing said
+    named = dict(brief_findings)
+    t = named["targets"]
+    named["targets"] = Findings(t.name, {**t.values, "district": "Another district"}, t.frames)
+    assert assemble(named, as_of="2024Q1", language="en").note == "Data: Another district."
+    named["targets"] = Findings(t.name, {**t.values, "district": "Hailing District, Taizhou (illustrative data)"},
+                                t.frames)
+    assert assemble(named, as_of="2024Q1", language="en").note == (
+        "Illustrative data (simulated), not a real district's ledger.")
+    assert assemble(named, as_of="2024Q1", language="zh").note.startswith("示例数据")
+
+
+def test_a_notebook_that_ran_with_nothing_to_show_says_why_not_that_it_did_not_run(brief_findings):
+    # one snapshot: notebook 06 has nothing to compare and 05 nothing to score; both ran
+    ran = dict(brief_findings)
+    ran["changes"] = Findings("changes", {"nothing_to_compare": True, "previous": "2023Q4", "as_of": "2024Q1"}, {})
+    ran["calibration"] = Findings("calibration", {"nothing_to_score": True}, {})
+    b = assemble(ran, as_of="2024Q1", language="en")
+    changes, cal = b.section("changes"), b.section("calibration")
+    assert changes.lines[0].startswith("Nothing to compare with yet: the folder holds no snapshot of 2023Q4.")
+    assert cal.lines[0].startswith("Not known yet:")
+    assert "not part of this run" not in " ".join(changes.lines + cal.lines)
+    assert not changes.available and not cal.available
+    zh = assemble(ran, as_of="2024Q1", language="zh")
+    assert zh.section("changes").lines[0].startswith("暂无可比较的数据") and zh.section("calibration").lines[0].startswith("暂不可知")
+
+
+def test_a_change_that_rounds_to_nothing_is_not_listed(brief_findings):
+    # an out-of-reach target listed "Groundbreakings: 0 % → 0 % (+0.0 pp), mainly a quarter passing (+0.0 pp)."
+    f = brief_findings["changes"]
+    att = f.frames["attribution"]
+    att = att[att["target"].isin(["groundbreakings", "tier_10bn"])].copy()  # two targets: both would be listed
+    gb = att["target"] == "groundbreakings"
+    att.loc[gb, ["start", "end", "delta"]] = 0.0
+    b = assemble({**brief_findings, "changes": Findings("changes", f.values, {**f.frames, "attribution": att})},
+                 as_of="2024Q1", language="en")
+    lines = b.section("changes").lines
+    assert lines[0].startswith("10 bn signings") and not any(x.startswith("Groundbreakings") for x in lines)

@@ -46,3 +46,40 @@ def test_the_comparison_draws_both_chances_per_target():
     assert heights == [0.2, 0.1, 0.35, 0.12]
     assert [t.get_text() for t in ax.texts] == ["+15 pp", "+2 pp"]
     assert "Faster approvals" in {ax.get_title(loc=loc) for loc in ("left", "center", "right")}
+
+
+def _curves(objective="shortfall", label="expected shortfall against the goals"):
+    rows = []
+    for year in (2024, 2025):
+        for unit, slope in (("zs_a", -0.01), ("hub_sh", -0.005)):
+            for change in (-2, 0, 2):
+                rows.append({"year": year, "unit": unit, "change": change, "value": 6 + slope * change,
+                             "gain_se": 0.002, "extrapolated": change > 0, "objective": objective,
+                             "objective_label": label})
+    return pd.DataFrame(rows)
+
+
+def test_response_names_units_by_their_labels_and_titles_do_not_repeat():
+    from types import SimpleNamespace
+
+    labels = {"zs_a": "Team A", "hub_sh": "Shanghai hub"}
+    district = SimpleNamespace(unit_label=lambda u, language="en": labels[u])
+    fig = dashboard.plot_response(_curves(), district=district)
+    legend = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert legend == ["Team A", "Shanghai hub"]  # the district's labels, not zs_a / hub_sh
+    # one objective in every panel: the chart's title names it, each panel only its year (the long
+    # "2024: expected shortfall … (lower is better)" titles ran into each other)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["2024", "2025"]
+    assert "expected shortfall" in fig.get_suptitle().lower()
+    # without a district the ids are all there is
+    fig = dashboard.plot_response(_curves())
+    assert [t.get_text() for t in fig.axes[-1].get_legend().get_texts()] == ["zs_a", "hub_sh"]
+
+
+def test_response_panels_with_different_objectives_each_say_theirs_wrapped():
+    d = _curves()
+    d.loc[d["year"] == 2025, ["objective", "objective_label"]] = ["all", "P(all targets met)"]
+    fig = dashboard.plot_response(d)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[1] == "2025: P(all targets met)"
+    assert titles[0].startswith("2024: expected shortfall") and all(len(x) <= 35 for x in titles[0].split("\n"))

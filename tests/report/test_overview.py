@@ -54,3 +54,18 @@ def test_data_quality_and_short_history_notes_in_both_languages(history):
     assert len(en) == len(zh) == 6 + len(overview.short_history_notes(history, "en")) > 6
     assert "3" in en["finding"].iloc[0] and "2024Q1" in en["finding"].iloc[0]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(zh["finding"]))
+
+
+
+def test_one_snapshot_is_one_quarter(tmp_path):
+    # a folder of one snapshot read "1 quarters, 2024Q1 to 2024Q1"
+    from conftest import make_valid_folder
+
+    folder = make_valid_folder(tmp_path / "data")
+    for f in (folder / "ledger").iterdir():
+        if not f.stem.startswith("2024Q1"):
+            f.unlink()
+    single = load_history(folder)
+    assert single.quarters == ["2024Q1"]
+    assert overview.data_quality(single, language="en")["finding"].iloc[0] == "one quarter, 2024Q1"
+    assert overview.data_quality(single, language="zh")["finding"].iloc[0] == "1个季度（2024Q1）"

@@ -132,3 +132,15 @@ def test_build_slides_reads_back(tmp_path, language):
 def test_build_slides_names_a_missing_chart(tmp_path):
     with pytest.raises(FileNotFoundError, match="c9.png"):
         build_slides(_brief(), [Chart(tmp_path / "c9.png", "t", "", "nb")], tmp_path / "s.pptx")
+
+
+def test_a_data_note_is_no_chart_takeaway():
+    # the line under each notebook's title ("*Data: Another district.*") is not what a chart shows
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## The dashboard\n\nFor each target: the goal."),
+        nbformat.v4.new_code_cell("show_data_note(d)", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/markdown": "*Data: Another district.*", "text/plain": "<md>"})]),
+        nbformat.v4.new_code_cell("fig", outputs=[_figure_output("P(all met) is 12 %")]),
+    ]
+    assert describe_charts(nb) == [{"title": "P(all met) is 12 %", "takeaway": "For each target: the goal."}]

@@ -40,3 +40,25 @@ def test_twelve_series_keep_distinct_colours():
                   for i, c1 in enumerate(colours) for c2 in colours[i + 1:])
     assert closest > 0.15
     assert style.series_color(0) == style.series_color(12)
+
+
+def test_a_chinese_chart_in_bold_logs_no_font_fallback(caplog):
+    # "findfont: Failed to find font weight bold for Noto Sans CJK SC, now using 400." was
+    # printed under every bold-titled chart of a Chinese report
+    import logging
+
+    import matplotlib.pyplot as plt
+
+    from forecasting.report import style
+
+    style.use_style("zh")
+    try:
+        with caplog.at_level(logging.INFO):  # the root: matplotlib's own logger keeps its level
+            fig, ax = plt.subplots()
+            fig.suptitle("加粗标题 bold", fontweight="bold")
+            ax.text(0.5, 0.5, "百分比", fontweight="bold")
+            fig.canvas.draw()
+            plt.close(fig)
+        assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    finally:
+        style.use_style("en")

@@ -195,3 +195,14 @@ def test_a_recommended_move_from_a_rescaled_start_says_it_is_against_that_start(
     same = allocation_note(_result({"a": 40, "b": 35}, {"a": 41, "b": 34}), _Stub(), language="en")
     assert "rescaled" not in same and same.startswith("Recommended: a +1, b -1;")
     assert "按比例调整为10人" in allocation_note(_result({"a": 5, "b": 5}, {"a": 6, "b": 4}), _Stub(), language="zh")
+
+
+def test_allocation_note_names_units_as_the_report_does():
+    # the report's tables say "Team A"; the verdict above them said "zs_a +11"
+    from forecasting.whatif.levers import allocation_note
+
+    names = {"a": "Team A", "b": "Shanghai hub"}
+    note = allocation_note(_result({"a": 40, "b": 35}, {"a": 41, "b": 34}), _Stub(), language="en", names=names)
+    assert note.startswith("Recommended: Team A +1, Shanghai hub -1;")
+    rescaled = allocation_note(_result({"a": 1, "b": 0}, {"a": 1, "b": 0}), _Stub(), language="en", names=names)
+    assert rescaled.startswith("Today's staffing (75 staff) rescaled to 1 (Team A 1, Shanghai hub 0) stands")

@@ -48,3 +48,15 @@ def test_scenario_changes_are_each_scenario_beside_the_base_with_common_draws(fi
                                    check_names=False, check_index_type=False)
     # faster approvals never lower the chance of groundbreakings
     assert (table.xs("Faster")["groundbreakings"] >= 0).all()
+
+
+def test_examples_and_notes_speak_the_reports_language(bundled_history, tmp_path):
+    # a Chinese report's scenario table said "Two more staff for …", "The biggest open project slips 3 months"
+    (tmp_path / "other.toml").write_text('name = "Other"\n[effort.nobody_here]\nstaff = 3\n', encoding="utf-8")
+    en, notes_en = prepared_scenarios(bundled_history, tmp_path, language="en")
+    zh, notes_zh = prepared_scenarios(bundled_history, tmp_path, language="zh")
+    label = bundled_history.district.unit_label(next(iter(zh[0].effort)), "zh")
+    assert [s.name for s in zh] == [f"{label}增加两名人员", "加快审批流程", "最大的在推项目推迟3个月"]
+    assert en[1].name == "A faster approval process" and en[0].name.startswith("Two more staff for ")
+    assert notes_en[0].startswith("other.toml does not fit this district and is left out (")
+    assert notes_zh[0].startswith("other.toml与本区县不符，未予采用（") and notes_zh[1].startswith("改用：")
