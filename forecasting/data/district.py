@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import Breach, DataError
 from .quarters import is_quarter
-from .vocabulary import fold
+from .vocabulary import STAGE_WORDS, fold
 from .schema import ALL_STAGES, UNIT_TYPES
 
 
@@ -206,6 +206,9 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
     _shared_names("sectors", {x: tuple(sector_labels.get(x, {}).values()) for x in sectors}, bad)
     aliases = _aliases(raw.get("aliases", {}), {"units": ids, "sectors": list(sectors),
                                                  "stages": list(ALL_STAGES)}, bad)
+    _alias_clashes(aliases, {"units": {u.id: (u.label, u.label_zh) for u in units},
+                             "sectors": {x: (x, *sector_labels.get(x, {}).values()) for x in sectors},
+                             "stages": {s: () for s in ALL_STAGES}}, bad)
     confirmed = raw.get("confirmed_revisions", {})
     if not isinstance(confirmed, dict) or not all(isinstance(v, str) and is_quarter(v.upper())
                                                   for v in confirmed.values()):
@@ -230,6 +233,22 @@ def _shared_names(kind: str, labels: dict[str, tuple[str, ...]], bad) -> None:
         if len(who) > 1:
             bad(kind, f"{n!r} is the id or label of more than one {kind[:-1]} ({', '.join(sorted(who))})",
                 f"labels of one {kind[:-1]} only, so that the ledger's names tell them apart")
+
+
+def _alias_clashes(aliases: dict[str, dict[str, str]], names: dict[str, dict[str, tuple[str, ...]]], bad) -> None:
+    """An alias that is already the id or label of another unit or sector (or another stage's
+    code or Chinese word) is a breach: the ledger's name would keep its first meaning and the
+    alias would be ignored without a word."""
+    for kind, table in aliases.items():
+        taken = {fold(n): code for code, texts in names[kind].items() for n in (code, *texts) if n}
+        if kind == "stages":
+            taken.update({fold(w): code for w, code in STAGE_WORDS.items()})
+        for name, target in table.items():
+            other = taken.get(fold(name))
+            if other is not None and other != target:
+                bad(f"aliases.{kind}", f"{name!r} maps to {target!r} but is already the name of {other!r}",
+                    f"an alias that is not the id or label of another {kind[:-1]} (rename the "
+                    f"{kind[:-1]}, or leave the alias out)")
 
 
 def _sector_labels(raw: Any, sectors: list[str], bad) -> dict[str, dict[str, str]]:

@@ -32,6 +32,20 @@ def test_district_alias_to_an_unknown_id_is_a_breach(tmp_path, valid_folder):
         read_district(tmp_path / "district.toml")
 
 
+def test_an_alias_that_is_another_name_already_is_a_breach(tmp_path, valid_folder):
+    # on main these aliases were ignored without a word: the ledger's "other" stayed other
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8") + (
+        '\n[aliases.sectors]\n"Other" = "new_energy"\n"光伏" = "photovoltaics"\n'
+        '[aliases.stages]\n"签约" = "lead"\n"正在对接" = "negotiating"\n')
+    (tmp_path / "district.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        read_district(tmp_path / "district.toml")
+    lines = [str(b) for b in exc.value.breaches]
+    assert len(lines) == 2, lines
+    assert "aliases.sectors: 'Other' maps to 'new_energy' but is already the name of 'other'" in lines[0]
+    assert "aliases.stages: '签约' maps to 'lead' but is already the name of 'signed'" in lines[1]
+
+
 def test_bundled_district_has_chinese_labels():
     d = read_district(BUNDLED / "district.toml")
     assert all(u.label_zh for u in d.units) and set(d.sector_labels) == set(d.sectors)
