@@ -22,7 +22,7 @@ from ..errors import Breach, RowBreaches
 from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
-from .money import UNIT_NAME, check_amounts, money_unit
+from .money import UNIT_NAME, check_amounts, foreign_money, money_unit
 from .schema import (
     ALL_STAGES,
     CHINESE_HEADER,
@@ -34,6 +34,7 @@ from .schema import (
 )
 from .stage_dates import check_date_order, check_stage_dates
 from .vocabulary import (
+    CNY_NAMES,
     Mapping,
     dates as parse_dates,
     fold,
@@ -55,6 +56,8 @@ _NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "
 _NOTE_CELL = re.compile(r"注|说明|备注|制表|填表|审核|数据来源|来源")
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}
 _COLUMN_OF.update({_key(a): c for a, c in HEADER_ALIASES.items()})
+#: A column naming each amount's currency (outside the contract, but it must say yuan).
+_CURRENCY_HEADERS = frozenset({"币种", "货币", "币别", "货币种类", "投资币种", "currency"})
 
 
 def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
@@ -84,7 +87,7 @@ def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
 
 def known_header(header: str) -> bool:
     """Whether a header names a column of the contract (in English, an alias, or the amount column)."""
-    return _key(header) in _COLUMN_OF or money_unit(header)[0]
+    return _key(header) in _COLUMN_OF or money_unit(header)[0] or foreign_money(header) is not None
 
 
 @dataclass
@@ -203,9 +206,19 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
     where: dict[str, int] = {}
     unit: str | None = "bn"
     explain: list[str] = []
+    abroad: str | None = None  # an amount column in a foreign currency
+    currency_at: int | None = None
     for j, header in enumerate(cells.columns):
         key = _key(header)
+        if key in _CURRENCY_HEADERS and currency_at is None:
+            currency_at = j
         is_money, money = money_unit(header)
+        if not is_money and foreign_money(header):
+            abroad = abroad or str(header)
+            out.append(Breach(label, None, str(header), f"the amounts are in a foreign currency "
+                              f"({foreign_money(header)})", "amounts in CNY: convert them (at the rate of each "
+                              "project's signing) under a header such as 计划总投资(亿元)"))
+            continue
         canon = "investment_bn" if is_money else _COLUMN_OF.get(key)
         if canon is None:
             continue  # columns outside the contract are allowed and ignored
@@ -225,7 +238,7 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
                               f"above the table says 单位：{unit_line}", "one unit: correct the header or the "
                               "单位 line"))
     for c in REQUIRED_COLUMNS:
-        if c not in headers:
+        if c not in headers and not (c == "investment_bn" and abroad):
             alias = "计划总投资(亿元)" if c == "investment_bn" else CHINESE_HEADER.get(c)
             out.append(Breach(label, None, c, "required column is missing",
                               f"a column {c}" + (f" or {alias}" if alias else "")))
@@ -292,6 +305,15 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         "for a later phase (or 一期, 二期 …)", many="are not whole numbers ≥ 1", value=text("phase"))
 
     bn = check_amounts(cell["investment_bn"], present["investment_bn"], unit, bad, used, out, label, amount_header)
+    if currency_at is not None:  # 币种 美元 beside an amount: the amount is not in yuan
+        money = cells.iloc[:, currency_at].reset_index(drop=True).astype(str)
+        other = ((money != "") & ~money.map(fold).isin(CNY_NAMES)).to_numpy()
+        bn = bn.where(~other)
+        bad(other & present["investment_bn"], "investment_bn", lambda i: f"the column {cells.columns[currency_at]!r} "
+            f"says {money.iloc[i]!r}: the amount is not in CNY", "amounts in CNY: convert the amount (at the rate "
+            f"of its signing) and write 人民币 in {cells.columns[currency_at]!r} or leave it empty",
+            many=f"are in another currency than CNY, as the column {cells.columns[currency_at]!r} says",
+            value=lambda i: money.iloc[i])
 
     stage, u4 = stage_mapping(district.aliases.get("stages") if district else None).apply(cell["stage"])
     used.update({f"stage {k}": v for k, v in u4.items()})

@@ -95,9 +95,24 @@ _AMOUNT = re.compile(r"((?:[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)
                      re.IGNORECASE)
 
 
+#: A foreign currency named in a header, a cell or a currency column (folded text).
+_FOREIGN = re.compile(r"美元|美金|港元|港币|欧元|日元|英镑|澳元|加元|新加坡元|韩元|外币|usd|us\$|hkd|eur|jpy|gbp|\$|€|£")
+#: What may stand around an amount in yuan: ¥/￥, 人民币, RMB, CNY (as a prefix or a suffix).
+_CNY = re.compile(r"^(?:¥|人民币|rmb|cny)|(?:人民币|rmb|cny)$", re.IGNORECASE)
+#: A currency column's values that mean yuan.
+CNY_NAMES = frozenset({"人民币", "rmb", "cny", "元", "人民币元", "¥"})
+
+
+def foreign_currency(text: str) -> str | None:
+    """The foreign currency a text names (``'1亿美元'`` -> ``'美元'``, ``'USD 100m'`` -> ``'usd'``), or ``None``."""
+    m = _FOREIGN.search(fold(text))
+    return m.group(0) if m else None
+
+
 def parse_amount(text: str) -> tuple[float, str | None]:
-    """``'12.5亿'`` -> (12.5, '亿元'); ``'1,200'`` -> (1200.0, None); not a number -> (nan, None)."""
-    m = _AMOUNT.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    """``'12.5亿'`` -> (12.5, '亿元'); ``'1,200'`` -> (1200.0, None); not a number -> (nan, None).
+    A ¥ sign or 人民币/RMB/CNY around the amount is read (``'￥3亿'``, ``'3亿元人民币'``)."""
+    m = _AMOUNT.fullmatch(_CNY.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))))
     if not m:
         return np.nan, None
     return float(m.group(1).replace(",", "")), _SUFFIX.get(m.group(2) or "")
