@@ -256,14 +256,15 @@ def unit_in(text: str) -> str | None:
 
 def find_header(sheet: Sheet, score: Callable[[str], bool], *, minimum: int = 3) -> Table | None:
     """The table of a sheet: the header is the row among the first rows with the most cells
-    that ``score`` knows (the lower of equals, so a group row above is skipped); empty header
+    that ``score`` knows (the lower of equals, so a group row above is skipped; the first of
+    identical rows, so the header printed again on the next page is not taken); empty header
     cells take a known name from the row above (a two-row header). ``None`` if no row has
     ``minimum`` known cells."""
     grid = sheet.grid
     best, best_n = -1, 0
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         n = sum(1 for c in row if c and score(c))
-        if n >= best_n and n > 0:
+        if n > 0 and (n > best_n or n == best_n and row != grid[best]):  # a repeat of the header is not a header
             best, best_n = r, n
     if best < 0 or best_n < minimum:
         return None

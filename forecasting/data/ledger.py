@@ -85,6 +85,16 @@ def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
     return (total & no_id) | (tail & note_id)
 
 
+def repeated_headers(cells: pd.DataFrame) -> np.ndarray:
+    """The rows that repeat the header (a workbook printed with its title row on every page,
+    then exported): three or more cells, and most filled cells, written as their column's header."""
+    grid = cells.to_numpy(dtype=str)
+    head = np.array([str(h).strip() for h in cells.columns], dtype=str)
+    same = (grid == head) & (head != "") if grid.size else np.zeros(grid.shape, bool)
+    n = same.sum(axis=1)
+    return (n >= 3) & (2 * n > (grid != "").sum(axis=1))
+
+
 def known_header(header: str) -> bool:
     """Whether a header names a column of the contract (in English, an alias, or the amount column)."""
     return _key(header) in _COLUMN_OF or money_unit(header)[0] or foreign_money(header) is not None
@@ -246,6 +256,11 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({UNIT_NAME.get(unit or '', 'no unit')})"
                                                     if c == "investment_bn" else "") for c, h in headers.items()))
 
+    again = repeated_headers(cells)
+    if again.any():
+        explain.append(f"  rows left out as the header repeated: {', '.join(map(str, cells.index[again][:8]))}"
+                       + (", …" if again.sum() > 8 else ""))
+        cells = cells[~again]
     skip = not_projects(cells, where.get("project_id"))
     if skip.any():
         explain.append(f"  rows left out as sums or notes, not projects: {', '.join(map(str, cells.index[skip][:8]))}"

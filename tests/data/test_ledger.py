@@ -117,3 +117,18 @@ def test_formulas_without_saved_values_are_named_as_the_cause(tmp_path, valid_di
     wb.save(path)
     snap = read_snapshot(path, valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
     assert snap.breaches == []
+
+
+def test_the_header_repeated_on_every_printed_page_is_not_a_project(tmp_path, valid_district):
+    # on main each repeat was a project whose dates were 'first_seen', 'signed_date' …: one line per column
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = SNAPSHOTS["2023Q3"]
+    lines = ["项目台账", ",".join(HEADER), *(",".join(r) for r in rows[:3]), ",".join(HEADER),
+             *(",".join(r) for r in rows[3:]), ",".join(HEADER)]
+    path = tmp_path / "2023Q3.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    snap = read_snapshot(path, valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == []
+    assert list(snap.table["project_id"]) == [r[0] for r in rows] and list(snap.rows) == [3, 4, 5, 7, 8, 9, 10]
+    assert any("rows left out as the header repeated: 6, 11" in line for line in snap.explain)
