@@ -35,6 +35,8 @@ class Sheet:
     #: formula cells with no saved value (a workbook written by a program, never opened and
     #: saved in Excel): they read as empty
     unsaved_formulas: int = 0
+    #: a sheet hidden in Excel (a planner sees only the visible ones)
+    hidden: bool = False
 
 
 @dataclass
@@ -188,7 +190,8 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
                 merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
-            sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml))))
+            sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml)),
+                                getattr(ws, "sheet_state", "visible") != "visible"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
                          "re-save it from Excel as .xlsx") from None
@@ -227,7 +230,7 @@ def xls_book_sheets(book: Any) -> list[Sheet]:
                     row.append(cell_text(cell.value))
             grid.append(row)
         merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(sh, "merged_cells", [])]
-        sheets.append(Sheet(sh.name, _fill(grid, merged)))
+        sheets.append(Sheet(sh.name, _fill(grid, merged), hidden=bool(getattr(sh, "visibility", 0))))
     return sheets
 
 

@@ -150,9 +150,13 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
     label = str(path) if label is None else label
     try:
         sheets, encoding = read_sheets(Path(path))
-        tables = [t for t in (find_header(s, known_header) for s in sheets) if t is not None]
+        found = [(s, find_header(s, known_header)) for s in sheets]
     except ValueError as exc:
         return Snapshot(None, breaches=[Breach(label, None, None, str(exc))])
+    tables = [t for s, t in found if t is not None and not s.hidden]
+    hidden = [t for s, t in found if t is not None and s.hidden]
+    if not tables:  # a ledger only on hidden sheets is still the ledger
+        tables, hidden = hidden, []
     if not any(any(any(r) for r in s.grid) for s in sheets):
         return Snapshot(None, breaches=[Breach(label, None, None, "is empty; a header row and one row per "
                                                "project were expected")])
@@ -172,6 +176,9 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
             head += f", encoding {encoding}"
         snap.explain.insert(0, head)
         snaps.append(snap)
+    if hidden:
+        snaps[0].explain.insert(1, "  hidden sheets left out (Excel does not show them): "
+                                + ", ".join(repr(t.sheet) for t in hidden))
     snap = snaps[0] if len(snaps) == 1 else _together(snaps, [f"{label}[{t.sheet}]" for t in tables])
     unsaved = sum(s.unsaved_formulas for s in sheets)
     if unsaved and snap.breaches:  # the likely cause of its empty cells, said once, first

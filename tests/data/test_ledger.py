@@ -132,3 +132,26 @@ def test_the_header_repeated_on_every_printed_page_is_not_a_project(tmp_path, va
     assert snap.breaches == []
     assert list(snap.table["project_id"]) == [r[0] for r in rows] and list(snap.rows) == [3, 4, 5, 7, 8, 9, 10]
     assert any("rows left out as the header repeated: 6, 11" in line for line in snap.explain)
+
+
+def test_a_hidden_sheet_holding_an_old_copy_is_left_out(tmp_path, valid_district):
+    # on main the hidden sheet was read with the visible one: every project "is also on an earlier sheet"
+    import openpyxl
+    from conftest import HEADER, SNAPSHOTS
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "2023Q3"
+    old = wb.create_sheet("旧版")
+    for ws, rows in ((wb.active, SNAPSHOTS["2023Q3"]), (old, SNAPSHOTS["2023Q3"][:4])):
+        for r in (HEADER, *rows):
+            ws.append(r)
+    old.sheet_state = "hidden"
+    wb.save(tmp_path / "2023Q3.xlsx")
+    snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == [] and list(snap.table["project_id"]) == [r[0] for r in SNAPSHOTS["2023Q3"]]
+    assert "  hidden sheets left out (Excel does not show them): '旧版'" in snap.explain
+    wb["2023Q3"].sheet_state, old.sheet_state = "hidden", "visible"  # then the visible one is the ledger
+    wb.active = 1
+    wb.save(tmp_path / "2023Q3.xlsx")
+    snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    assert list(snap.table["project_id"]) == [r[0] for r in SNAPSHOTS["2023Q3"][:4]]
