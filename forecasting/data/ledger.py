@@ -41,6 +41,7 @@ from .vocabulary import (
     fold_header as _key,
     numbers as _number,
     phase_text,
+    project_ids,
     provincial_mapping,
     stage_mapping,
 )
@@ -286,6 +287,8 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         if dash.any():
             used[f"{c}: {', '.join(sorted(set(cell[c][dash])))} read as empty"] += int(dash.sum())
             cell[c] = cell[c].where(~dash, "")
+    cell["project_id"], u0, sci = project_ids(cell["project_id"])
+    used.update(u0)
     present = {c: (cell[c] != "").to_numpy() for c in LEDGER_COLUMNS}
     found = RowBreaches(label, rows, headers)
     bad = found.add
@@ -298,6 +301,9 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
             bad(~present[c], c, "is empty", "a value", many="are empty")
 
     pid = cell["project_id"]
+    bad(sci, "project_id", lambda i: f"{pid.iloc[i]!r} is a number in scientific notation: the id's digits are lost",
+        "the ids as text: format the column as Text in Excel (or write each id with a leading ') and copy the ids "
+        "in again", many="are numbers in scientific notation, the ids' digits lost", value=text("project_id"))
     first_row = pd.Series(rows).groupby(pid.to_numpy()).transform("first").to_numpy()
     bad(pid.duplicated().to_numpy() & present["project_id"], "project_id",
         lambda i: f"project_id {pid.iloc[i]!r} appears more than once in this file (first in row "

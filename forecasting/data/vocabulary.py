@@ -86,6 +86,30 @@ def phase_text(col: pd.Series) -> tuple[pd.Series, Counter]:
     return pd.Series(mapped[inverse], index=col.index, dtype=object), used
 
 
+_FLOAT_ID = re.compile(r"\d+\.0+")
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:\.\d+)?e\+?\d+", re.IGNORECASE)
+
+
+def project_ids(col: pd.Series) -> tuple[pd.Series, Counter, np.ndarray]:
+    """Project ids as a planner means them: full-width letters and digits folded (``ＨＬ2301905``
+    is ``HL2301905``), and ``2301905.0`` read as ``2301905`` when every id of the column is so
+    written (a program wrote numeric ids as decimals). Also which cells are numbers in
+    scientific notation (``2.30191E+06``, as Excel shows a long id), whose digits are lost."""
+    values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+    folded = np.array([unicodedata.normalize("NFKC", v).strip() for v in values], dtype=object)
+    filled = folded[folded != ""]
+    if len(filled) and all(_FLOAT_ID.fullmatch(v) for v in filled):
+        folded = np.array([v.split(".")[0] for v in folded], dtype=object)
+    counts = np.bincount(inverse, minlength=len(values))
+    used: Counter = Counter()
+    for v, m, n in zip(values, folded, counts):
+        if v != m:
+            used["project_id: decimal ids read as whole numbers (2301905.0 → 2301905)" if "." in v and "." not in m
+                 else "project_id: full-width letters and digits folded"] += int(n)
+    sci = np.array([bool(_SCIENTIFIC.fullmatch(v)) for v in folded], dtype=bool)[inverse]
+    return pd.Series(folded[inverse], index=col.index, dtype=object), used, sci
+
+
 # ------------------------------------------------------------------------------- amounts
 #: A unit of money -> billion CNY per one of it.
 BN_PER: dict[str, float] = {"bn": 1.0, "亿元": 0.1, "万元": 1e-5, "元": 1e-9}

@@ -155,3 +155,24 @@ def test_a_hidden_sheet_holding_an_old_copy_is_left_out(tmp_path, valid_district
     wb.save(tmp_path / "2023Q3.xlsx")
     snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
     assert list(snap.table["project_id"]) == [r[0] for r in SNAPSHOTS["2023Q3"][:4]]
+
+
+def test_project_ids_full_width_or_written_as_decimals_are_the_same_ids(valid_district):
+    # on main ＨＬ1 and 1700002.0 were other projects than HL1 and 1700002: "projects … are missing"
+    def ids(values):
+        n = len(values)
+        cells = pd.DataFrame({"project_id": values, "name": ["n"] * n, "sector": ["other"] * n,
+                              "unit": ["branch_1"] * n, "investor": ["i"] * n, "phase": ["1"] * n,
+                              "investment_bn": ["1"] * n, "stage": ["lead"] * n, "first_seen": ["2023-01-01"] * n,
+                              "provincial": ["none"] * n}, index=range(2, 2 + n))
+        return check_snapshot(cells, valid_district, label="f.csv")
+
+    snap = ids(["ＨＬ１", "HL2"])
+    assert snap.breaches == [] and list(snap.table["project_id"]) == ["HL1", "HL2"]
+    assert "  project_id: full-width letters and digits folded ×1" in snap.explain
+    assert list(ids(["1700002.0", "1700003.0"]).table["project_id"]) == ["1700002", "1700003"]
+    assert list(ids(["1.5", "1700003.0"]).table["project_id"]) == ["1.5", "1700003.0"]  # not all decimals: as written
+    assert [str(b) for b in ids(["2.30191E+06", "HL2"]).breaches] == [
+        "f.csv:2:project_id: '2.30191E+06' is a number in scientific notation: the id's digits are lost (expected "
+        "the ids as text: format the column as Text in Excel (or write each id with a leading ') and copy the ids "
+        "in again)"]
