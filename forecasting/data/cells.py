@@ -60,11 +60,11 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str]:
         if suffix == ".csv":
             text, encoding = _decode(path.read_bytes())
             return [Sheet(None, _csv_rows(text))], encoding
-        if suffix in (".xlsx", ".xls"):
+        if suffix in (".xlsx", ".xlsm", ".xls"):
             disguised = _disguised(path.read_bytes()[:4096], suffix)
             if disguised:
                 raise ValueError(disguised)
-            return (_xlsx_sheets(path) if suffix == ".xlsx" else _xls_sheets(path)), ""
+            return (_xls_sheets(path) if suffix == ".xls" else _xlsx_sheets(path)), ""
     except OSError as exc:
         raise ValueError(f"cannot be opened ({exc.strerror or type(exc).__name__})") from None
     raise ValueError("is neither a .csv nor an .xlsx or .xls file")

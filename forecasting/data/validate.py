@@ -25,7 +25,15 @@ from .ledger import Snapshot, read_effort, read_snapshot
 from .quarters import quarter_end
 from .schema import ALL_STAGES, LOST, STAGE_RANK
 
-_SNAPSHOT_NAME = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx|xls)$", re.IGNORECASE)
+_SNAPSHOT_NAME = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx|xlsm|xls)$", re.IGNORECASE)
+#: Other ways an office names a quarter's file: 2024年一季度, 2024年第1季度, 2024-Q1, 2024 Q1.
+_QUARTER_NAME = re.compile(r"^(\d{4})\s*(?:年\s*第?\s*([1-4一二三四])\s*季度?|[-_ ]?\s*q([1-4]))\.(csv|xlsx|xlsm|xls)$",
+                           re.IGNORECASE)
+#: A copy Windows or a download made beside a snapshot: 2024Q1 (1).xlsx, 2024Q1 - 副本.xlsx, 2024Q1副本.csv.
+_COPY_NAME = re.compile(r"^(\d{4}Q[1-4])\s*(?:\(\d+\)|-?\s*(?:副本|copy)(?:\s*\(\d+\))?)\.(csv|xlsx|xlsm|xls)$",
+                        re.IGNORECASE)
+#: Files an operating system leaves in a folder: not snapshots, and no one's data.
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", ".ds_store"})
 
 
 def load_data(path: Path | str) -> DataFolder:
@@ -130,14 +138,12 @@ def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Pa
         return {}
     files: dict[str, Path] = {}
     for file in sorted(ledger.iterdir()):
-        if file.name.startswith((".", "~$")):
-            continue  # hidden files, and the lock file Excel keeps beside an open workbook
-        m = _SNAPSHOT_NAME.match(file.name)
-        if not m or not file.is_file():
-            breaches.append(Breach(label(file), None, None, "is not named as a quarter's snapshot",
-                                   "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv"))
+        if file.name.startswith((".", "~$")) or file.name.lower() in _SYSTEM_FILES:
+            continue  # hidden files, the lock file Excel keeps beside an open workbook, Thumbs.db …
+        q = _quarter_of(file.name)
+        if q is None or not file.is_file():
+            breaches.append(_misnamed(file, label))
             continue
-        q = m.group(1).upper()
         if q in files:
             breaches.append(Breach(label(file), None, None, f"is a second snapshot for {q}, beside "
                                    f"{files[q].name}", "one file per quarter"))
@@ -147,6 +153,32 @@ def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Pa
         breaches.append(Breach(label(ledger), None, None, "holds no snapshot",
                                "at least one file named YYYYQn.csv or YYYYQn.xlsx"))
     return dict(sorted(files.items()))
+
+
+def _quarter_of(name: str) -> str | None:
+    """The quarter a snapshot's file name gives (``2024Q1.csv``, ``2024年一季度.xlsx``), or ``None``."""
+    m = _SNAPSHOT_NAME.match(name)
+    if m:
+        return m.group(1).upper()
+    m = _QUARTER_NAME.match(name)
+    if m:
+        n = m.group(2) or m.group(3)
+        return f"{m.group(1)}Q{'一二三四'.index(n) + 1 if n in '一二三四' else n}"
+    return None
+
+
+def _misnamed(file: Path, label) -> Breach:
+    """Why a file or folder in ``ledger/`` is not read, and what to do."""
+    copy = _COPY_NAME.match(file.name)
+    if file.is_dir():
+        return Breach(label(file), None, None, "is a folder inside ledger/; snapshots are read from ledger/ itself",
+                      "move the folder out of ledger/ (an archive of old files belongs beside the data folder)")
+    if copy:
+        return Breach(label(file), None, None, f"looks like a copy of the {copy.group(1).upper()} snapshot",
+                      f"one file per quarter: delete the copy, or if it is the newer version, replace "
+                      f"{copy.group(1).upper()}'s file with it")
+    return Breach(label(file), None, None, "is not named as a quarter's snapshot",
+                  "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv")
 
 
 def _moves_back(before: pd.Series, after: pd.Series) -> np.ndarray:

@@ -334,7 +334,7 @@ def test_unreadable_xlsx(valid_folder, capsys):
 
 
 # ---------------------------------------------------------------------- the ledger folder
-@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-Q1.csv", "2024Q1.txt"])
+@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-03.csv", "2024Q1.txt"])
 def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
     shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
     rc, _, lines = validate(capsys, valid_folder)
@@ -345,7 +345,34 @@ def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
 def test_hidden_and_excel_lock_files_are_ignored(valid_folder, capsys):
     (valid_folder / "ledger/.DS_Store").write_bytes(b"\0")
     (valid_folder / "ledger/~$2024Q1.xlsx").write_bytes(b"\0")
+    (valid_folder / "ledger/Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")  # on main: "is not named as a quarter's snapshot"
+    (valid_folder / "ledger/desktop.ini").write_text("[.ShellClassInfo]\r\n")
     assert validate(capsys, valid_folder)[0] == 0
+
+
+def test_snapshots_named_as_an_office_names_quarters_are_read(valid_folder, capsys):
+    # on main each of these was "not named as a quarter's snapshot"
+    before = load_data(valid_folder)
+    names = {"2023Q3.csv": "2023年第3季度.csv", "2023Q4.csv": "2023年四季度.csv", "2024Q1.csv": "2024-Q1.csv"}
+    for old, new in names.items():
+        (valid_folder / "ledger" / old).rename(valid_folder / "ledger" / new)
+    after = load_data(valid_folder)
+    assert after.quarters == before.quarters and after.files["2023Q4"] == "2023年四季度.csv"
+    for q in before.quarters:
+        pd.testing.assert_frame_equal(after.snapshots[q], before.snapshots[q])
+    to_xlsx(valid_folder, "ledger/2024-Q1.csv").rename(valid_folder / "ledger/2024-Q1.xlsm")  # a macro workbook
+    pd.testing.assert_frame_equal(load_data(valid_folder).snapshots["2024Q1"], before.snapshots["2024Q1"])
+
+
+def test_a_copy_and_a_folder_in_the_ledger_say_what_they_are(valid_folder, capsys):
+    shutil.copy(valid_folder / Q1, valid_folder / "ledger/2024Q1 (1).csv")
+    (valid_folder / "ledger/归档").mkdir()
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1 (1).csv::: looks like a copy of the 2024Q1 snapshot (expected one file per quarter: "
+        "delete the copy, or if it is the newer version, replace 2024Q1's file with it)",
+        "data/ledger/归档::: is a folder inside ledger/; snapshots are read from ledger/ itself (expected move the "
+        "folder out of ledger/ (an archive of old files belongs beside the data folder))"]
 
 
 def test_two_files_for_one_quarter(valid_folder, capsys):
