@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,8 +291,20 @@ def _aliases(raw: Any, ids: dict[str, list[str]], bad) -> dict[str, dict[str, st
     return out
 
 
+def _number(v: Any) -> Any:
+    """A number written by hand: ``20.0`` is 20, and so is ``"20"`` (a number in quotes)."""
+    if isinstance(v, str):
+        try:
+            v = float(unicodedata.normalize("NFKC", v).strip().replace(",", ""))
+        except ValueError:
+            return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 def _count(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -> Any:
-    v = t.get(key, default)
+    v = _number(t.get(key, default))
     if v is None:
         bad(f"{col}.{key}", "missing", "a whole number ≥ 0")
     elif isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -301,7 +314,7 @@ def _count(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -
 
 
 def _amount(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -> Any:
-    v = t.get(key, default)
+    v = _number(t.get(key, default))
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
@@ -335,7 +348,8 @@ def _targets(year: int, t: dict[str, Any], col: str, bad) -> Targets | None:
         hi = _amount(tier, "max_bn", tcol, bad)
         n = _count(tier, "count", tcol, bad)
         if lo is None:
-            bad(f"{tcol}.min_bn", "missing", "billion CNY ≥ 0")
+            if "min_bn" not in tier:  # a bad one is already reported
+                bad(f"{tcol}.min_bn", "missing", "billion CNY ≥ 0")
             continue
         if hi is not None and hi <= lo:
             bad(f"{tcol}.max_bn", f"{hi} is not above min_bn {lo}", "max_bn > min_bn")

@@ -163,3 +163,21 @@ count = 1
         "district.toml::units: unit id 'u2' appears more than once (expected unique unit ids)",
         "district.toml::units[1].type: unknown unit type 'office' (expected branch or center or campaign)",
     ]
+
+
+def test_targets_written_as_20_0_or_in_quotes_are_read(tmp_path, valid_folder):
+    # on main: "20.0 is not a whole number ≥ 0" and "'20' is not a whole number ≥ 0"
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8")
+    head = text.split("[targets.")[0]
+    (tmp_path / "district.toml").write_text(head + '[targets.2024]\ngroundbreakings = 20.0\nprovincial_major = "3"\n'
+                                            '[[targets.2024.tiers]]\nname = "10bn"\nmin_bn = "10"\ncount = 1.0\n',
+                                            encoding="utf-8")
+    t = read_district(tmp_path / "district.toml").targets[2024]
+    assert (t.groundbreakings, t.provincial_major, t.tiers[0].min_bn, t.tiers[0].count) == (20, 3, 10.0, 1)
+    assert type(t.groundbreakings) is int and type(t.tiers[0].count) is int
+    got = _breaches(tmp_path, head + '[targets.2024]\ngroundbreakings = 20.5\nprovincial_major = "三"\n'
+                    '[[targets.2024.tiers]]\nname = "10bn"\nmin_bn = "10亿"\ncount = 1\n')
+    assert got == [  # one line each: on main a bad min_bn was also "missing"
+        "district.toml::targets.2024.groundbreakings: 20.5 is not a whole number ≥ 0 (expected a whole number ≥ 0)",
+        "district.toml::targets.2024.provincial_major: '三' is not a whole number ≥ 0 (expected a whole number ≥ 0)",
+        "district.toml::targets.2024.tiers[1].min_bn: '10亿' is not an amount ≥ 0 (expected billion CNY ≥ 0)"]
