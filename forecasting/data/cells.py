@@ -58,7 +58,12 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            text, encoding = _decode(path.read_bytes())
+            data = path.read_bytes()
+            if data[:4] == _ZIP:  # a workbook saved under a .csv name ("Save as" kept the name, not the type)
+                return _xlsx_sheets(io.BytesIO(data)), ""  # type: ignore[arg-type]
+            if data[:4] == _OLE:
+                return _xls_sheets(path), ""
+            text, encoding = _decode(data)
             return [Sheet(None, _csv_rows(text))], encoding
         if suffix in (".xlsx", ".xlsm", ".xls"):
             disguised = _disguised(path.read_bytes()[:4096], suffix)
