@@ -359,7 +359,8 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         for why, what in advice.items():
             plural = {"not a date": "are not dates", "no such day": "are days that do not exist",
                       "a month without a day": "give a month without a day",
-                      "an ambiguous day-first date": "hold ambiguous day-first dates"}[why]
+                      "an ambiguous day-first date": "hold ambiguous day-first dates",
+                      "a two-digit year": "have two-digit years"}[why]
             bad(present[c] & (problem == why).to_numpy(), c, lambda i, c=c, w=why: f"{text(c)(i)!r} is not a date"
                 + ("" if w == "not a date" else f": {w}"),
                 what, many=plural, value=text(c))

@@ -194,6 +194,16 @@ def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
     if m:
         y, mo = m.group(1), m.group(2) or m.group(3)
         return None, "a month without a day", f"the exact day, such as {y}-{int(mo):02d}-15"
+    m = _SHORT_YEAR.fullmatch(t)
+    if m:  # 24-3-15: a two-digit year, first as Chinese dates are written, unless the day comes first
+        a, sep, b, c = m.groups()
+        first = _real(2000 + int(a), int(b), int(c))
+        if first and (len(c) == 1 or int(a) > 31):
+            return None, "a two-digit year", f"the year in full, such as {first}"
+        if first and sep in "-.":
+            other = _real(2000 + int(c), int(b), int(a)) if len(c) == 2 else None
+            return None, "a two-digit year", (f"the year in full: {first} if the year comes first"
+                                              + (f", {other} if the day does" if other else ""))
     m = _DAY_FIRST.fullmatch(t)
     if m:
         a, b, y = m.groups()
@@ -204,6 +214,17 @@ def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
             guess = f"{y}-{int(b):02d}-{int(a):02d} or {y}-{int(a):02d}-{int(b):02d}"
         return None, "an ambiguous day-first date", f"year first, YYYY-MM-DD, such as {guess}"
     return None, "not a date", "YYYY-MM-DD or an Excel date cell"
+
+
+_SHORT_YEAR = re.compile(r"(\d{2})\s*([-/.])\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s+.*)?")
+
+
+def _real(y: int, m: int, d: int) -> str | None:
+    """``YYYY-MM-DD`` of a day that exists, else ``None``."""
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
