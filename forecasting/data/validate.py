@@ -181,6 +181,21 @@ def _misnamed(file: Path, label) -> Breach:
                   "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv")
 
 
+def _respelled(gone: list, cur: pd.DataFrame, state: pd.DataFrame) -> str:
+    """When missing projects come back as new ids that differ only in case (hl2301905 for
+    HL2301905), the words that say so: ids are compared exactly, so that is a new project."""
+    new = cur[~cur["project_id"].isin(state["project_id"])]
+    spelled = dict(zip(new["project_id"].str.upper(), zip(new["project_id"], new["row"])))
+    same = [(g, *spelled[str(g).upper()]) for g in gone if str(g).upper() in spelled]
+    if not same:
+        return ""
+    g, now, row = same[0]
+    if len(gone) == 1:
+        return f"; it is in this file as {now!r} (row {row}), an id that differs only in case: write it as before"
+    return (f"; {len(same):,} of them are in this file with ids that differ only in case, such as {now!r} "
+            f"(row {row}) for {g!r}: write each id as in the earlier snapshots")
+
+
 def _moves_back(before: pd.Series, after: pd.Series) -> np.ndarray:
     """Whether each stage change goes backwards (``lost`` follows anything before operating)."""
     rb, ra = before.map(STAGE_RANK), after.map(STAGE_RANK)
@@ -218,7 +233,7 @@ def _across(snapshots: dict[str, Snapshot], labels: dict[str, str],
                 shown = ", ".join(gone[:8]) + (", …" if len(gone) > 8 else "")
                 text = (f"project {gone[0]} of {prev_q} is missing" if len(gone) == 1 else
                         f"{len(gone):,} projects of {prev_q} are missing: {shown}")
-                out.append(Breach(labels[q], None, id_col, text,
+                out.append(Breach(labels[q], None, id_col, text + _respelled(gone, cur, state),
                                   "every project of the earlier snapshot, a lost one as lost"))
             m = cur.merge(state, on="project_id", suffixes=("", "_before"))
             back = m[_moves_back(m["stage_before"], m["stage"])]

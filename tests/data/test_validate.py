@@ -675,3 +675,18 @@ def test_a_file_named_as_a_workbook_that_is_not_one_says_what_it_is(valid_folder
     (valid_folder / "ledger" / name).write_bytes(csv_bytes if content is None else content)
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 1 and lines == [f"data/ledger/{name}::: {message}"]
+
+
+def test_ids_that_changed_case_are_named_with_the_missing_projects(valid_folder, capsys):
+    # on main only "project P002 of 2023Q4 is missing", beside a new project p002 that is the same one
+    set_cells(valid_folder, Q1, 3, project_id="p002")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: project P002 of 2023Q4 is missing; it is in "
+                                 "this file as 'p002' (row 3), an id that differs only in case: write it as before "
+                                 "(expected every project of the earlier snapshot, a lost one as lost)"]
+    set_cells(valid_folder, Q1, 4, project_id="p003")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert lines == ["data/ledger/2024Q1.csv::project_id: 2 projects of 2023Q4 are missing: P002, P003; 2 of them are "
+                     "in this file with ids that differ only in case, such as 'p002' (row 3) for 'P002': write each "
+                     "id as in the earlier snapshots (expected every project of the earlier snapshot, a lost one as "
+                     "lost)"]
