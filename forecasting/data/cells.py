@@ -37,6 +37,8 @@ class Sheet:
     unsaved_formulas: int = 0
     #: a sheet hidden in Excel (a planner sees only the visible ones)
     hidden: bool = False
+    #: the columns hidden in Excel (0-based)
+    hidden_columns: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -195,8 +197,9 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
                 merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+            hidden = _hidden_columns(xml)
             sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml)),
-                                getattr(ws, "sheet_state", "visible") != "visible"))
+                                getattr(ws, "sheet_state", "visible") != "visible", hidden))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
                          "re-save it from Excel as .xlsx") from None
@@ -205,6 +208,21 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     return sheets
 
 
+#: ``<col min="7" max="7" width="0" hidden="1"/>``: columns hidden in Excel.
+_COL = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+_COL_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_COL_SPAN = re.compile(rb"\bmin=\"(\d+)\"[^>]*?\bmax=\"(\d+)\"|\bmax=\"(\d+)\"[^>]*?\bmin=\"(\d+)\"")
+
+
+def _hidden_columns(xml: bytes) -> frozenset[int]:
+    """The 0-based columns a worksheet's ``<col min=".." max=".." hidden="1"/>`` elements hide."""
+    out: set[int] = set()
+    for tag in _COL.findall(xml):
+        m = _COL_SPAN.search(tag)
+        if m and _COL_HIDDEN.search(tag):
+            lo, hi = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            out.update(range(int(lo) - 1, min(int(hi), 16_384)))
+    return frozenset(out)
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 #: A cell holding a formula and no value: ``<c r="B2"><f>SUM(C2:D2)</f></c>``, or with an
 #: empty ``<v></v>`` / ``<v/>`` as openpyxl writes it (also a shared formula's ``<f t="shared" si="0"/>``).
@@ -235,7 +253,8 @@ def xls_book_sheets(book: Any) -> list[Sheet]:
                     row.append(cell_text(cell.value))
             grid.append(row)
         merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(sh, "merged_cells", [])]
-        sheets.append(Sheet(sh.name, _fill(grid, merged), hidden=bool(getattr(sh, "visibility", 0))))
+        cols = frozenset(c for c, info in getattr(sh, "colinfo_map", {}).items() if info.hidden)
+        sheets.append(Sheet(sh.name, _fill(grid, merged), hidden=bool(getattr(sh, "visibility", 0)), hidden_columns=cols))
     return sheets
 
 

@@ -171,11 +171,14 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
     snaps = []
     for t in tables:
         where = f"{label}[{t.sheet}]" if many else label
-        snap = check_snapshot(t.cells, district, label=where, as_of=as_of, unit_line=t.unit_line)
+        cells, dropped = _visible(t.cells, next(s for s, u in found if u is t).hidden_columns)
+        snap = check_snapshot(cells, district, label=where, as_of=as_of, unit_line=t.unit_line)
         head = f"{where}: " + (f"sheet {t.sheet!r}, " if t.sheet is not None else "") + f"header in row {t.header_row}"
         if encoding and encoding != "utf-8":
             head += f", encoding {encoding}"
         snap.explain.insert(0, head)
+        if dropped:
+            snap.explain.insert(1, "  hidden columns left out, a visible column has the same name: " + ", ".join(dropped))
         snaps.append(snap)
     if hidden:
         snaps[0].explain.insert(1, "  hidden sheets left out (Excel does not show them): "
@@ -192,6 +195,21 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
         snap.breaches.append(Breach(label, None, None, "has a header but no project rows",
                                     "one row per project known at the quarter's end (was the export filtered?)"))
     return snap
+
+
+def _visible(cells: pd.DataFrame, hidden: frozenset[int]) -> tuple[pd.DataFrame, list[str]]:
+    """The table without the hidden columns that a visible column of the same name stands in
+    for (an old copy of the amount kept beside the new one), and their headers."""
+    def canon(h: str) -> str | None:
+        return "investment_bn" if money_unit(h)[0] else _COLUMN_OF.get(_key(h))
+
+    names = [canon(str(h)) for h in cells.columns]
+    shown = {n for j, n in enumerate(names) if j not in hidden and n}
+    drop = [j for j, n in enumerate(names) if j in hidden and n in shown]
+    if not drop:
+        return cells, []
+    keep = [j for j in range(cells.shape[1]) if j not in drop]
+    return cells.iloc[:, keep], [repr(str(cells.columns[j])) for j in drop]
 
 
 def _together(snaps: list[Snapshot], labels: list[str]) -> Snapshot:

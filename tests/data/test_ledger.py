@@ -176,3 +176,25 @@ def test_project_ids_full_width_or_written_as_decimals_are_the_same_ids(valid_di
         "f.csv:2:project_id: '2.30191E+06' is a number in scientific notation: the id's digits are lost (expected "
         "the ids as text: format the column as Text in Excel (or write each id with a leading ') and copy the ids "
         "in again)"]
+
+
+def test_a_hidden_column_with_an_old_copy_of_the_amount_gives_way_to_the_visible_one(tmp_path, valid_district):
+    # on main: "a second investment_bn column", of a column the planner cannot see
+    import openpyxl
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = SNAPSHOTS["2023Q3"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["investment_bn", *HEADER])
+    for r in rows:
+        ws.append(["999", *r])
+    ws.column_dimensions["A"].hidden = True
+    wb.save(tmp_path / "2023Q3.xlsx")
+    snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == [] and list(snap.table["investment_bn"]) == [float(r[6]) for r in rows]
+    assert "  hidden columns left out, a visible column has the same name: 'investment_bn'" in snap.explain
+    ws.column_dimensions["A"].hidden = False  # both visible: still two amount columns
+    wb.save(tmp_path / "2023Q3.xlsx")
+    snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
+    assert [b.message for b in snap.breaches] == ["a second investment_bn column (the first is 'investment_bn')"]
