@@ -39,6 +39,7 @@ from .vocabulary import (
     dates as parse_dates,
     fold,
     fold_header as _key,
+    foreign_currency,
     numbers as _number,
     phase_text,
     project_ids,
@@ -171,8 +172,10 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
     snaps = []
     for t in tables:
         where = f"{label}[{t.sheet}]" if many else label
-        cells, dropped = _visible(t.cells, next(s for s, u in found if u is t).hidden_columns)
+        sheet = next(s for s, u in found if u is t)
+        cells, dropped = _visible(t.cells, sheet.hidden_columns)
         snap = check_snapshot(cells, district, label=where, as_of=as_of, unit_line=t.unit_line)
+        snap.breaches[:0] = _foreign_unit_line(sheet.grid[:t.header_row - 1], where)
         head = f"{where}: " + (f"sheet {t.sheet!r}, " if t.sheet is not None else "") + f"header in row {t.header_row}"
         if encoding and encoding != "utf-8":
             head += f", encoding {encoding}"
@@ -195,6 +198,17 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
         snap.breaches.append(Breach(label, None, None, "has a header but no project rows",
                                     "one row per project known at the quarter's end (was the export filtered?)"))
     return snap
+
+
+def _foreign_unit_line(above: list[list[str]], label: str) -> list[Breach]:
+    """A ``单位：万美元`` line above the table: the amounts are not in yuan, whatever the header says."""
+    for r, row in enumerate(above, start=1):
+        for c in row:
+            if "单位" in c and foreign_currency(c):
+                return [Breach(label, r, None, f"{c!r}: the amounts are in a foreign currency ({foreign_currency(c)})",
+                               "amounts in CNY: convert them (at the rate of each project's signing) and write "
+                               "单位：亿元 (or 万元)")]
+    return []
 
 
 def _visible(cells: pd.DataFrame, hidden: frozenset[int]) -> tuple[pd.DataFrame, list[str]]:

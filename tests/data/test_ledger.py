@@ -198,3 +198,19 @@ def test_a_hidden_column_with_an_old_copy_of_the_amount_gives_way_to_the_visible
     wb.save(tmp_path / "2023Q3.xlsx")
     snap = read_snapshot(tmp_path / "2023Q3.xlsx", valid_district, label="2023Q3.xlsx", as_of=pd.Timestamp("2023-09-30"))
     assert [b.message for b in snap.breaches] == ["a second investment_bn column (the first is 'investment_bn')"]
+
+
+@pytest.mark.parametrize("header", ["计划总投资(万元)", "计划总投资"])
+def test_a_unit_line_in_a_foreign_currency_is_refused(tmp_path, valid_district, header):
+    # on main a 单位：万美元 line above a 计划总投资(万元) header was not read: the amounts went in as yuan
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = SNAPSHOTS["2023Q3"]
+    head = [header if h == "investment_bn" else h for h in HEADER]
+    lines = ["海陵区外资项目台账", "单位：万美元", ",".join(head),
+             *(",".join(r[:6] + [str(float(r[6]) * 1e5)] + r[7:]) for r in rows)]
+    (tmp_path / "2023Q3.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    snap = read_snapshot(tmp_path / "2023Q3.csv", valid_district, label="2023Q3.csv", as_of=pd.Timestamp("2023-09-30"))
+    assert str(snap.breaches[0]) == ("2023Q3.csv:2:: '单位：万美元': the amounts are in a foreign currency (美元) "
+                                     "(expected amounts in CNY: convert them (at the rate of each project's signing) "
+                                     "and write 单位：亿元 (or 万元))")
