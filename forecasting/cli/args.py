@@ -23,10 +23,7 @@ def quarter(text: str) -> str:
 
 def seed(text: str) -> int:
     """A random seed: a whole number ≥ 0 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is negative; a seed is a whole number ≥ 0, such as 7")
     return value
@@ -34,13 +31,17 @@ def seed(text: str) -> int:
 
 def positive_int(text: str) -> int:
     """A whole number of at least 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def data_dir(text: str) -> Path:
