@@ -53,7 +53,8 @@ __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snap
 #: A cell that marks a row of sums, not a project: 合计, 总计, 小计 (also 新能源小计, 合 计), total.
 _TOTAL_CELL = re.compile(r".{0,16}(合计|总计|小计|共计)|(sub|grand)?total|sum")
 #: What planners write in a date cell for "not yet": dashes, slashes, 无, 暂无 (folded by NFKC).
-_NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "n/a", "na"})
+_NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "n/a", "na",
+                      "nan", "nat", "none", "null"})  # and what a program (pandas) writes for an empty cell
 #: How a note below the table opens: 注：, 说明, 备注, 制表人, 填表人, 审核, 数据来源.
 _NOTE_CELL = re.compile(r"注|说明|备注|制表|填表|审核|数据来源|来源")
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}

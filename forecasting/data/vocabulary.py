@@ -26,8 +26,9 @@ def fold(text: object) -> str:
 
 
 def fold_header(text: object) -> str:
-    """A header reduced for matching: also every space and line break dropped."""
-    return re.sub(r"\s+", "", fold(text))
+    """A header reduced for matching: also every space and line break dropped, and the star
+    (``*项目编号``, ``进度※``) that templates put on required columns."""
+    return re.sub(r"[\s*※]+", "", fold(text))
 
 
 #: Chinese stage words of DATA.md.
@@ -36,6 +37,7 @@ STAGE_WORDS: dict[str, str] = {
     "已供地": "approved", "供地": "approved", "在建": "under_construction", "开工": "under_construction",
     "已开工": "under_construction", "已投产": "operating", "投产": "operating", "竣工投产": "operating",
     "终止": "lost", "已终止": "lost",
+    "洽谈中": "negotiating", "在谈中": "negotiating", "建设中": "under_construction", "在建中": "under_construction",
 }
 PROVINCIAL_WORDS: dict[str, str] = {"否": "none", "无": "none", "候选": "candidate", "是": "designated"}
 PHASE_WORDS: dict[str, str] = {"一期": "1", "二期": "2", "三期": "3", "四期": "4", "五期": "5"}

@@ -214,3 +214,29 @@ def test_a_unit_line_in_a_foreign_currency_is_refused(tmp_path, valid_district, 
     assert str(snap.breaches[0]) == ("2023Q3.csv:2:: '单位：万美元': the amounts are in a foreign currency (美元) "
                                      "(expected amounts in CNY: convert them (at the rate of each project's signing) "
                                      "and write 单位：亿元 (or 万元))")
+
+
+def test_a_program_export_nan_cells_starred_headers_and_stage_words_in_progress(tmp_path, valid_district):
+    # on main: 'nan'/'NaT'/'None' were "not dates", '*项目编号' was "required column is missing", 洽谈中 an unknown stage
+    from conftest import HEADER, SNAPSHOTS
+
+    rows = [list(r) for r in SNAPSHOTS["2023Q3"]]
+    at = {c: HEADER.index(c) for c in HEADER}
+    for r, mark in zip(rows, ["nan", "NaT", "None", "null", "nan", "NaT", "nan"]):
+        r[at["lost_date"]] = r[at["lost_date"]] or mark
+        r[at["provincial_year"]] = r[at["provincial_year"]] or mark
+    plain = read_snapshot(_write(tmp_path, [HEADER, *SNAPSHOTS["2023Q3"]]), valid_district, label="a.csv").table
+    words = {"negotiating": "洽谈中", "under_construction": "建设中"}
+    for r in rows:
+        r[at["stage"]] = words.get(r[at["stage"]], r[at["stage"]])
+    head = [f"*{h}" if h in ("project_id", "stage") else h for h in HEADER]
+    snap = read_snapshot(_write(tmp_path, [head, *rows]), valid_district, label="a.csv",
+                         as_of=pd.Timestamp("2023-09-30"))
+    assert snap.breaches == [] and set(words.values()) & set(r[at["stage"]] for r in rows)
+    pd.testing.assert_frame_equal(snap.table, plain)
+
+
+def _write(tmp_path, rows) -> object:
+    path = tmp_path / "2023Q3.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
