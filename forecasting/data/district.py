@@ -1,6 +1,7 @@
 """The district: sectors, attraction units, leading companies and yearly targets (``district.toml``)."""
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -147,7 +148,11 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         raise DataError([Breach(label, line, None, "is not UTF-8 text (saved as GBK/ANSI by an editor?)",
                                 "district.toml saved as UTF-8 (in Notepad: Save as, Encoding UTF-8)")])
     except tomllib.TOMLDecodeError as exc:
-        raise DataError([Breach(label, None, None, f"is not valid TOML: {exc}", "TOML")])
+        at = re.search(r"at line (\d+)", str(exc))
+        line = int(at.group(1)) if at else None
+        hint = quoted_key_hint(path.read_text(encoding="utf-8-sig"), line)
+        raise DataError([Breach(label, line, None, f"is not valid TOML: {exc}",
+                                f"a name with Chinese characters in quotes: {hint}" if hint else "TOML")])
 
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -234,6 +239,28 @@ def _shared_names(kind: str, labels: dict[str, tuple[str, ...]], bad) -> None:
         if len(who) > 1:
             bad(kind, f"{n!r} is the id or label of more than one {kind[:-1]} ({', '.join(sorted(who))})",
                 f"labels of one {kind[:-1]} only, so that the ledger's names tell them apart")
+
+
+_TABLE_LINE = re.compile(r"^\s*(\[{1,2})([^\]\"']*)(\]{1,2})\s*(#.*)?$")
+_KEY_LINE = re.compile(r"^\s*([^=\"'\[\s][^=\"']*?)\s*=")
+
+
+def quoted_key_hint(text: str, line: int | None) -> str | None:
+    """The line of a TOML syntax error with its bare non-ASCII names quoted
+    (``[effort.光伏分局]`` -> ``[effort."光伏分局"]``, ``光伏 = "x"`` -> ``"光伏" = "x"``),
+    when that is what is wrong; else ``None``."""
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    written = lines[line - 1]
+    m = _TABLE_LINE.match(written)
+    if m and not m.group(2).isascii():
+        parts = [p.strip() for p in m.group(2).split(".")]
+        return m.group(1) + ".".join(p if p.isascii() else f'"{p}"' for p in parts) + m.group(3)
+    m = _KEY_LINE.match(written)
+    if m and not m.group(1).isascii():
+        return f'"{m.group(1)}"' + written[m.end(1):].rstrip()
+    return None
 
 
 def _alias_clashes(aliases: dict[str, dict[str, str]], names: dict[str, dict[str, tuple[str, ...]]], bad) -> None:

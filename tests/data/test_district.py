@@ -83,7 +83,7 @@ def test_a_year_without_targets_is_a_sentence(valid_folder):
 def test_missing_and_invalid_files_are_one_breach(tmp_path):
     with pytest.raises(DataError, match="district.toml::: file is missing"):
         read_district(tmp_path / "district.toml")
-    assert _breaches(tmp_path, "name = \n")[0].startswith("district.toml::: is not valid TOML")
+    assert _breaches(tmp_path, "name = \n")[0].startswith("district.toml:1:: is not valid TOML")  # with its line
 
 
 def test_a_district_file_saved_as_gbk_says_so_and_where(valid_folder):
@@ -181,3 +181,14 @@ def test_targets_written_as_20_0_or_in_quotes_are_read(tmp_path, valid_folder):
         "district.toml::targets.2024.groundbreakings: 20.5 is not a whole number ≥ 0 (expected a whole number ≥ 0)",
         "district.toml::targets.2024.provincial_major: '三' is not a whole number ≥ 0 (expected a whole number ≥ 0)",
         "district.toml::targets.2024.tiers[1].min_bn: '10亿' is not an amount ≥ 0 (expected billion CNY ≥ 0)"]
+
+
+def test_a_chinese_name_without_quotes_says_to_quote_it(tmp_path, valid_folder):
+    # on main: "is not valid TOML: Invalid initial character for a key part (at line …)" and nothing more
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8")
+    n = text.count("\n") + 2
+    got = _breaches(tmp_path, text + '\n[aliases.units]\n光伏招商分局 = "branch_4"  # 旧名称\n')
+    assert len(got) == 1 and got[0].startswith(f"district.toml:{n + 1}:: is not valid TOML: ")
+    assert got[0].endswith('(expected a name with Chinese characters in quotes: "光伏招商分局" = "branch_4"  # 旧名称)')
+    got = _breaches(tmp_path, text + '\n[sector_labels.光伏]\nlabel = "PV"\n')
+    assert got[0].endswith('(expected a name with Chinese characters in quotes: [sector_labels."光伏"])')
