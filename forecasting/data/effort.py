@@ -15,6 +15,10 @@ from .schema import EFFORT_COLUMNS
 from .vocabulary import Mapping, fold_header as _key, numbers as _number
 
 
+#: A row of sums: 合计, 总计, 小计 (also 合 计), total, sum, in the quarter column with no unit.
+_TOTAL = r"合计|总计|小计|共计|(?:grand)?total|sum"
+
+
 def read_effort(path: Path | str, district: District | None, *, label: str | None = None,
                 quarters: list[str] | tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[Breach]]:
     """Read and check ``effort.csv``.
@@ -55,6 +59,9 @@ def read_effort(path: Path | str, district: District | None, *, label: str | Non
     out += [Breach(label, None, c, "required column is missing", f"a column {c}") for c in missing]
     if missing:
         return empty, out
+    first = cells.iloc[:, cols["quarter"]].map(_key)
+    sums = (first.str.fullmatch(_TOTAL) & (cells.iloc[:, cols["unit"]] == "")).to_numpy()
+    cells = cells[~sums]  # a row of sums under the table (合计, 总计) is no unit's effort
     rows = cells.index.to_numpy()
     cell = {c: cells.iloc[:, cols[c]].reset_index(drop=True).astype(str) for c in EFFORT_COLUMNS}
     cell["unit"] = cell["unit"].str.strip()

@@ -68,3 +68,12 @@ def test_quarters_written_as_offices_write_them_are_read(tmp_path):
     effort, breaches = _effort(tmp_path, text)
     assert breaches == []
     assert list(effort["quarter"]) == ["2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+
+
+def test_a_row_of_sums_under_the_table_is_no_units_effort(tmp_path):
+    # on main: "'合计' is not a quarter" and "unknown unit ''"
+    effort, breaches = _effort(tmp_path, "quarter,unit,staff,visits,budget_m\n2024Q1,a,2,7,0.4\n2024Q1,b,3,5,1\n"
+                                         "合 计,,5,12,1.4\n")
+    assert breaches == [] and list(effort["unit"]) == ["a", "b"]
+    _, breaches = _effort(tmp_path, "quarter,unit,staff,visits,budget_m\n合计,a,2,7,0.4\n")  # a unit: not a sum
+    assert breaches == ["effort.csv:2:quarter: '合计' is not a quarter (expected YYYYQn, such as 2024Q1)"]
