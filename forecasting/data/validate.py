@@ -183,16 +183,22 @@ def _misnamed(file: Path, label) -> Breach:
 
 def _respelled(gone: list, cur: pd.DataFrame, state: pd.DataFrame) -> str:
     """When missing projects come back as new ids that differ only in case (hl2301905 for
-    HL2301905), the words that say so: ids are compared exactly, so that is a new project."""
+    HL2301905) or in leading zeros (230105 for 0230105, as Excel drops them from a number),
+    the words that say so: ids are compared exactly, so that is a new project."""
+    def key(pid: object) -> str:
+        text = str(pid).upper()
+        return text.lstrip("0") or "0" if text.isdigit() else text
+
     new = cur[~cur["project_id"].isin(state["project_id"])]
-    spelled = dict(zip(new["project_id"].str.upper(), zip(new["project_id"], new["row"])))
-    same = [(g, *spelled[str(g).upper()]) for g in gone if str(g).upper() in spelled]
+    spelled = dict(zip(new["project_id"].map(key), zip(new["project_id"], new["row"])))
+    same = [(g, *spelled[key(g)]) for g in gone if key(g) in spelled]
     if not same:
         return ""
     g, now, row = same[0]
+    how = "leading zeros (Excel drops them from a number: format the column as Text)" if str(g).isdigit() else "case"
     if len(gone) == 1:
-        return f"; it is in this file as {now!r} (row {row}), an id that differs only in case: write it as before"
-    return (f"; {len(same):,} of them are in this file with ids that differ only in case, such as {now!r} "
+        return f"; it is in this file as {now!r} (row {row}), an id that differs only in {how}: write it as before"
+    return (f"; {len(same):,} of them are in this file with ids that differ only in {how}, such as {now!r} "
             f"(row {row}) for {g!r}: write each id as in the earlier snapshots")
 
 

@@ -690,3 +690,16 @@ def test_ids_that_changed_case_are_named_with_the_missing_projects(valid_folder,
                      "in this file with ids that differ only in case, such as 'p002' (row 3) for 'P002': write each "
                      "id as in the earlier snapshots (expected every project of the earlier snapshot, a lost one as "
                      "lost)"]
+
+
+def test_ids_that_lost_their_leading_zeros_are_named_with_the_missing_projects(valid_folder, capsys):
+    for name in (Q3, Q4, Q1):
+        df = read(valid_folder, name)
+        df["project_id"] = df["project_id"].str.replace("P", "0", regex=False)
+        write(valid_folder, name, df)
+    set_cells(valid_folder, Q1, 3, project_id="2")  # 002 typed into a number cell
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: project 0002 of 2023Q4 is missing; it is in "
+                                 "this file as '2' (row 3), an id that differs only in leading zeros (Excel drops "
+                                 "them from a number: format the column as Text): write it as before (expected every "
+                                 "project of the earlier snapshot, a lost one as lost)"]
