@@ -30,6 +30,8 @@ _MONEY_HEADER = re.compile(r"(?:项目)?(计划总投资额?|总投资额?|计�
 #: An amount header naming a foreign currency: 计划总投资(亿美元), 投资额(万港元), investment_usd …
 _AMOUNT_WORD = re.compile(r"投资|investment|amount|金额")
 _SHORT_UNIT = {"亿": "亿元", "万": "万元"}
+#: 约5亿, 5亿左右, 5亿多, 5余亿, 5-10亿, 5~10亿, 5至10亿: not one amount.
+_VAGUE = re.compile(r"^\s*(约|大约|近|超|逾)|左右|以上|以下|多\s*(亿|万)?(元)?\s*$|余|\d\s*(-|~|～|—|–|至|到)\s*\d")
 
 
 def money_unit(header: str) -> tuple[bool, str | None]:
@@ -64,6 +66,11 @@ def check_amounts(col: pd.Series, present: np.ndarray, unit: str | None, bad, us
         "amounts in CNY: convert the amount (at the rate of its signing) and write it in the column's unit",
         many="are in a foreign currency", value=lambda i: col.iloc[i])
     present = present & ~abroad
+    vague = present & np.array([bool(_VAGUE.search(v)) for v in values], dtype=bool)[inverse]
+    bad(vague, "investment_bn", lambda i: f"{col.iloc[i]!r} is an approximate amount or a range",
+        "one amount, the figure in the investment agreement or the latest estimate (write 5, not 约5 or 5-10)",
+        many="are approximate amounts or ranges", value=lambda i: col.iloc[i])
+    present = present & ~vague
     num, suffix = amounts(col)
     has_suffix = (suffix != "").to_numpy()
     if unit is None and present.any():

@@ -121,3 +121,13 @@ def test_a_currency_column_that_is_not_yuan_refuses_its_rows(valid_district):
         "convert the amount (at the rate of its signing) and write 人民币 in '币种' or leave it empty)"]
     snap = check_snapshot(_cells("计划总投资(亿元)", {"币种": ["RMB", ""]}), valid_district, label="x.csv")
     assert snap.breaches == [] and list(snap.table["investment_bn"]) == [3.5, 2.0]
+
+
+def test_an_approximate_amount_or_a_range_says_so():
+    # on main: "'约5亿' is not an amount above 0"
+    bn, breaches, _ = _check(["约5亿", "5-10亿", "5亿左右", "3", "-2"], "亿元")
+    assert bn.iloc[3] == 0.3 and bn.iloc[:3].isna().all()
+    assert breaches[0] == ("f.csv:2:计划总投资: 3 rows are approximate amounts or ranges: '约5亿' ×1 (row 2), '5-10亿' "
+                           "×1 (row 3), '5亿左右' ×1 (row 4) (expected one amount, the figure in the investment "
+                           "agreement or the latest estimate (write 5, not 约5 or 5-10))")
+    assert breaches[1].startswith("f.csv:6:计划总投资: '-2' is not an amount above 0")
