@@ -266,9 +266,6 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         is_money, money = money_unit(header)
         if not is_money and foreign_money(header):
             abroad = abroad or str(header)
-            out.append(Breach(label, None, str(header), f"the amounts are in a foreign currency "
-                              f"({foreign_money(header)})", "amounts in CNY: convert them (at the rate of each "
-                              "project's signing) under a header such as 计划总投资(亿元)"))
             continue
         canon = "investment_bn" if is_money else _COLUMN_OF.get(key)
         if canon is None:
@@ -280,6 +277,10 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         headers[canon], where[canon] = str(header), j
         if canon == "investment_bn":
             unit = money
+    if abroad and "investment_bn" not in headers:  # beside a CNY amount column (外资金额(万美元)) it is an extra
+        out.append(Breach(label, None, abroad, f"the amounts are in a foreign currency ({foreign_money(abroad)})",
+                          "amounts in CNY: convert them (at the rate of each project's signing) under a header "
+                          "such as 计划总投资(亿元)"))
     amount_header = headers.get("investment_bn", "investment_bn")
     if "investment_bn" in headers and unit_line is not None:
         if unit is None:

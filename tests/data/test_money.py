@@ -131,3 +131,8 @@ def test_an_approximate_amount_or_a_range_says_so():
                            "×1 (row 3), '5亿左右' ×1 (row 4) (expected one amount, the figure in the investment "
                            "agreement or the latest estimate (write 5, not 约5 or 5-10))")
     assert breaches[1].startswith("f.csv:6:计划总投资: '-2' is not an amount above 0")
+
+
+def test_a_foreign_currency_column_beside_the_yuan_amount_is_an_extra_column(valid_district):
+    snap = check_snapshot(_cells("计划总投资(亿元)", {"其中外资金额(万美元)": ["500", ""]}), valid_district, label="x.csv")
+    assert snap.breaches == [] and list(snap.table["investment_bn"]) == [3.5, 2.0]
