@@ -32,6 +32,8 @@ _QUARTER_NAME = re.compile(r"^(\d{4})\s*(?:年\s*第?\s*([1-4一二三四])\s*�
 #: A copy Windows or a download made beside a snapshot: 2024Q1 (1).xlsx, 2024Q1 - 副本.xlsx, 2024Q1副本.csv.
 _COPY_NAME = re.compile(r"^(\d{4}Q[1-4])\s*(?:\(\d+\)|-?\s*(?:副本|copy)(?:\s*\(\d+\))?)\.(csv|xlsx|xlsm|xls)$",
                         re.IGNORECASE)
+#: A snapshot named by its month: 2024-03.csv, 2024年3月.xlsx, 202403.csv.
+_MONTH_NAME = re.compile(r"^(\d{4})\s*[-_.年]?\s*(0?[1-9]|1[0-2])\s*月?(?:底|末)?\.(csv|xlsx|xlsm|xls)$", re.IGNORECASE)
 #: Files an operating system leaves in a folder: not snapshots, and no one's data.
 _SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", ".ds_store"})
 
@@ -177,6 +179,11 @@ def _misnamed(file: Path, label) -> Breach:
         return Breach(label(file), None, None, f"looks like a copy of the {copy.group(1).upper()} snapshot",
                       f"one file per quarter: delete the copy, or if it is the newer version, replace "
                       f"{copy.group(1).upper()}'s file with it")
+    month = _MONTH_NAME.match(file.name)
+    if month and int(month.group(2)) in (3, 6, 9, 12):  # the month a quarter ends: say which quarter
+        q = f"{month.group(1)}Q{int(month.group(2)) // 3}"
+        return Breach(label(file), None, None, "is named by a month, not a quarter",
+                      f"a name such as {q}{file.suffix.lower()} if it is the snapshot at the end of {q}")
     return Breach(label(file), None, None, "is not named as a quarter's snapshot",
                   "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv")
 

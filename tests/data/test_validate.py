@@ -337,7 +337,7 @@ def test_unreadable_xlsx(valid_folder, capsys):
 
 
 # ---------------------------------------------------------------------- the ledger folder
-@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-03.csv", "2024Q1.txt"])
+@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-02.csv", "2024Q1.txt"])
 def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
     shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
     rc, _, lines = validate(capsys, valid_folder)
@@ -703,3 +703,12 @@ def test_ids_that_lost_their_leading_zeros_are_named_with_the_missing_projects(v
                                  "this file as '2' (row 3), an id that differs only in leading zeros (Excel drops "
                                  "them from a number: format the column as Text): write it as before (expected every "
                                  "project of the earlier snapshot, a lost one as lost)"]
+
+
+@pytest.mark.parametrize("name,q", [("2024-03.csv", "2024Q1.csv"), ("2023年12月.xlsx", "2023Q4.xlsx")])
+def test_a_snapshot_named_by_the_month_a_quarter_ends_names_the_quarter(valid_folder, capsys, name, q):
+    # on main only "is not named as a quarter's snapshot"
+    shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [f"data/ledger/{name}::: is named by a month, not a quarter (expected a name such as "
+                                 f"{q} if it is the snapshot at the end of {q.split('.')[0]})"]
