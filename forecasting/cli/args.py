@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..data.quarters import is_quarter
+from ..data.quarters import read_quarter
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -14,21 +14,34 @@ class UsageError(Exception):
 
 
 def quarter(text: str) -> str:
-    """An argument written ``YYYYQn`` (argparse type)."""
-    if not is_quarter(text):
+    """An argument written ``YYYYQn`` (argparse type); ``2024q1`` and ``2024-Q1`` are read too."""
+    q = read_quarter(text)
+    if q is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a quarter written YYYYQn, such as 2024Q1")
-    return text
+    return q
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number ≥ 0 (argparse type)."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; a seed is a whole number ≥ 0, such as 7")
+    return value
 
 
 def positive_int(text: str) -> int:
     """A whole number of at least 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def data_dir(text: str) -> Path:

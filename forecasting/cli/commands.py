@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Callable
 
-from .args import EXIT_INTERNAL, EXIT_OK, UsageError, data_dir, positive_int, quarter
+from .args import EXIT_INTERNAL, EXIT_OK, UsageError, data_dir, positive_int, quarter, seed
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
@@ -71,7 +71,7 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="target year (default: the as-of quarter's year)")
     p.add_argument("--draws", type=positive_int, default=20_000,
                    help="simulated years (default 20,000: every p_meet to about half a point of Monte Carlo error)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same data and seed, same numbers)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (same data and seed, same numbers)")
     p.add_argument("--out", required=True, help="output folder")
 
 
@@ -246,7 +246,7 @@ def _optimize(args: argparse.Namespace) -> int:
 def _backtest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=data_dir, help="the data folder (DATA.md)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--param-draws", type=positive_int, default=20,
                    help="parameter draws per model forecast (default 20; more is slower)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -283,7 +283,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", required=True, type=quarter, help="the quarter to report on (YYYYQn)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--language", choices=("en", "zh"), default="en", help="chart labels (default en)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--draws", type=positive_int, default=None,
                    help="simulated years per forecast (default: each notebook's own, 2,000–20,000)")
     p.add_argument("--previous", type=quarter, default=None,

@@ -35,6 +35,10 @@ class Sheet:
     #: formula cells with no saved value (a workbook written by a program, never opened and
     #: saved in Excel): they read as empty
     unsaved_formulas: int = 0
+    #: a sheet hidden in Excel (a planner sees only the visible ones)
+    hidden: bool = False
+    #: the columns hidden in Excel (0-based)
+    hidden_columns: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -56,13 +60,18 @@ def read_sheets(path: Path) -> tuple[list[Sheet], str]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            text, encoding = _decode(path.read_bytes())
+            data = path.read_bytes()
+            if data[:4] == _ZIP:  # a workbook saved under a .csv name ("Save as" kept the name, not the type)
+                return _xlsx_sheets(io.BytesIO(data)), ""  # type: ignore[arg-type]
+            if data[:4] == _OLE:
+                return _xls_sheets(path), ""
+            text, encoding = _decode(data)
             return [Sheet(None, _csv_rows(text))], encoding
-        if suffix in (".xlsx", ".xls"):
+        if suffix in (".xlsx", ".xlsm", ".xls"):
             disguised = _disguised(path.read_bytes()[:4096], suffix)
             if disguised:
                 raise ValueError(disguised)
-            return (_xlsx_sheets(path) if suffix == ".xlsx" else _xls_sheets(path)), ""
+            return (_xls_sheets(path) if suffix == ".xls" else _xlsx_sheets(path)), ""
     except OSError as exc:
         raise ValueError(f"cannot be opened ({exc.strerror or type(exc).__name__})") from None
     raise ValueError("is neither a .csv nor an .xlsx or .xls file")
@@ -193,7 +202,9 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))
                 merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
-            sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml))))
+            hidden = _hidden_columns(xml)
+            sheets.append(Sheet(ws.title, _fill(grid, merged), len(_UNSAVED_FORMULA.findall(xml)),
+                                getattr(ws, "sheet_state", "visible") != "visible", hidden))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot be read as an Excel workbook ({type(exc).__name__}); "
                          "re-save it from Excel as .xlsx") from None
@@ -202,6 +213,21 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     return sheets
 
 
+#: ``<col min="7" max="7" width="0" hidden="1"/>``: columns hidden in Excel.
+_COL = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+_COL_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_COL_SPAN = re.compile(rb"\bmin=\"(\d+)\"[^>]*?\bmax=\"(\d+)\"|\bmax=\"(\d+)\"[^>]*?\bmin=\"(\d+)\"")
+
+
+def _hidden_columns(xml: bytes) -> frozenset[int]:
+    """The 0-based columns a worksheet's ``<col min=".." max=".." hidden="1"/>`` elements hide."""
+    out: set[int] = set()
+    for tag in _COL.findall(xml):
+        m = _COL_SPAN.search(tag)
+        if m and _COL_HIDDEN.search(tag):
+            lo, hi = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            out.update(range(int(lo) - 1, min(int(hi), 16_384)))
+    return frozenset(out)
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 #: A cell holding a formula and no value: ``<c r="B2"><f>SUM(C2:D2)</f></c>``, or with an
 #: empty ``<v></v>`` / ``<v/>`` as openpyxl writes it (also a shared formula's ``<f t="shared" si="0"/>``).
@@ -232,7 +258,8 @@ def xls_book_sheets(book: Any) -> list[Sheet]:
                     row.append(cell_text(cell.value))
             grid.append(row)
         merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(sh, "merged_cells", [])]
-        sheets.append(Sheet(sh.name, _fill(grid, merged)))
+        cols = frozenset(c for c, info in getattr(sh, "colinfo_map", {}).items() if info.hidden)
+        sheets.append(Sheet(sh.name, _fill(grid, merged), hidden=bool(getattr(sh, "visibility", 0)), hidden_columns=cols))
     return sheets
 
 
@@ -261,14 +288,15 @@ def unit_in(text: str) -> str | None:
 
 def find_header(sheet: Sheet, score: Callable[[str], bool], *, minimum: int = 3) -> Table | None:
     """The table of a sheet: the header is the row among the first rows with the most cells
-    that ``score`` knows (the lower of equals, so a group row above is skipped); empty header
+    that ``score`` knows (the lower of equals, so a group row above is skipped; the first of
+    identical rows, so the header printed again on the next page is not taken); empty header
     cells take a known name from the row above (a two-row header). ``None`` if no row has
     ``minimum`` known cells."""
     grid = sheet.grid
     best, best_n = -1, 0
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         n = sum(1 for c in row if c and score(c))
-        if n >= best_n and n > 0:
+        if n > 0 and (n > best_n or n == best_n and row != grid[best]):  # a repeat of the header is not a header
             best, best_n = r, n
     if best < 0 or best_n < minimum:
         return None

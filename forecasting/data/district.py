@@ -1,14 +1,16 @@
 """The district: sectors, attraction units, leading companies and yearly targets (``district.toml``)."""
 from __future__ import annotations
 
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import Breach, DataError
 from .quarters import is_quarter
-from .vocabulary import fold
+from .vocabulary import STAGE_WORDS, fold
 from .schema import ALL_STAGES, UNIT_TYPES
 
 
@@ -146,7 +148,11 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
         raise DataError([Breach(label, line, None, "is not UTF-8 text (saved as GBK/ANSI by an editor?)",
                                 "district.toml saved as UTF-8 (in Notepad: Save as, Encoding UTF-8)")])
     except tomllib.TOMLDecodeError as exc:
-        raise DataError([Breach(label, None, None, f"is not valid TOML: {exc}", "TOML")])
+        at = re.search(r"at line (\d+)", str(exc))
+        line = int(at.group(1)) if at else None
+        hint = quoted_key_hint(path.read_text(encoding="utf-8-sig"), line)
+        raise DataError([Breach(label, line, None, f"is not valid TOML: {exc}",
+                                f"a name with Chinese characters in quotes: {hint}" if hint else "TOML")])
 
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -206,6 +212,9 @@ def read_district(path: Path | str, *, label: str = "district.toml") -> District
     _shared_names("sectors", {x: tuple(sector_labels.get(x, {}).values()) for x in sectors}, bad)
     aliases = _aliases(raw.get("aliases", {}), {"units": ids, "sectors": list(sectors),
                                                  "stages": list(ALL_STAGES)}, bad)
+    _alias_clashes(aliases, {"units": {u.id: (u.label, u.label_zh) for u in units},
+                             "sectors": {x: (x, *sector_labels.get(x, {}).values()) for x in sectors},
+                             "stages": {s: () for s in ALL_STAGES}}, bad)
     confirmed = raw.get("confirmed_revisions", {})
     if not isinstance(confirmed, dict) or not all(isinstance(v, str) and is_quarter(v.upper())
                                                   for v in confirmed.values()):
@@ -230,6 +239,44 @@ def _shared_names(kind: str, labels: dict[str, tuple[str, ...]], bad) -> None:
         if len(who) > 1:
             bad(kind, f"{n!r} is the id or label of more than one {kind[:-1]} ({', '.join(sorted(who))})",
                 f"labels of one {kind[:-1]} only, so that the ledger's names tell them apart")
+
+
+_TABLE_LINE = re.compile(r"^\s*(\[{1,2})([^\]\"']*)(\]{1,2})\s*(#.*)?$")
+_KEY_LINE = re.compile(r"^\s*([^=\"'\[\s][^=\"']*?)\s*=")
+
+
+def quoted_key_hint(text: str, line: int | None) -> str | None:
+    """The line of a TOML syntax error with its bare non-ASCII names quoted
+    (``[effort.光伏分局]`` -> ``[effort."光伏分局"]``, ``光伏 = "x"`` -> ``"光伏" = "x"``),
+    when that is what is wrong; else ``None``."""
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    written = lines[line - 1]
+    m = _TABLE_LINE.match(written)
+    if m and not m.group(2).isascii():
+        parts = [p.strip() for p in m.group(2).split(".")]
+        return m.group(1) + ".".join(p if p.isascii() else f'"{p}"' for p in parts) + m.group(3)
+    m = _KEY_LINE.match(written)
+    if m and not m.group(1).isascii():
+        return f'"{m.group(1)}"' + written[m.end(1):].rstrip()
+    return None
+
+
+def _alias_clashes(aliases: dict[str, dict[str, str]], names: dict[str, dict[str, tuple[str, ...]]], bad) -> None:
+    """An alias that is already the id or label of another unit or sector (or another stage's
+    code or Chinese word) is a breach: the ledger's name would keep its first meaning and the
+    alias would be ignored without a word."""
+    for kind, table in aliases.items():
+        taken = {fold(n): code for code, texts in names[kind].items() for n in (code, *texts) if n}
+        if kind == "stages":
+            taken.update({fold(w): code for w, code in STAGE_WORDS.items()})
+        for name, target in table.items():
+            other = taken.get(fold(name))
+            if other is not None and other != target:
+                bad(f"aliases.{kind}", f"{name!r} maps to {target!r} but is already the name of {other!r}",
+                    f"an alias that is not the id or label of another {kind[:-1]} (rename the "
+                    f"{kind[:-1]}, or leave the alias out)")
 
 
 def _sector_labels(raw: Any, sectors: list[str], bad) -> dict[str, dict[str, str]]:
@@ -271,8 +318,20 @@ def _aliases(raw: Any, ids: dict[str, list[str]], bad) -> dict[str, dict[str, st
     return out
 
 
+def _number(v: Any) -> Any:
+    """A number written by hand: ``20.0`` is 20, and so is ``"20"`` (a number in quotes)."""
+    if isinstance(v, str):
+        try:
+            v = float(unicodedata.normalize("NFKC", v).strip().replace(",", ""))
+        except ValueError:
+            return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 def _count(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -> Any:
-    v = t.get(key, default)
+    v = _number(t.get(key, default))
     if v is None:
         bad(f"{col}.{key}", "missing", "a whole number ≥ 0")
     elif isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -282,7 +341,7 @@ def _count(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -
 
 
 def _amount(t: dict[str, Any], key: str, col: str, bad, *, default: Any = None) -> Any:
-    v = t.get(key, default)
+    v = _number(t.get(key, default))
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
@@ -316,7 +375,8 @@ def _targets(year: int, t: dict[str, Any], col: str, bad) -> Targets | None:
         hi = _amount(tier, "max_bn", tcol, bad)
         n = _count(tier, "count", tcol, bad)
         if lo is None:
-            bad(f"{tcol}.min_bn", "missing", "billion CNY ≥ 0")
+            if "min_bn" not in tier:  # a bad one is already reported
+                bad(f"{tcol}.min_bn", "missing", "billion CNY ≥ 0")
             continue
         if hi is not None and hi <= lo:
             bad(f"{tcol}.max_bn", f"{hi} is not above min_bn {lo}", "max_bn > min_bn")

@@ -4,13 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Breach, RowBreaches
 from .cells import read_cells
 from .district import District
+from .quarters import read_quarter
 from .schema import EFFORT_COLUMNS
 from .vocabulary import Mapping, fold_header as _key, numbers as _number
+
+
+#: A row of sums: 合计, 总计, 小计 (also 合 计), total, sum, in the quarter column with no unit.
+_TOTAL = r"合计|总计|小计|共计|(?:grand)?total|sum"
 
 
 def read_effort(path: Path | str, district: District | None, *, label: str | None = None,
@@ -53,6 +59,9 @@ def read_effort(path: Path | str, district: District | None, *, label: str | Non
     out += [Breach(label, None, c, "required column is missing", f"a column {c}") for c in missing]
     if missing:
         return empty, out
+    first = cells.iloc[:, cols["quarter"]].map(_key)
+    sums = (first.str.fullmatch(_TOTAL) & (cells.iloc[:, cols["unit"]] == "")).to_numpy()
+    cells = cells[~sums]  # a row of sums under the table (合计, 总计) is no unit's effort
     rows = cells.index.to_numpy()
     cell = {c: cells.iloc[:, cols[c]].reset_index(drop=True).astype(str) for c in EFFORT_COLUMNS}
     cell["unit"] = cell["unit"].str.strip()
@@ -63,7 +72,9 @@ def read_effort(path: Path | str, district: District | None, *, label: str | Non
     def bad(mask: Any, c: str, message: Callable[[int], str] | str, expected: str) -> None:
         found.add(mask, c, message, expected)
 
-    q, u = cell["quarter"].str.upper(), cell["unit"]
+    values, inverse = np.unique(cell["quarter"].to_numpy(dtype=str), return_inverse=True)
+    q = pd.Series(np.array([read_quarter(v) or v for v in values], dtype=object)[inverse], dtype=object)
+    u = cell["unit"]
     if district is not None:  # a unit's label or alias, as the ledger allows
         u = Mapping.of(district.unit_ids, district.names("units")).apply(u)[0].map(str)
     is_q = q.str.fullmatch(r"\d{4}Q[1-4]").to_numpy()
@@ -83,7 +94,7 @@ def read_effort(path: Path | str, district: District | None, *, label: str | Non
     found.out = out
     bad(key.duplicated().to_numpy() & is_q, "unit", lambda i: f"a second row for {u.iloc[i]} in {q.iloc[i]}",
         "one row per unit and quarter")
-    if district is not None:
+    if district is not None and is_q.all():  # rows of unreadable quarters would be named "missing" too
         have = pd.MultiIndex.from_frame(key)
         for quarter in sorted(quarters):
             absent = [x for x in district.unit_ids if (quarter, x) not in have]

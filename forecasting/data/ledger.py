@@ -22,7 +22,7 @@ from ..errors import Breach, RowBreaches
 from .cells import find_header, read_cells, read_sheets
 from .district import District
 from .effort import read_effort
-from .money import UNIT_NAME, check_amounts, money_unit
+from .money import UNIT_NAME, check_amounts, foreign_money, money_unit
 from .schema import (
     ALL_STAGES,
     CHINESE_HEADER,
@@ -34,13 +34,16 @@ from .schema import (
 )
 from .stage_dates import check_date_order, check_stage_dates
 from .vocabulary import (
+    CNY_NAMES,
     Mapping,
     dates as parse_dates,
+    foreign_currency,
     fold,
     fold_header as _key,
     iso_days,
     numbers as _number,
     phase_text,
+    project_ids,
     provincial_mapping,
     stage_mapping,
 )
@@ -51,11 +54,14 @@ __all__ = ["Snapshot", "check_snapshot", "read_cells", "read_effort", "read_snap
 #: A cell that marks a row of sums, not a project: 合计, 总计, 小计 (also 新能源小计, 合 计), total.
 _TOTAL_CELL = re.compile(r".{0,16}(合计|总计|小计|共计)|(sub|grand)?total|sum")
 #: What planners write in a date cell for "not yet": dashes, slashes, 无, 暂无 (folded by NFKC).
-_NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "n/a", "na"})
+_NOT_YET = frozenset({"/", "-", "--", "—", "——", "–", "无", "暂无", "n/a", "na",
+                      "nan", "nat", "none", "null"})  # and what a program (pandas) writes for an empty cell
 #: How a note below the table opens: 注：, 说明, 备注, 制表人, 填表人, 审核, 数据来源.
 _NOTE_CELL = re.compile(r"注|说明|备注|制表|填表|审核|数据来源|来源")
 _COLUMN_OF: dict[str, str] = {_key(c): c for c in LEDGER_COLUMNS if c != "investment_bn"}
 _COLUMN_OF.update({_key(a): c for a, c in HEADER_ALIASES.items()})
+#: A column naming each amount's currency (outside the contract, but it must say yuan).
+_CURRENCY_HEADERS = frozenset({"币种", "货币", "币别", "货币种类", "投资币种", "currency"})
 
 
 def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
@@ -83,9 +89,19 @@ def not_projects(cells: pd.DataFrame, id_at: int | None) -> np.ndarray:
     return (total & no_id) | (tail & note_id)
 
 
+def repeated_headers(cells: pd.DataFrame) -> np.ndarray:
+    """The rows that repeat the header (a workbook printed with its title row on every page,
+    then exported): three or more cells, and most filled cells, written as their column's header."""
+    grid = cells.to_numpy(dtype=str)
+    head = np.array([str(h).strip() for h in cells.columns], dtype=str)
+    same = (grid == head) & (head != "") if grid.size else np.zeros(grid.shape, bool)
+    n = same.sum(axis=1)
+    return (n >= 3) & (2 * n > (grid != "").sum(axis=1))
+
+
 def known_header(header: str) -> bool:
     """Whether a header names a column of the contract (in English, an alias, or the amount column)."""
-    return _key(header) in _COLUMN_OF or money_unit(header)[0]
+    return _key(header) in _COLUMN_OF or money_unit(header)[0] or foreign_money(header) is not None
 
 
 @dataclass
@@ -138,9 +154,13 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
     label = str(path) if label is None else label
     try:
         sheets, encoding = read_sheets(Path(path))
-        tables = [t for t in (find_header(s, known_header) for s in sheets) if t is not None]
+        found = [(s, find_header(s, known_header)) for s in sheets]
     except ValueError as exc:
         return Snapshot(None, breaches=[Breach(label, None, None, str(exc))])
+    tables = [t for s, t in found if t is not None and not s.hidden]
+    hidden = [t for s, t in found if t is not None and s.hidden]
+    if not tables:  # a ledger only on hidden sheets is still the ledger
+        tables, hidden = hidden, []
     if not any(any(any(r) for r in s.grid) for s in sheets):
         return Snapshot(None, breaches=[Breach(label, None, None, "is empty; a header row and one row per "
                                                "project were expected")])
@@ -154,12 +174,20 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
     snaps = []
     for t in tables:
         where = f"{label}[{t.sheet}]" if many else label
-        snap = check_snapshot(t.cells, district, label=where, as_of=as_of, unit_line=t.unit_line)
+        sheet = next(s for s, u in found if u is t)
+        cells, dropped = _visible(t.cells, sheet.hidden_columns)
+        snap = check_snapshot(cells, district, label=where, as_of=as_of, unit_line=t.unit_line)
+        snap.breaches[:0] = _foreign_unit_line(sheet.grid[:t.header_row - 1], where)
         head = f"{where}: " + (f"sheet {t.sheet!r}, " if t.sheet is not None else "") + f"header in row {t.header_row}"
         if encoding and encoding != "utf-8":
             head += f", encoding {encoding}"
         snap.explain.insert(0, head)
+        if dropped:
+            snap.explain.insert(1, "  hidden columns left out, a visible column has the same name: " + ", ".join(dropped))
         snaps.append(snap)
+    if hidden:
+        snaps[0].explain.insert(1, "  hidden sheets left out (Excel does not show them): "
+                                + ", ".join(repr(t.sheet) for t in hidden))
     snap = snaps[0] if len(snaps) == 1 else _together(snaps, [f"{label}[{t.sheet}]" for t in tables])
     unsaved = sum(s.unsaved_formulas for s in sheets)
     if unsaved and snap.breaches:  # the likely cause of its empty cells, said once, first
@@ -172,6 +200,32 @@ def read_snapshot(path: Path | str, district: District | None, *, label: str | N
         snap.breaches.append(Breach(label, None, None, "has a header but no project rows",
                                     "one row per project known at the quarter's end (was the export filtered?)"))
     return snap
+
+
+def _foreign_unit_line(above: list[list[str]], label: str) -> list[Breach]:
+    """A ``单位：万美元`` line above the table: the amounts are not in yuan, whatever the header says."""
+    for r, row in enumerate(above, start=1):
+        for c in row:
+            if "单位" in c and foreign_currency(c):
+                return [Breach(label, r, None, f"{c!r}: the amounts are in a foreign currency ({foreign_currency(c)})",
+                               "amounts in CNY: convert them (at the rate of each project's signing) and write "
+                               "单位：亿元 (or 万元)")]
+    return []
+
+
+def _visible(cells: pd.DataFrame, hidden: frozenset[int]) -> tuple[pd.DataFrame, list[str]]:
+    """The table without the hidden columns that a visible column of the same name stands in
+    for (an old copy of the amount kept beside the new one), and their headers."""
+    def canon(h: str) -> str | None:
+        return "investment_bn" if money_unit(h)[0] else _COLUMN_OF.get(_key(h))
+
+    names = [canon(str(h)) for h in cells.columns]
+    shown = {n for j, n in enumerate(names) if j not in hidden and n}
+    drop = [j for j, n in enumerate(names) if j in hidden and n in shown]
+    if not drop:
+        return cells, []
+    keep = [j for j in range(cells.shape[1]) if j not in drop]
+    return cells.iloc[:, keep], [repr(str(cells.columns[j])) for j in drop]
 
 
 def _together(snaps: list[Snapshot], labels: list[str]) -> Snapshot:
@@ -204,9 +258,16 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
     where: dict[str, int] = {}
     unit: str | None = "bn"
     explain: list[str] = []
+    abroad: str | None = None  # an amount column in a foreign currency
+    currency_at: int | None = None
     for j, header in enumerate(cells.columns):
         key = _key(header)
+        if key in _CURRENCY_HEADERS and currency_at is None:
+            currency_at = j
         is_money, money = money_unit(header)
+        if not is_money and foreign_money(header):
+            abroad = abroad or str(header)
+            continue
         canon = "investment_bn" if is_money else _COLUMN_OF.get(key)
         if canon is None:
             continue  # columns outside the contract are allowed and ignored
@@ -217,6 +278,10 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         headers[canon], where[canon] = str(header), j
         if canon == "investment_bn":
             unit = money
+    if abroad and "investment_bn" not in headers:  # beside a CNY amount column (外资金额(万美元)) it is an extra
+        out.append(Breach(label, None, abroad, f"the amounts are in a foreign currency ({foreign_money(abroad)})",
+                          "amounts in CNY: convert them (at the rate of each project's signing) under a header "
+                          "such as 计划总投资(亿元)"))
     amount_header = headers.get("investment_bn", "investment_bn")
     if "investment_bn" in headers and unit_line is not None:
         if unit is None:
@@ -226,7 +291,7 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
                               f"above the table says 单位：{unit_line}", "one unit: correct the header or the "
                               "单位 line"))
     for c in REQUIRED_COLUMNS:
-        if c not in headers:
+        if c not in headers and not (c == "investment_bn" and abroad):
             alias = "计划总投资(亿元)" if c == "investment_bn" else CHINESE_HEADER.get(c)
             out.append(Breach(label, None, c, "required column is missing",
                               f"a column {c}" + (f" or {alias}" if alias else "")))
@@ -234,6 +299,11 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         (f"{h!r} → {c}" if _key(h) != c else c) + (f" ({UNIT_NAME.get(unit or '', 'no unit')})"
                                                     if c == "investment_bn" else "") for c, h in headers.items()))
 
+    again = repeated_headers(cells)
+    if again.any():
+        explain.append(f"  rows left out as the header repeated: {', '.join(map(str, cells.index[again][:8]))}"
+                       + (", …" if again.sum() > 8 else ""))
+        cells = cells[~again]
     skip = not_projects(cells, where.get("project_id"))
     if skip.any():
         explain.append(f"  rows left out as sums or notes, not projects: {', '.join(map(str, cells.index[skip][:8]))}"
@@ -252,6 +322,8 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         if dash.any():
             used[f"{c}: {', '.join(sorted(set(cell[c][dash])))} read as empty"] += int(dash.sum())
             cell[c] = cell[c].where(~dash, "")
+    cell["project_id"], u0, sci = project_ids(cell["project_id"])
+    used.update(u0)
     present = {c: (cell[c] != "").to_numpy() for c in LEDGER_COLUMNS}
     found = RowBreaches(label, rows, headers)
     bad = found.add
@@ -264,6 +336,9 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
             bad(~present[c], c, "is empty", "a value", many="are empty")
 
     pid = cell["project_id"]
+    bad(sci, "project_id", lambda i: f"{pid.iloc[i]!r} is a number in scientific notation: the id's digits are lost",
+        "the ids as text: format the column as Text in Excel (or write each id with a leading ') and copy the ids "
+        "in again", many="are numbers in scientific notation, the ids' digits lost", value=text("project_id"))
     first_row = pd.Series(rows).groupby(pid.to_numpy()).transform("first").to_numpy()
     bad(pid.duplicated().to_numpy() & present["project_id"], "project_id",
         lambda i: f"project_id {pid.iloc[i]!r} appears more than once in this file (first in row "
@@ -293,6 +368,15 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         "for a later phase (or 一期, 二期 …)", many="are not whole numbers ≥ 1", value=text("phase"))
 
     bn = check_amounts(cell["investment_bn"], present["investment_bn"], unit, bad, used, out, label, amount_header)
+    if currency_at is not None:  # 币种 美元 beside an amount: the amount is not in yuan
+        money = cells.iloc[:, currency_at].reset_index(drop=True).astype(str)
+        other = ((money != "") & ~money.map(fold).isin(CNY_NAMES)).to_numpy()
+        bn = bn.where(~other)
+        bad(other & present["investment_bn"], "investment_bn", lambda i: f"the column {cells.columns[currency_at]!r} "
+            f"says {money.iloc[i]!r}: the amount is not in CNY", "amounts in CNY: convert the amount (at the rate "
+            f"of its signing) and write 人民币 in {cells.columns[currency_at]!r} or leave it empty",
+            many=f"are in another currency than CNY, as the column {cells.columns[currency_at]!r} says",
+            value=lambda i: money.iloc[i])
 
     stage, u4 = stage_mapping(district.aliases.get("stages") if district else None).apply(cell["stage"])
     used.update({f"stage {k}": v for k, v in u4.items()})
@@ -310,7 +394,8 @@ def check_snapshot(cells: pd.DataFrame, district: District | None, *, label: str
         for why, what in advice.items():
             plural = {"not a date": "are not dates", "no such day": "are days that do not exist",
                       "a month without a day": "give a month without a day",
-                      "an ambiguous day-first date": "hold ambiguous day-first dates"}[why]
+                      "an ambiguous day-first date": "hold ambiguous day-first dates",
+                      "a two-digit year": "have two-digit years"}[why]
             bad(present[c] & (problem == why).to_numpy(), c, lambda i, c=c, w=why: f"{text(c)(i)!r} is not a date"
                 + ("" if w == "not a date" else f": {w}"),
                 what, many=plural, value=text(c))

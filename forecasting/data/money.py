@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import Breach
 from .schema import MAX_PLAUSIBLE_BN, MONEY_ALIASES
-from .vocabulary import BN_PER, DIVISOR, amounts, fold_header as _key
+from .vocabulary import BN_PER, DIVISOR, amounts, fold_header as _key, foreign_currency
 
 _YI_COLUMN_MEDIAN = 1_000.0  # a 亿元 column whose median is above this holds 万元
 _WAN_COLUMN_MEDIAN = 100.0  # a 万元 column whose median is below this (0.001 bn) holds 亿元
@@ -26,8 +26,12 @@ UNIT_NAME = {"bn": "billion CNY", "亿元": "亿元", "万元": "万元", "元":
 _MONEY_OF: dict[str, str | None] = {_key(a): u for a, (u, _) in MONEY_ALIASES.items()}
 #: 计划总投资(亿元), also 项目总投资（万元）, 计划总投资(亿), 计划总投资/万元, 计划总投资(单位：万元), folded.
 _MONEY_HEADER = re.compile(r"(?:项目)?(计划总投资额?|总投资额?|计划投资额?|投资额|投资总额)"
-                           r"(?:(?:\(|/)(?:单位:?)?(亿元|万元|元|亿|万)\)?)?")
+                           r"(?:(?:\(|/)(?:单位:?)?(?:人民币)?(亿元|万元|元|亿|万)(?:人民币)?\)?)?")
+#: An amount header naming a foreign currency: 计划总投资(亿美元), 投资额(万港元), investment_usd …
+_AMOUNT_WORD = re.compile(r"投资|investment|amount|金额")
 _SHORT_UNIT = {"亿": "亿元", "万": "万元"}
+#: 约5亿, 5亿左右, 5亿多, 5余亿, 5-10亿, 5~10亿, 5至10亿: not one amount.
+_VAGUE = re.compile(r"^\s*(约|大约|近|超|逾)|左右|以上|以下|多\s*(亿|万)?(元)?\s*$|余|\d\s*(-|~|～|—|–|至|到)\s*\d")
 
 
 def money_unit(header: str) -> tuple[bool, str | None]:
@@ -40,6 +44,12 @@ def money_unit(header: str) -> tuple[bool, str | None]:
 
 
 
+def foreign_money(header: str) -> str | None:
+    """The foreign currency an amount header names (``计划总投资(亿美元)`` -> ``美元``), or ``None``."""
+    key = _key(header)
+    return foreign_currency(key) if _AMOUNT_WORD.search(key) else None
+
+
 def check_amounts(col: pd.Series, present: np.ndarray, unit: str | None, bad, used: Counter, out: list[Breach],
              label: str, header: str) -> pd.Series:
     """The amounts in billion CNY: by the column's unit, or by a cell's 亿/万 suffix when the
@@ -49,6 +59,18 @@ def check_amounts(col: pd.Series, present: np.ndarray, unit: str | None, bad, us
     none), ``bad`` is a :class:`~forecasting.errors.RowBreaches` ``add``; conversions are
     counted in ``used`` and column-wide breaches appended to ``out``.
     """
+    values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+    foreign = np.array([foreign_currency(v) for v in values], dtype=object)[inverse]
+    abroad = present & pd.notna(foreign)
+    bad(abroad, "investment_bn", lambda i: f"{col.iloc[i]!r} is in a foreign currency ({foreign[i]})",
+        "amounts in CNY: convert the amount (at the rate of its signing) and write it in the column's unit",
+        many="are in a foreign currency", value=lambda i: col.iloc[i])
+    present = present & ~abroad
+    vague = present & np.array([bool(_VAGUE.search(v)) for v in values], dtype=bool)[inverse]
+    bad(vague, "investment_bn", lambda i: f"{col.iloc[i]!r} is an approximate amount or a range",
+        "one amount, the figure in the investment agreement or the latest estimate (write 5, not 约5 or 5-10)",
+        many="are approximate amounts or ranges", value=lambda i: col.iloc[i])
+    present = present & ~vague
     num, suffix = amounts(col)
     has_suffix = (suffix != "").to_numpy()
     if unit is None and present.any():

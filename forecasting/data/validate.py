@@ -25,7 +25,17 @@ from .ledger import Snapshot, read_effort, read_snapshot
 from .quarters import quarter_end
 from .schema import ALL_STAGES, LOST, STAGE_RANK
 
-_SNAPSHOT_NAME = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx|xls)$", re.IGNORECASE)
+_SNAPSHOT_NAME = re.compile(r"^(\d{4}Q[1-4])\.(csv|xlsx|xlsm|xls)$", re.IGNORECASE)
+#: Other ways an office names a quarter's file: 2024年一季度, 2024年第1季度, 2024-Q1, 2024 Q1.
+_QUARTER_NAME = re.compile(r"^(\d{4})\s*(?:年\s*第?\s*([1-4一二三四])\s*季度?|[-_ ]?\s*q([1-4]))\.(csv|xlsx|xlsm|xls)$",
+                           re.IGNORECASE)
+#: A copy Windows or a download made beside a snapshot: 2024Q1 (1).xlsx, 2024Q1 - 副本.xlsx, 2024Q1副本.csv.
+_COPY_NAME = re.compile(r"^(\d{4}Q[1-4])\s*(?:\(\d+\)|-?\s*(?:副本|copy)(?:\s*\(\d+\))?)\.(csv|xlsx|xlsm|xls)$",
+                        re.IGNORECASE)
+#: A snapshot named by its month: 2024-03.csv, 2024年3月.xlsx, 202403.csv.
+_MONTH_NAME = re.compile(r"^(\d{4})\s*[-_.年]?\s*(0?[1-9]|1[0-2])\s*月?(?:底|末)?\.(csv|xlsx|xlsm|xls)$", re.IGNORECASE)
+#: Files an operating system leaves in a folder: not snapshots, and no one's data.
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", ".ds_store"})
 
 
 def load_data(path: Path | str) -> DataFolder:
@@ -130,14 +140,12 @@ def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Pa
         return {}
     files: dict[str, Path] = {}
     for file in sorted(ledger.iterdir()):
-        if file.name.startswith((".", "~$")):
-            continue  # hidden files, and the lock file Excel keeps beside an open workbook
-        m = _SNAPSHOT_NAME.match(file.name)
-        if not m or not file.is_file():
-            breaches.append(Breach(label(file), None, None, "is not named as a quarter's snapshot",
-                                   "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv"))
+        if file.name.startswith((".", "~$")) or file.name.lower() in _SYSTEM_FILES:
+            continue  # hidden files, the lock file Excel keeps beside an open workbook, Thumbs.db …
+        q = _quarter_of(file.name)
+        if q is None or not file.is_file():
+            breaches.append(_misnamed(file, label))
             continue
-        q = m.group(1).upper()
         if q in files:
             breaches.append(Breach(label(file), None, None, f"is a second snapshot for {q}, beside "
                                    f"{files[q].name}", "one file per quarter"))
@@ -147,6 +155,58 @@ def _snapshot_files(folder: Path, label, breaches: list[Breach]) -> dict[str, Pa
         breaches.append(Breach(label(ledger), None, None, "holds no snapshot",
                                "at least one file named YYYYQn.csv or YYYYQn.xlsx"))
     return dict(sorted(files.items()))
+
+
+def _quarter_of(name: str) -> str | None:
+    """The quarter a snapshot's file name gives (``2024Q1.csv``, ``2024年一季度.xlsx``), or ``None``."""
+    m = _SNAPSHOT_NAME.match(name)
+    if m:
+        return m.group(1).upper()
+    m = _QUARTER_NAME.match(name)
+    if m:
+        n = m.group(2) or m.group(3)
+        return f"{m.group(1)}Q{'一二三四'.index(n) + 1 if n in '一二三四' else n}"
+    return None
+
+
+def _misnamed(file: Path, label) -> Breach:
+    """Why a file or folder in ``ledger/`` is not read, and what to do."""
+    copy = _COPY_NAME.match(file.name)
+    if file.is_dir():
+        return Breach(label(file), None, None, "is a folder inside ledger/; snapshots are read from ledger/ itself",
+                      "move the folder out of ledger/ (an archive of old files belongs beside the data folder)")
+    if copy:
+        return Breach(label(file), None, None, f"looks like a copy of the {copy.group(1).upper()} snapshot",
+                      f"one file per quarter: delete the copy, or if it is the newer version, replace "
+                      f"{copy.group(1).upper()}'s file with it")
+    month = _MONTH_NAME.match(file.name)
+    if month and int(month.group(2)) in (3, 6, 9, 12):  # the month a quarter ends: say which quarter
+        q = f"{month.group(1)}Q{int(month.group(2)) // 3}"
+        return Breach(label(file), None, None, "is named by a month, not a quarter",
+                      f"a name such as {q}{file.suffix.lower()} if it is the snapshot at the end of {q}")
+    return Breach(label(file), None, None, "is not named as a quarter's snapshot",
+                  "only files named YYYYQn.csv, YYYYQn.xlsx or YYYYQn.xls in ledger/, such as 2024Q1.csv")
+
+
+def _respelled(gone: list, cur: pd.DataFrame, state: pd.DataFrame) -> str:
+    """When missing projects come back as new ids that differ only in case (hl2301905 for
+    HL2301905) or in leading zeros (230105 for 0230105, as Excel drops them from a number),
+    the words that say so: ids are compared exactly, so that is a new project."""
+    def key(pid: object) -> str:
+        text = str(pid).upper()
+        return text.lstrip("0") or "0" if text.isdigit() else text
+
+    new = cur[~cur["project_id"].isin(state["project_id"])]
+    spelled = dict(zip(new["project_id"].map(key), zip(new["project_id"], new["row"])))
+    same = [(g, *spelled[key(g)]) for g in gone if key(g) in spelled]
+    if not same:
+        return ""
+    g, now, row = same[0]
+    how = "leading zeros (Excel drops them from a number: format the column as Text)" if str(g).isdigit() else "case"
+    if len(gone) == 1:
+        return f"; it is in this file as {now!r} (row {row}), an id that differs only in {how}: write it as before"
+    return (f"; {len(same):,} of them are in this file with ids that differ only in {how}, such as {now!r} "
+            f"(row {row}) for {g!r}: write each id as in the earlier snapshots")
 
 
 def _moves_back(before: pd.Series, after: pd.Series) -> np.ndarray:
@@ -186,7 +246,7 @@ def _across(snapshots: dict[str, Snapshot], labels: dict[str, str],
                 shown = ", ".join(gone[:8]) + (", …" if len(gone) > 8 else "")
                 text = (f"project {gone[0]} of {prev_q} is missing" if len(gone) == 1 else
                         f"{len(gone):,} projects of {prev_q} are missing: {shown}")
-                out.append(Breach(labels[q], None, id_col, text,
+                out.append(Breach(labels[q], None, id_col, text + _respelled(gone, cur, state),
                                   "every project of the earlier snapshot, a lost one as lost"))
             m = cur.merge(state, on="project_id", suffixes=("", "_before"))
             back = m[_moves_back(m["stage_before"], m["stage"])]

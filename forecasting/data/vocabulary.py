@@ -26,8 +26,9 @@ def fold(text: object) -> str:
 
 
 def fold_header(text: object) -> str:
-    """A header reduced for matching: also every space and line break dropped."""
-    return re.sub(r"\s+", "", fold(text))
+    """A header reduced for matching: also every space and line break dropped, and the star
+    (``*项目编号``, ``进度※``) that templates put on required columns."""
+    return re.sub(r"[\s*※]+", "", fold(text))
 
 
 #: Chinese stage words of DATA.md.
@@ -36,6 +37,7 @@ STAGE_WORDS: dict[str, str] = {
     "已供地": "approved", "供地": "approved", "在建": "under_construction", "开工": "under_construction",
     "已开工": "under_construction", "已投产": "operating", "投产": "operating", "竣工投产": "operating",
     "终止": "lost", "已终止": "lost",
+    "洽谈中": "negotiating", "在谈中": "negotiating", "建设中": "under_construction", "在建中": "under_construction",
 }
 PROVINCIAL_WORDS: dict[str, str] = {"否": "none", "无": "none", "候选": "candidate", "是": "designated"}
 PHASE_WORDS: dict[str, str] = {"一期": "1", "二期": "2", "三期": "3", "四期": "4", "五期": "5"}
@@ -86,6 +88,30 @@ def phase_text(col: pd.Series) -> tuple[pd.Series, Counter]:
     return pd.Series(mapped[inverse], index=col.index, dtype=object), used
 
 
+_FLOAT_ID = re.compile(r"\d+\.0+")
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:\.\d+)?e\+?\d+", re.IGNORECASE)
+
+
+def project_ids(col: pd.Series) -> tuple[pd.Series, Counter, np.ndarray]:
+    """Project ids as a planner means them: full-width letters and digits folded (``ＨＬ2301905``
+    is ``HL2301905``), and ``2301905.0`` read as ``2301905`` when every id of the column is so
+    written (a program wrote numeric ids as decimals). Also which cells are numbers in
+    scientific notation (``2.30191E+06``, as Excel shows a long id), whose digits are lost."""
+    values, inverse = np.unique(col.to_numpy(dtype=str), return_inverse=True)
+    folded = np.array([unicodedata.normalize("NFKC", v).strip() for v in values], dtype=object)
+    filled = folded[folded != ""]
+    if len(filled) and all(_FLOAT_ID.fullmatch(v) for v in filled):
+        folded = np.array([v.split(".")[0] for v in folded], dtype=object)
+    counts = np.bincount(inverse, minlength=len(values))
+    used: Counter = Counter()
+    for v, m, n in zip(values, folded, counts):
+        if v != m:
+            used["project_id: decimal ids read as whole numbers (2301905.0 → 2301905)" if "." in v and "." not in m
+                 else "project_id: full-width letters and digits folded"] += int(n)
+    sci = np.array([bool(_SCIENTIFIC.fullmatch(v)) for v in folded], dtype=bool)[inverse]
+    return pd.Series(folded[inverse], index=col.index, dtype=object), used, sci
+
+
 # ------------------------------------------------------------------------------- amounts
 #: A unit of money -> billion CNY per one of it.
 BN_PER: dict[str, float] = {"bn": 1.0, "亿元": 0.1, "万元": 1e-5, "元": 1e-9}
@@ -95,9 +121,24 @@ _AMOUNT = re.compile(r"((?:[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)
                      re.IGNORECASE)
 
 
+#: A foreign currency named in a header, a cell or a currency column (folded text).
+_FOREIGN = re.compile(r"美元|美金|港元|港币|欧元|日元|英镑|澳元|加元|新加坡元|韩元|外币|usd|us\$|hkd|eur|jpy|gbp|\$|€|£")
+#: What may stand around an amount in yuan: ¥/￥, 人民币, RMB, CNY (as a prefix or a suffix).
+_CNY = re.compile(r"^(?:¥|人民币|rmb|cny)|(?:人民币|rmb|cny)$", re.IGNORECASE)
+#: A currency column's values that mean yuan.
+CNY_NAMES = frozenset({"人民币", "rmb", "cny", "元", "人民币元", "¥"})
+
+
+def foreign_currency(text: str) -> str | None:
+    """The foreign currency a text names (``'1亿美元'`` -> ``'美元'``, ``'USD 100m'`` -> ``'usd'``), or ``None``."""
+    m = _FOREIGN.search(fold(text))
+    return m.group(0) if m else None
+
+
 def parse_amount(text: str) -> tuple[float, str | None]:
-    """``'12.5亿'`` -> (12.5, '亿元'); ``'1,200'`` -> (1200.0, None); not a number -> (nan, None)."""
-    m = _AMOUNT.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    """``'12.5亿'`` -> (12.5, '亿元'); ``'1,200'`` -> (1200.0, None); not a number -> (nan, None).
+    A ¥ sign or 人民币/RMB/CNY around the amount is read (``'￥3亿'``, ``'3亿元人民币'``)."""
+    m = _AMOUNT.fullmatch(_CNY.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))))
     if not m:
         return np.nan, None
     return float(m.group(1).replace(",", "")), _SUFFIX.get(m.group(2) or "")
@@ -155,6 +196,16 @@ def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
     if m:
         y, mo = m.group(1), m.group(2) or m.group(3)
         return None, "a month without a day", f"the exact day, such as {y}-{int(mo):02d}-15"
+    m = _SHORT_YEAR.fullmatch(t)
+    if m:  # 24-3-15: a two-digit year, first as Chinese dates are written, unless the day comes first
+        a, sep, b, c = m.groups()
+        first = _real(2000 + int(a), int(b), int(c))
+        if first and (len(c) == 1 or int(a) > 31):
+            return None, "a two-digit year", f"the year in full, such as {first}"
+        if first and sep in "-.":
+            other = _real(2000 + int(c), int(b), int(a)) if len(c) == 2 else None
+            return None, "a two-digit year", (f"the year in full: {first} if the year comes first"
+                                              + (f", {other} if the day does" if other else ""))
     m = _DAY_FIRST.fullmatch(t)
     if m:
         a, b, y = m.groups()
@@ -165,6 +216,17 @@ def parse_date(text: str) -> tuple[pd.Timestamp | None, str | None, str | None]:
             guess = f"{y}-{int(b):02d}-{int(a):02d} or {y}-{int(a):02d}-{int(b):02d}"
         return None, "an ambiguous day-first date", f"year first, YYYY-MM-DD, such as {guess}"
     return None, "not a date", "YYYY-MM-DD or an Excel date cell"
+
+
+_SHORT_YEAR = re.compile(r"(\d{2})\s*([-/.])\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s+.*)?")
+
+
+def _real(y: int, m: int, d: int) -> str | None:
+    """``YYYY-MM-DD`` of a day that exists, else ``None``."""
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")

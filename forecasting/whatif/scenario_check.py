@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..data.district import District
 from ..data.schema import STAGES
+from ..data.vocabulary import fold
 from ..errors import Breach, DataError, ForecastingWarning
 
 #: Effort columns a scenario may override (as in ``effort.csv``).
@@ -190,8 +191,13 @@ class ScenarioChecker:
         out: dict[str, dict[str, float]] = {}
         if v is None or self.table("effort", v, "[effort.UNIT] tables, e.g. [effort.branch_4]") is None:
             return out
-        for unit, change in v.items():
-            where = f"[effort.{unit}]"
+        names = {fold(n): u for n, u in self.district.names("units").items()}  # labels, as the ledger allows
+        for written, change in v.items():
+            where = f"[effort.{written}]"
+            unit = written if written in self.units else names.get(fold(written), written)
+            if unit in out:
+                self.bad(where, f"is unit {unit} again", "one [effort] table per unit")
+                continue
             if unit not in self.units:
                 self.bad(where, f"unknown unit{suggest(unit, self.units)}", "a unit id of district.toml: "
                          + ", ".join(self.units))

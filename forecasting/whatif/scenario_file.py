@@ -48,7 +48,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data.district import District
+from ..data.district import District, quoted_key_hint
 from ..errors import DataError
 from .scenario import Scenario
 from .scenario_check import ScenarioBreach, ScenarioChecker
@@ -92,7 +92,9 @@ def read_scenario(path: Path | str, district: District, projects: pd.DataFrame |
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line, message = _syntax_error(err, text)
+        hint = quoted_key_hint(text, line)
         raise DataError([ScenarioBreach(label, line, None, f"not valid TOML: {message}",
+                                        f"a name with Chinese characters in quotes: {hint}" if hint else
                                         'TOML such as: key = 1.5, key = "text", [section]')]) from None
     return Scenario.from_checked(ScenarioChecker(district, projects, as_of, label).fields(data))
 

@@ -6,7 +6,7 @@ import argparse
 import pytest
 
 from forecasting.cli.args import (EXIT_DATA, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, check_out, data_dir,
-                                  positive_int, quarter)
+                                  positive_int, quarter, seed)
 
 
 def test_exit_statuses_are_those_of_cli_md():
@@ -15,6 +15,7 @@ def test_exit_statuses_are_those_of_cli_md():
 
 def test_quarter():
     assert quarter("2024Q1") == "2024Q1"
+    assert quarter("2024q1") == quarter("2024-Q1") == "2024Q1"  # on main: "'2024q1' is not a quarter …"
     with pytest.raises(argparse.ArgumentTypeError, match=r"'2024-1' is not a quarter written YYYYQn, such as 2024Q1"):
         quarter("2024-1")
 
@@ -24,6 +25,15 @@ def test_quarter():
 def test_positive_int_refuses(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         positive_int(text)
+
+
+def test_a_negative_seed_is_a_usage_sentence():
+    # on main --seed -1 ran the fit, then stopped with "internal error (ValueError: expected non-negative integer)"
+    assert seed("7") == 7 and seed("0") == 0
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'-1' is negative; a seed is a whole number ≥ 0, such as 7"):
+        seed("-1")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'x' is not a whole number"):
+        seed("x")
 
 
 def test_positive_int_reads():

@@ -526,3 +526,12 @@ def test_read_cells_excel_dates_and_numbers(tmp_path):
     cells = read_cells(tmp_path / "x.xlsx")
     assert cells.loc[2].tolist() == ["2023-05-01", "2023-05-02", "3", "2.5", "P01", ""]
     assert list(cells.index) == [2, 3]
+
+
+def test_a_workbook_saved_under_a_csv_name_is_read_as_a_workbook(tmp_path):
+    # on main: "is neither UTF-8 nor GBK/GB18030 text", about a file that is not text at all
+    save_xlsx(tmp_path / "effort.csv", {"Sheet1": [["quarter", "unit", "staff", "visits", "budget_m"],
+                                                   ["2024Q1", "branch_1", 3, 10, 1.5]]})
+    cells = read_cells(tmp_path / "effort.csv")
+    assert cells.to_dict("list") == {"quarter": ["2024Q1"], "unit": ["branch_1"], "staff": ["3"], "visits": ["10"],
+                                     "budget_m": ["1.5"]}

@@ -32,6 +32,20 @@ def test_district_alias_to_an_unknown_id_is_a_breach(tmp_path, valid_folder):
         read_district(tmp_path / "district.toml")
 
 
+def test_an_alias_that_is_another_name_already_is_a_breach(tmp_path, valid_folder):
+    # on main these aliases were ignored without a word: the ledger's "other" stayed other
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8") + (
+        '\n[aliases.sectors]\n"Other" = "new_energy"\n"光伏" = "photovoltaics"\n'
+        '[aliases.stages]\n"签约" = "lead"\n"正在对接" = "negotiating"\n')
+    (tmp_path / "district.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        read_district(tmp_path / "district.toml")
+    lines = [str(b) for b in exc.value.breaches]
+    assert len(lines) == 2, lines
+    assert "aliases.sectors: 'Other' maps to 'new_energy' but is already the name of 'other'" in lines[0]
+    assert "aliases.stages: '签约' maps to 'lead' but is already the name of 'signed'" in lines[1]
+
+
 def test_bundled_district_has_chinese_labels():
     d = read_district(BUNDLED / "district.toml")
     assert all(u.label_zh for u in d.units) and set(d.sector_labels) == set(d.sectors)
@@ -69,7 +83,7 @@ def test_a_year_without_targets_is_a_sentence(valid_folder):
 def test_missing_and_invalid_files_are_one_breach(tmp_path):
     with pytest.raises(DataError, match="district.toml::: file is missing"):
         read_district(tmp_path / "district.toml")
-    assert _breaches(tmp_path, "name = \n")[0].startswith("district.toml::: is not valid TOML")
+    assert _breaches(tmp_path, "name = \n")[0].startswith("district.toml:1:: is not valid TOML")  # with its line
 
 
 def test_a_district_file_saved_as_gbk_says_so_and_where(valid_folder):
@@ -149,3 +163,32 @@ count = 1
         "district.toml::units: unit id 'u2' appears more than once (expected unique unit ids)",
         "district.toml::units[1].type: unknown unit type 'office' (expected branch or center or campaign)",
     ]
+
+
+def test_targets_written_as_20_0_or_in_quotes_are_read(tmp_path, valid_folder):
+    # on main: "20.0 is not a whole number ≥ 0" and "'20' is not a whole number ≥ 0"
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8")
+    head = text.split("[targets.")[0]
+    (tmp_path / "district.toml").write_text(head + '[targets.2024]\ngroundbreakings = 20.0\nprovincial_major = "3"\n'
+                                            '[[targets.2024.tiers]]\nname = "10bn"\nmin_bn = "10"\ncount = 1.0\n',
+                                            encoding="utf-8")
+    t = read_district(tmp_path / "district.toml").targets[2024]
+    assert (t.groundbreakings, t.provincial_major, t.tiers[0].min_bn, t.tiers[0].count) == (20, 3, 10.0, 1)
+    assert type(t.groundbreakings) is int and type(t.tiers[0].count) is int
+    got = _breaches(tmp_path, head + '[targets.2024]\ngroundbreakings = 20.5\nprovincial_major = "三"\n'
+                    '[[targets.2024.tiers]]\nname = "10bn"\nmin_bn = "10亿"\ncount = 1\n')
+    assert got == [  # one line each: on main a bad min_bn was also "missing"
+        "district.toml::targets.2024.groundbreakings: 20.5 is not a whole number ≥ 0 (expected a whole number ≥ 0)",
+        "district.toml::targets.2024.provincial_major: '三' is not a whole number ≥ 0 (expected a whole number ≥ 0)",
+        "district.toml::targets.2024.tiers[1].min_bn: '10亿' is not an amount ≥ 0 (expected billion CNY ≥ 0)"]
+
+
+def test_a_chinese_name_without_quotes_says_to_quote_it(tmp_path, valid_folder):
+    # on main: "is not valid TOML: Invalid initial character for a key part (at line …)" and nothing more
+    text = (valid_folder / "district.toml").read_text(encoding="utf-8")
+    n = text.count("\n") + 2
+    got = _breaches(tmp_path, text + '\n[aliases.units]\n光伏招商分局 = "branch_4"  # 旧名称\n')
+    assert len(got) == 1 and got[0].startswith(f"district.toml:{n + 1}:: is not valid TOML: ")
+    assert got[0].endswith('(expected a name with Chinese characters in quotes: "光伏招商分局" = "branch_4"  # 旧名称)')
+    got = _breaches(tmp_path, text + '\n[sector_labels.光伏]\nlabel = "PV"\n')
+    assert got[0].endswith('(expected a name with Chinese characters in quotes: [sector_labels."光伏"])')

@@ -59,3 +59,21 @@ def test_units_may_be_written_by_their_label_as_in_the_ledger(valid_folder, vali
     effort, breaches = read_effort(path, valid_district, quarters=["2023Q3", "2023Q4", "2024Q1"])
     assert breaches == []
     assert (effort["unit"] == "branch_4").sum() == 3 and "Photovoltaics Attraction Branch" not in set(effort["unit"])
+
+
+def test_quarters_written_as_offices_write_them_are_read(tmp_path):
+    # on main each was "is not a quarter", and every unit of those quarters was then "no row for …" too
+    text = "quarter,unit,staff,visits,budget_m\n" + "".join(
+        f"{q},a,1,1,1\n" for q in ("2024年1季度", "2024-Q2", "Q3 2024", "2024年第四季度", "２０２３Ｑ４", "2023 q3"))
+    effort, breaches = _effort(tmp_path, text)
+    assert breaches == []
+    assert list(effort["quarter"]) == ["2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+
+
+def test_a_row_of_sums_under_the_table_is_no_units_effort(tmp_path):
+    # on main: "'合计' is not a quarter" and "unknown unit ''"
+    effort, breaches = _effort(tmp_path, "quarter,unit,staff,visits,budget_m\n2024Q1,a,2,7,0.4\n2024Q1,b,3,5,1\n"
+                                         "合 计,,5,12,1.4\n")
+    assert breaches == [] and list(effort["unit"]) == ["a", "b"]
+    _, breaches = _effort(tmp_path, "quarter,unit,staff,visits,budget_m\n合计,a,2,7,0.4\n")  # a unit: not a sum
+    assert breaches == ["effort.csv:2:quarter: '合计' is not a quarter (expected YYYYQn, such as 2024Q1)"]

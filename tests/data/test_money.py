@@ -81,3 +81,58 @@ def test_amounts_not_above_zero_and_implausible_ones_are_row_breaches():
     assert breaches[1].startswith("f.csv:5:计划总投资: 1500 bn is implausible for one project: the value looks like "
                                   "万元 or 元 entered as billion")
     assert UNIT_NAME["bn"] == "billion CNY"
+
+
+def test_amounts_in_a_foreign_currency_are_refused_as_such():
+    bn, breaches, _ = _check(["1亿美元", "USD 100m", "2", "5000万港元"], "亿元")
+    assert bn.iloc[2] == 0.2 and bn.iloc[[0, 1, 3]].isna().all()
+    assert breaches == ["f.csv:2:计划总投资: 3 rows are in a foreign currency: '1亿美元' ×1 (row 2), 'USD 100m' ×1 "
+                        "(row 3), '5000万港元' ×1 (row 5) (expected amounts in CNY: convert the amount (at the rate of "
+                        "its signing) and write it in the column's unit)"]
+
+
+def test_a_yuan_sign_or_renminbi_around_an_amount_is_read():
+    bn, breaches, _ = _check(["￥3亿", "¥5,000万", "3亿元人民币", "RMB 2亿"], None)
+    assert breaches == [] and list(bn) == [0.3, 0.05, 0.3, 0.2]
+    assert money_unit("计划总投资（亿元人民币）") == (True, "亿元")
+
+
+def _cells(header: str, extra: dict | None = None) -> pd.DataFrame:
+    return pd.DataFrame({"项目编号": ["A", "B"], "项目名称": ["n", "m"], "行业": ["other"] * 2, "责任单位": ["branch_1"] * 2,
+                         "投资方": ["i"] * 2, "期数": ["1"] * 2, header: ["35", "20"], "进度": ["lead"] * 2,
+                         "入库日期": ["2023-01-01"] * 2, "省重大项目": ["none"] * 2, **(extra or {})}, index=[2, 3])
+
+
+@pytest.mark.parametrize("header,currency", [("计划总投资(亿美元)", "美元"), ("计划总投资（万美元）", "美元"),
+                                             ("investment_usd_bn", "usd"), ("投资额(亿港元)", "港元")])
+def test_an_amount_header_in_a_foreign_currency_is_named_not_missing(valid_district, header, currency):
+    # on main: "investment_bn: required column is missing", beside a column the planner can see
+    snap = check_snapshot(_cells(header), valid_district, label="x.csv")
+    assert [str(b) for b in snap.breaches] == [
+        f"x.csv::{header}: the amounts are in a foreign currency ({currency}) (expected amounts in CNY: convert "
+        "them (at the rate of each project's signing) under a header such as 计划总投资(亿元))"]
+
+
+def test_a_currency_column_that_is_not_yuan_refuses_its_rows(valid_district):
+    # on main the 币种 column was ignored and 35 万美元 read as 35 亿元 of CNY, without a word
+    snap = check_snapshot(_cells("计划总投资(亿元)", {"币种": ["美元", "人民币"]}), valid_district, label="x.csv")
+    assert [str(b) for b in snap.breaches] == [
+        "x.csv:2:计划总投资(亿元): the column '币种' says '美元': the amount is not in CNY (expected amounts in CNY: "
+        "convert the amount (at the rate of its signing) and write 人民币 in '币种' or leave it empty)"]
+    snap = check_snapshot(_cells("计划总投资(亿元)", {"币种": ["RMB", ""]}), valid_district, label="x.csv")
+    assert snap.breaches == [] and list(snap.table["investment_bn"]) == [3.5, 2.0]
+
+
+def test_an_approximate_amount_or_a_range_says_so():
+    # on main: "'约5亿' is not an amount above 0"
+    bn, breaches, _ = _check(["约5亿", "5-10亿", "5亿左右", "3", "-2"], "亿元")
+    assert bn.iloc[3] == 0.3 and bn.iloc[:3].isna().all()
+    assert breaches[0] == ("f.csv:2:计划总投资: 3 rows are approximate amounts or ranges: '约5亿' ×1 (row 2), '5-10亿' "
+                           "×1 (row 3), '5亿左右' ×1 (row 4) (expected one amount, the figure in the investment "
+                           "agreement or the latest estimate (write 5, not 约5 or 5-10))")
+    assert breaches[1].startswith("f.csv:6:计划总投资: '-2' is not an amount above 0")
+
+
+def test_a_foreign_currency_column_beside_the_yuan_amount_is_an_extra_column(valid_district):
+    snap = check_snapshot(_cells("计划总投资(亿元)", {"其中外资金额(万美元)": ["500", ""]}), valid_district, label="x.csv")
+    assert snap.breaches == [] and list(snap.table["investment_bn"]) == [3.5, 2.0]

@@ -225,13 +225,16 @@ def test_effort_cell_breach(valid_folder, capsys, row, values, line):
 
 
 def test_effort_quarter_and_unit_must_be_known(valid_folder, capsys):
-    set_cells(valid_folder, EFFORT, 2, quarter="2023-Q3")
+    set_cells(valid_folder, EFFORT, 2, quarter="2023-3")
     set_cells(valid_folder, EFFORT, 3, unit="branch_9")
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 1
-    expect(lines, "data/effort.csv:2:quarter: '2023-Q3' is not a quarter (expected YYYYQn",
-           "data/effort.csv:3:unit: unknown unit 'branch_9'",
-           "data/effort.csv::: no row for 2023Q3 for units branch_1, branch_2")
+    expect(lines, "data/effort.csv:2:quarter: '2023-3' is not a quarter (expected YYYYQn",
+           "data/effort.csv:3:unit: unknown unit 'branch_9'")
+    assert len(lines) == 2  # not also "no row for 2023Q3 …": that row is there, its quarter unreadable
+    set_cells(valid_folder, EFFORT, 2, quarter="2023Q3")
+    rc, _, lines = validate(capsys, valid_folder)
+    expect(lines, "data/effort.csv:3:unit: unknown unit 'branch_9'", "data/effort.csv::: no row for 2023Q3 for unit")
 
 
 def test_effort_duplicate_row(valid_folder, capsys):
@@ -334,7 +337,7 @@ def test_unreadable_xlsx(valid_folder, capsys):
 
 
 # ---------------------------------------------------------------------- the ledger folder
-@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-Q1.csv", "2024Q1.txt"])
+@pytest.mark.parametrize("name", ["latest.csv", "2024Q5.csv", "2024-02.csv", "2024Q1.txt"])
 def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
     shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
     rc, _, lines = validate(capsys, valid_folder)
@@ -345,7 +348,34 @@ def test_file_not_named_as_a_quarter(valid_folder, capsys, name):
 def test_hidden_and_excel_lock_files_are_ignored(valid_folder, capsys):
     (valid_folder / "ledger/.DS_Store").write_bytes(b"\0")
     (valid_folder / "ledger/~$2024Q1.xlsx").write_bytes(b"\0")
+    (valid_folder / "ledger/Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")  # on main: "is not named as a quarter's snapshot"
+    (valid_folder / "ledger/desktop.ini").write_text("[.ShellClassInfo]\r\n")
     assert validate(capsys, valid_folder)[0] == 0
+
+
+def test_snapshots_named_as_an_office_names_quarters_are_read(valid_folder, capsys):
+    # on main each of these was "not named as a quarter's snapshot"
+    before = load_data(valid_folder)
+    names = {"2023Q3.csv": "2023年第3季度.csv", "2023Q4.csv": "2023年四季度.csv", "2024Q1.csv": "2024-Q1.csv"}
+    for old, new in names.items():
+        (valid_folder / "ledger" / old).rename(valid_folder / "ledger" / new)
+    after = load_data(valid_folder)
+    assert after.quarters == before.quarters and after.files["2023Q4"] == "2023年四季度.csv"
+    for q in before.quarters:
+        pd.testing.assert_frame_equal(after.snapshots[q], before.snapshots[q])
+    to_xlsx(valid_folder, "ledger/2024-Q1.csv").rename(valid_folder / "ledger/2024-Q1.xlsm")  # a macro workbook
+    pd.testing.assert_frame_equal(load_data(valid_folder).snapshots["2024Q1"], before.snapshots["2024Q1"])
+
+
+def test_a_copy_and_a_folder_in_the_ledger_say_what_they_are(valid_folder, capsys):
+    shutil.copy(valid_folder / Q1, valid_folder / "ledger/2024Q1 (1).csv")
+    (valid_folder / "ledger/归档").mkdir()
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [
+        "data/ledger/2024Q1 (1).csv::: looks like a copy of the 2024Q1 snapshot (expected one file per quarter: "
+        "delete the copy, or if it is the newer version, replace 2024Q1's file with it)",
+        "data/ledger/归档::: is a folder inside ledger/; snapshots are read from ledger/ itself (expected move the "
+        "folder out of ledger/ (an archive of old files belongs beside the data folder))"]
 
 
 def test_two_files_for_one_quarter(valid_folder, capsys):
@@ -645,3 +675,40 @@ def test_a_file_named_as_a_workbook_that_is_not_one_says_what_it_is(valid_folder
     (valid_folder / "ledger" / name).write_bytes(csv_bytes if content is None else content)
     rc, _, lines = validate(capsys, valid_folder)
     assert rc == 1 and lines == [f"data/ledger/{name}::: {message}"]
+
+
+def test_ids_that_changed_case_are_named_with_the_missing_projects(valid_folder, capsys):
+    # on main only "project P002 of 2023Q4 is missing", beside a new project p002 that is the same one
+    set_cells(valid_folder, Q1, 3, project_id="p002")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: project P002 of 2023Q4 is missing; it is in "
+                                 "this file as 'p002' (row 3), an id that differs only in case: write it as before "
+                                 "(expected every project of the earlier snapshot, a lost one as lost)"]
+    set_cells(valid_folder, Q1, 4, project_id="p003")
+    rc, _, lines = validate(capsys, valid_folder)
+    assert lines == ["data/ledger/2024Q1.csv::project_id: 2 projects of 2023Q4 are missing: P002, P003; 2 of them are "
+                     "in this file with ids that differ only in case, such as 'p002' (row 3) for 'P002': write each "
+                     "id as in the earlier snapshots (expected every project of the earlier snapshot, a lost one as "
+                     "lost)"]
+
+
+def test_ids_that_lost_their_leading_zeros_are_named_with_the_missing_projects(valid_folder, capsys):
+    for name in (Q3, Q4, Q1):
+        df = read(valid_folder, name)
+        df["project_id"] = df["project_id"].str.replace("P", "0", regex=False)
+        write(valid_folder, name, df)
+    set_cells(valid_folder, Q1, 3, project_id="2")  # 002 typed into a number cell
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == ["data/ledger/2024Q1.csv::project_id: project 0002 of 2023Q4 is missing; it is in "
+                                 "this file as '2' (row 3), an id that differs only in leading zeros (Excel drops "
+                                 "them from a number: format the column as Text): write it as before (expected every "
+                                 "project of the earlier snapshot, a lost one as lost)"]
+
+
+@pytest.mark.parametrize("name,q", [("2024-03.csv", "2024Q1.csv"), ("2023年12月.xlsx", "2023Q4.xlsx")])
+def test_a_snapshot_named_by_the_month_a_quarter_ends_names_the_quarter(valid_folder, capsys, name, q):
+    # on main only "is not named as a quarter's snapshot"
+    shutil.copy(valid_folder / Q1, valid_folder / "ledger" / name)
+    rc, _, lines = validate(capsys, valid_folder)
+    assert rc == 1 and lines == [f"data/ledger/{name}::: is named by a month, not a quarter (expected a name such as "
+                                 f"{q} if it is the snapshot at the end of {q.split('.')[0]})"]

@@ -47,6 +47,12 @@ def test_amount_text(text, value, unit):
     ("20240230", "no such day", "a real day, YYYY-MM-DD"),
     ("20241315", "not a date", "YYYY-MM-DD or an Excel date cell"),  # no month 13: not the compact form
     ("soon", "not a date", "YYYY-MM-DD or an Excel date cell"),
+    # two-digit years, year first as Chinese dates are: on main '17-8-3' was only "not a date" and
+    # '22-10-10' "an ambiguous day-first date, such as 2010-10-22"
+    ("17-8-3", "a two-digit year", "the year in full, such as 2017-08-03"),
+    ("24-3-15", "a two-digit year", "the year in full: 2024-03-15 if the year comes first, 2015-03-24 if the day does"),
+    ("22.10.10", "a two-digit year", "the year in full: 2022-10-10 if the year comes first, 2010-10-22 if the day does"),
+    ("24-2-30", "an ambiguous day-first date", "year first, YYYY-MM-DD, such as 2030-02-24"),
 ])
 def test_a_cell_that_is_not_a_date_says_why_and_what_to_write(text, problem, advice):
     assert parse_date(text) == (None, problem, advice)

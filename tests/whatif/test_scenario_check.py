@@ -139,3 +139,18 @@ def test_kind_names_a_value_in_words(value, said):
 
 def test_is_number():
     assert is_number("1.5") and is_number("-3") and not is_number("one")
+
+
+def test_effort_names_a_unit_by_its_label_as_the_ledger_may(read_toml):
+    # on main [effort."Photovoltaics Attraction Branch"] was an "unknown unit"
+    s = read_toml(BASE + '[effort."photovoltaics attraction branch"]\nstaff = 14\n')
+    assert s.effort == {"branch_4": {"staff": 14.0}}
+    found = problems(read_toml, BASE + '[effort."Photovoltaics Attraction Branch"]\nstaff = 14\n'
+                                       '[effort.branch_4]\nstaff = 12\n')
+    assert found == ["what_if.toml: [effort.branch_4]: is unit branch_4 again (expected one [effort] table per unit)"]
+
+
+def test_a_unit_label_without_quotes_says_to_quote_it(read_toml):
+    found = problems(read_toml, BASE + '[effort.光伏产业招商分局]\nstaff = 14\n')
+    assert found == ['what_if.toml:2: not valid TOML: Invalid initial character for a key part (expected a name '
+                     'with Chinese characters in quotes: [effort."光伏产业招商分局"])']
