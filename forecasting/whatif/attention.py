@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..simulation.adjustments import Adjustments
+from ..simulation.arrivals import template_set
 from ..simulation.outcomes import Forecaster
 from ..simulation.rows import row_events, zero_settled
 from ..simulation.sampling import row_indicators, uniform_chunks
@@ -139,6 +140,12 @@ def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, object
             sums[d // 2] += obj.sign * (moved - base_value[idx][:, None]).sum(axis=0)
     gain_obj = sums.sum(axis=0) / S
     gain_obj_se = _cluster_se(sums[n_c > 0] / n_c[n_c > 0, None])
+    if base.template_sets is not None:  # as Objective.gain counts it (contract.mc_se): the sets too
+        sets = template_set(2 * np.arange(n_c.size), D)
+        set_sums = np.zeros((int(sets.max()) + 1, R))
+        np.add.at(set_sums, sets, sums)
+        n_s = np.bincount(sets, weights=n_c)
+        gain_obj_se = np.fmax(gain_obj_se, _cluster_se(set_sums[n_s > 0] / n_s[n_s > 0, None]))
 
     P = frame
     out = pd.DataFrame({"project_id": ev.ids, "name": P["name"].to_numpy(), "unit": P["unit"].to_numpy(),

@@ -32,7 +32,7 @@ class _Sim:
 
     def __init__(self, counts: pd.DataFrame, goals, clusters=None):
         self.counts, self.history, self.year = counts, _History(goals), 2024
-        self.clusters = clusters
+        self.clusters, self.template_sets = clusters, None
 
     @property
     def names(self):
