@@ -172,7 +172,6 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.utils import range_boundaries
 
-    from .xlsx_rows import date_styles, sheet_rows
 
     try:  # what openpyxl.load_workbook does, keeping the reader to find each sheet's XML part
         reader = ExcelReader(path, read_only=True, data_only=True)
@@ -186,7 +185,6 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     sheets = []
     try:
         parts = {s.name: reader.parser.rels[s.id].target for s in reader.parser.sheets if s.id}
-        dates, durations = date_styles(reader.archive)
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue  # a chart sheet
@@ -195,9 +193,7 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             except KeyError:
                 xml = b""
             ws.reset_dimensions()  # some writers record a wrong used range
-            rows = sheet_rows(xml, reader.shared_strings, dates, durations, wb.epoch) if xml \
-                else ws.iter_rows(values_only=True)  # lxml, twice openpyxl's speed
-            grid = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in rows]
+            grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
             merged = []
             for ref in _MERGE.findall(xml):
                 c0, r0, c1, r1 = range_boundaries(ref.decode("ascii"))

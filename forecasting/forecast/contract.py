@@ -217,20 +217,34 @@ def mc_se(hit: np.ndarray, clusters: np.ndarray | None, groups: np.ndarray | Non
     """
     if clusters is None:
         return float("nan")
-    se = _cluster_se(np.asarray(hit, float), clusters)
-    if groups is not None:
-        se = max(se, _cluster_se(np.asarray(hit, float), groups))  # NaN (one group) leaves se
+    group_of = None
+    if groups is not None:  # nested: each cluster's group is that of any of its years
+        group_of = np.zeros(int(clusters.max()) + 1, dtype=int)
+        group_of[clusters] = groups
+    return float(clustered_se(np.bincount(clusters, weights=np.asarray(hit, float)), np.bincount(clusters),
+                              group_of))
+
+
+def clustered_se(sums: np.ndarray, n: np.ndarray, group_of: np.ndarray | None = None) -> np.ndarray:
+    """The Monte Carlo error of an overall mean from per-cluster ``sums`` (``cluster × …``) of
+    ``n`` years each: ``sd(cluster means) / sqrt(n_clusters)`` (NaN with fewer than two
+    clusters), per column; with ``group_of`` (each cluster's group) the larger of that and the
+    groups' own (:func:`mc_se`)."""
+    sums, n = np.asarray(sums, float), np.asarray(n, float)
+    se = _spread(sums, n)
+    if group_of is not None:
+        group_sums = np.zeros((int(group_of.max()) + 1,) + sums.shape[1:])
+        np.add.at(group_sums, group_of, sums)
+        se = np.fmax(se, _spread(group_sums, np.bincount(group_of, weights=n)))
     return se
 
 
-def _cluster_se(hit: np.ndarray, clusters: np.ndarray) -> float:
-    """``sd(cluster means) / sqrt(n_clusters)``; NaN with fewer than two clusters."""
-    n = np.bincount(clusters)
+def _spread(sums: np.ndarray, n: np.ndarray) -> np.ndarray:
     ok = n > 0
-    means = np.bincount(clusters, weights=hit)[ok] / n[ok]
-    if means.size < 2:
-        return float("nan")
-    return float(np.std(means, ddof=1) / np.sqrt(means.size))
+    means = sums[ok] / n[ok].reshape((-1,) + (1,) * (sums.ndim - 1))
+    if means.shape[0] < 2:
+        return np.full(sums.shape[1:], np.nan)
+    return np.std(means, axis=0, ddof=1) / np.sqrt(means.shape[0])
 
 
 def _summary_cols(summary: dict) -> dict:
@@ -266,5 +280,5 @@ def finish_projects(history: History, year: int, open_probs: pd.DataFrame) -> pd
 __all__ = [
     "Forecast", "Forecaster", "FittedForecaster", "project_columns", "tier_columns",
     "settled_probabilities", "so_far", "independent_targets", "targets_from_draws",
-    "finish_projects", "TARGET_COLUMNS", "mc_se", "count_summary", "poisson_binomial_pmf",
+    "finish_projects", "TARGET_COLUMNS", "clustered_se", "mc_se", "count_summary", "poisson_binomial_pmf",
 ]

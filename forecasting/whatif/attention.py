@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..forecast.contract import clustered_se
 from ..simulation.adjustments import Adjustments
 from ..simulation.arrivals import template_set
 from ..simulation.outcomes import Forecaster
@@ -43,13 +44,6 @@ def _expected_events(ev, targets, th: np.ndarray) -> np.ndarray:
         out[:, :, 1 + j] = signed * np.clip(inside, 0.0, 1.0)
     out[:, :, -1] = ev.provincial
     return out
-
-
-def _cluster_se(cluster_means: np.ndarray) -> np.ndarray:
-    """Per column, ``sd(cluster means) / sqrt(n_clusters)`` (:func:`~forecasting.forecast.contract.mc_se`)."""
-    if cluster_means.shape[0] < 2:
-        return np.full(cluster_means.shape[1:], np.nan)
-    return np.std(cluster_means, axis=0, ddof=1) / np.sqrt(cluster_means.shape[0])
 
 
 def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, objective: Objective | str | None = None,
@@ -122,7 +116,7 @@ def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, object
     gain_t = np.einsum("d,drt->rt", weight, delta)
     p_now = np.einsum("d,drt->rt", weight, now_ev)
     p_fast = np.einsum("d,drt->rt", weight, fast_ev)
-    gain_counted_se = _cluster_se(np.einsum("cd,dr->cr", mix, delta.sum(axis=2)))
+    gain_counted_se = clustered_se(np.einsum("cd,dr->cr", mix, delta.sum(axis=2)), np.ones(len(mix)))
 
     # the objective: common random numbers, only this project's events redrawn
     counts = base.counts[names].to_numpy()
@@ -139,13 +133,9 @@ def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, object
             moved = obj.of_counts(counts[idx][:, None, :] + step, names, goals)  # year × row
             sums[d // 2] += obj.sign * (moved - base_value[idx][:, None]).sum(axis=0)
     gain_obj = sums.sum(axis=0) / S
-    gain_obj_se = _cluster_se(sums[n_c > 0] / n_c[n_c > 0, None])
-    if base.template_sets is not None:  # as Objective.gain counts it (contract.mc_se): the sets too
-        sets = template_set(2 * np.arange(n_c.size), D)
-        set_sums = np.zeros((int(sets.max()) + 1, R))
-        np.add.at(set_sums, sets, sums)
-        n_s = np.bincount(sets, weights=n_c)
-        gain_obj_se = np.fmax(gain_obj_se, _cluster_se(set_sums[n_s > 0] / n_s[n_s > 0, None]))
+    # as Objective.gain counts it (contract.mc_se): by pair of draws, and by template set
+    sets = None if base.template_sets is None else template_set(2 * np.arange(n_c.size), D)
+    gain_obj_se = clustered_se(sums, n_c, sets)
 
     P = frame
     out = pd.DataFrame({"project_id": ev.ids, "name": P["name"].to_numpy(), "unit": P["unit"].to_numpy(),
