@@ -158,20 +158,28 @@ def interval_person_months(spell_table: pd.DataFrame, windows: pd.DataFrame) -> 
         return base
     lead, neg, w = lead.loc[ids], neg.loc[ids], w.loc[ids]
     first = lead["entry_month"].to_numpy()
-    c_lo = np.maximum(w["lo"].to_numpy(), first + 1)
+    # a lead can enter negotiation in the month it was first seen (a project first seen
+    # already negotiating often did): that candidate's lead row is the entry month itself, at
+    # duration 1, as :func:`person_months` counts an exit in the entry month
+    c_lo = np.maximum(w["lo"].to_numpy(), first)
     c_hi = np.maximum(w["hi"].to_numpy(), c_lo)
     n_c = c_hi - c_lo + 1
-    # lead spells: months first+1 .. c_hi
+    # lead spells: months first+1 .. c_hi, at risk while a later candidate remains
     n_lead = c_hi - first
     li = np.repeat(np.arange(len(ids)), n_lead)
     m = first[li] + (np.arange(li.size) - np.repeat(np.cumsum(n_lead) - n_lead, n_lead)) + 1
     in_win = m >= c_lo[li]
     at_risk = np.where(in_win, (c_hi[li] - m + 1) / n_c[li], 1.0)
     adv = np.where(in_win, (1.0 / n_c[li]) / at_risk, 0.0)
+    # and the candidate entry in the first month itself: one row there, advancing
+    f0 = np.flatnonzero(c_lo == first)
+    li, m = np.concatenate([li, f0]), np.concatenate([m, first[f0]])
+    at_risk = np.concatenate([at_risk, 1.0 / n_c[f0]])
+    adv = np.concatenate([adv, np.ones(f0.size)])
     lead_rows = pd.DataFrame({
         "project_id": ids.to_numpy()[li], "stage": "lead", "stage_idx": 0, "entry_month": first[li],
         "exit_month": c_hi[li], "outcome": "advance", "pace": 0.0, "n_prior": 0,
-        "duration": m - first[li], "month": m, "advance": adv, "lost": 0.0, "weight": at_risk,
+        "duration": np.maximum(m - first[li], 1), "month": m, "advance": adv, "lost": 0.0, "weight": at_risk,
     })
     # negotiation spells: one copy per candidate entry month
     vi = np.repeat(np.arange(len(ids)), n_c)

@@ -134,6 +134,10 @@ class Multinomial:
         return new, H, float(np.max(np.abs(t * step)))
 
 
+#: Largest change of a log spread in an update at which the spreads count as settled.
+SETTLED = 0.002
+
+
 def precisions(names_a: list[str], names_l: list[str], sd_blocks: dict[str, float]) -> np.ndarray:
     """Prior precision of every coefficient of both hazards (advance first), the blocks at ``sd_blocks``."""
     return 1.0 / np.concatenate([Design.prior_sd(names_a, sd_blocks),
@@ -146,8 +150,16 @@ def fit_eb(model: Multinomial, names_a: list[str], names_l: list[str], block_of:
     """Newton steps on the coefficients interleaved with empirical-Bayes updates of the block
     spreads (MacKay's fixed point for the Laplace-approximate marginal likelihood:
     ``sd^2 = sum(effect^2) / gamma``, ``gamma`` the effective number of effects the data
-    determine). Returns the mode, the penalised Hessian there and the spreads."""
+    determine). Returns the mode, the penalised Hessian there and the spreads.
+
+    MacKay's update crawls where a spread heads for its floor (it slows as the effects
+    shrink): after two updates that move a spread the same way by shrinking amounts, the
+    spread jumps to where those steps lead (Aitken's extrapolation of a geometric tail, in
+    log spread, at most a factor e), and the plain updates then confirm or correct it. The
+    spreads have settled when an update changes them by under 2 %.
+    """
     theta = np.zeros(len(block_of)) if theta is None else theta
+    steps: dict[str, list[float]] = {b: [] for b in blocks}
     for _ in range(max_iter):
         prec = precisions(names_a, names_l, sd_blocks)
         theta, H, size = model.newton_step(theta, prec)
@@ -160,9 +172,19 @@ def fit_eb(model: Multinomial, names_a: list[str], names_l: list[str], block_of:
             gamma = max(float(np.sum(1.0 - prec[i] * var[i])), 1e-3)
             new[b] = float(np.clip(np.sqrt(np.sum(theta[i] ** 2) / gamma), MIN_SD, 2.0))
         change = max((abs(np.log(new[b] / sd_blocks[b])) for b in blocks), default=0.0)
-        sd_blocks = new
-        if change < 0.02 and size < 1e-4:
+        if change < SETTLED and size < 1e-4:
+            sd_blocks = new
             break
+        for b in blocks:
+            d = float(np.log(new[b] / sd_blocks[b]))
+            steps[b].append(d)
+            d1, d2 = steps[b][-2:] if len(steps[b]) >= 2 else (0.0, 0.0)
+            if d1 * d2 > 0 and abs(d2) < abs(d1) and abs(d2) > 0.01:
+                r = d2 / d1
+                jump = float(np.clip(d2 * r / (1 - r), -1.0, 1.0))
+                new[b] = float(np.clip(new[b] * np.exp(jump), MIN_SD, 2.0))
+                steps[b] = []
+        sd_blocks = new
     else:
         warnings.warn(
             f"the progression fit's empirical-Bayes spreads (year, unit, sector effects) did not settle in "
