@@ -77,6 +77,32 @@ def test_interval_rows_of_same_month_negotiations_stay_in_their_month():
     assert np.isclose((w["advance"] * w["weight"]).sum(), 1.0)
 
 
+def test_a_project_first_seen_negotiating_may_have_entered_negotiation_in_its_first_month():
+    """First seen in month ``f`` already negotiating, signed in ``f + 4``: the snapshots allow an
+    entry into negotiation in any of ``f .. f + 3``. Each candidate gets a quarter: one copy of
+    the negotiation spell per month, four in all, and the lead stage advances with a quarter
+    in the first month (at duration 1, in that month, as an exit in the entry month is counted)
+    and a quarter in each of the next three."""
+    f = AS_OF_M - 8
+    s = pd.DataFrame([
+        {**_spell("P1", f, f + 2, "advance", 0), "stage": "lead"},          # imputed midpoint
+        {**_spell("P1", f + 2, f + 4, "advance", 1), "stage": "negotiating"},
+        {**_spell("P1", f + 4, AS_OF_M, "open", 2), "stage": "signed"},
+    ])
+    windows = pd.DataFrame({"project_id": ["P1"], "lo": [f], "hi": [f + 3]})
+    rows = interval_person_months(s, windows)
+    neg = rows[rows["stage_idx"] == 1]
+    assert sorted(neg["entry_month"].unique()) == [f, f + 1, f + 2, f + 3]
+    assert np.isclose(neg.groupby("entry_month")["weight"].first(), 0.25).all()
+    lead = rows[rows["stage_idx"] == 0].sort_values("month")
+    assert list(lead["month"]) == [f, f + 1, f + 2, f + 3]
+    assert list(lead["duration"]) == [1, 1, 2, 3]
+    # the share of candidates entering in each month: a quarter each, and all of it in the end
+    np.testing.assert_allclose(lead["weight"] * lead["advance"], 0.25)
+    np.testing.assert_allclose(lead["weight"], [0.25, 0.75, 0.5, 0.25])
+    assert rows["month"].max() <= AS_OF_M
+
+
 def _with_december_rushes(h: History, n: int = 4) -> History:
     """The as-of snapshot with ``n`` signed projects approved and broken ground in its last month."""
     snaps = dict(h.snapshots)
