@@ -168,15 +168,16 @@ def test_reported_monte_carlo_error_matches_the_spread_over_seeds(fitted):
 
 
 def test_default_settings_resolve_every_p_meet_to_about_half_a_point(bundled_history):
-    """Issue 13 asks for a Monte Carlo error below 0.005 with the default settings. Counting
-    the template sets (``mc_se``), the size tiers' is 0.0049-0.0051 on average (0.0056 and
-    0.0059 measured as the spread over 10 seeds): the bar is not quite met, and the error
-    reported says so. 400 parameter draws would meet it on average, at 2.3 s for 20,000
-    years (the speed bar is 2 s). This guards the size of the error, not the bar."""
+    """Issue 13 asks for a Monte Carlo error below 0.005 with the default settings. Measured
+    as the spread of p_meet over 30 seeds it is 0.0038 and 0.0041 for the size tiers (0.0053
+    and 0.0049 before the rows' uniforms came in antithetic years) and below 0.0005 for the
+    rest. The error reported (``mc_se``, the larger of two clustered estimates, each from
+    120 pairs or 8 template sets) averages 0.0037 and 0.0046 and is itself noisy (up to 0.0074
+    at one seed of 30). This guards the size of the error reported at the default seed."""
     fc = OutcomeModel().fit(bundled_history).forecast(2024)
     se = fc.targets.set_index("target")["p_meet_mc_se"]
-    assert (se < 0.009).all()
-    assert se.drop(["tier_10bn", "tier_5bn"]).lt(0.005).all()
+    assert (se < 0.0065).all(), se
+    assert se.drop(["tier_10bn", "tier_5bn"]).lt(0.002).all(), se
 
 
 def test_a_generator_seed_is_kept_so_a_rerun_with_it_is_the_same(fitted):

@@ -36,10 +36,45 @@ def test_uniform_chunks_cover_the_years_in_order_within_the_memory_bound():
     lo, m, U, V, W = chunks[0]
     assert U.shape == V.shape == W.shape == (10, R)
     ref = np.random.default_rng(4)
-    np.testing.assert_array_equal(U, ref.random((10, R)))  # U, then V, then W, chunk by chunk
-    np.testing.assert_array_equal(V, ref.random((10, R)))
+    for X in (U, V):  # U, then V, then W, chunk by chunk: five fresh years and their mirror images
+        half = ref.random((5, R))
+        np.testing.assert_array_equal(X, np.concatenate([half, 1.0 - half]))
     small = list(uniform_chunks(3, 7, np.random.default_rng(1)))
     assert len(small) == 1 and small[0][1] == 7
+    U = small[0][2]
+    np.testing.assert_array_equal(U[4:], 1.0 - U[:3])  # odd: the middle year is fresh
+
+
+def test_antithetic_years_resolve_a_tier_better_than_independent_ones():
+    """Eight large open projects that sign with probability 0.2–0.8 and reach the tier with
+    0.4–0.9 (what decides a size tier): the chance that at least 2 reach it, estimated from
+    200 simulated years, over 300 seeds. The estimate is unbiased both ways (against the
+    exact Poisson-binomial tail), and the antithetic years' spread is clearly below the
+    independent years'."""
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    ps, pt = rng.uniform(0.2, 0.8, 8), rng.uniform(0.4, 0.9, 8)
+    q = ps * pt
+    pmf = np.array([1.0])
+    for qi in q:
+        pmf = np.convolve(pmf, [1 - qi, qi])
+    exact = pmf[2:].sum()
+
+    def estimate(U, V):
+        return ((U < ps) & (V < pt)).sum(axis=1) >= 2
+
+    anti, iid = [], []
+    for seed in range(300):
+        ((_, _, U, V, _),) = uniform_chunks(8, 200, np.random.default_rng(seed))
+        anti.append(estimate(U, V).mean())
+        g = np.random.default_rng(10_000 + seed)
+        iid.append(estimate(g.random((200, 8)), g.random((200, 8))).mean())
+    anti, iid = np.array(anti), np.array(iid)
+    for est in (anti, iid):
+        assert abs(est.mean() - exact) < 4 * est.std() / np.sqrt(est.size)
+    assert anti.std() < 0.9 * iid.std()
+    assert stats.levene(anti, iid).pvalue < 0.01
 
 
 def test_monthly_hits_count_each_event_in_the_first_month_its_cumulative_chance_passes_u():
