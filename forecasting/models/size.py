@@ -44,6 +44,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from ..errors import ConvergenceWarning
 from ..history.histories import History
@@ -207,7 +208,7 @@ class SizeResults(ModelResults):
         b = self.params.to_numpy()[None, :] if params is None else np.atleast_2d(params)
         shape = np.broadcast_shapes(np.shape(amount), np.shape(threshold), np.shape(stage), np.shape(campaign))
         eta = b @ design(amount, threshold, stage, campaign, self.thresholds).T
-        return (1.0 / (1.0 + np.exp(-eta))).reshape((b.shape[0],) + shape)
+        return special.expit(eta).reshape((b.shape[0],) + shape)  # no overflow warning far out
 
     def predict_band(self, amount, lo: float, hi: float | None, stage, campaign, *, params=None) -> np.ndarray:
         """P(``lo`` ≤ amount at signing < ``hi``): ``draw × project``."""

@@ -153,3 +153,17 @@ def test_the_shared_verbs(bundled_size):
     same = np.isclose(np.diag(bundled_size.cov.to_numpy()), sd**2)
     assert 0 < same.sum() < len(sd)
     np.testing.assert_allclose(draws.std(axis=0)[same], sd[same], rtol=0.06)
+
+
+
+def test_the_curve_far_from_a_threshold_is_0_or_1_without_a_warning(bundled_size):
+    """Amounts a million times below or above a threshold, with the slopes of a steep draw:
+    the probabilities are 0 and 1, and numpy's overflow warning (which the generator-B
+    studies showed) does not reach the planner."""
+    import warnings
+
+    steep = bundled_size.params.to_numpy() * 50.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = bundled_size.predict_at_least(np.array([1e-6, 1e6]), 1.0, "lead", False, params=steep)
+    np.testing.assert_allclose(p[0], [0.0, 1.0], atol=1e-12)
