@@ -122,7 +122,7 @@ def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
     return out
 
 
-_MONTHS = re.compile(r"^(\d+) months$")
+_MONTHS = re.compile(r"^(\d+) months?$")
 _BN = re.compile(r"^(\d+(?:\.\d+)?) bn$")
 _PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
 

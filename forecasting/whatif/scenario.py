@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..data.district import District
 from ..simulation.adjustments import Adjustments
+from ..texts import count
 from .scenario_check import EFFORT_KEYS, PROSPECT_STAGES, ScenarioBreach, ScenarioChecker, ScenarioWarning
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Scenario:
         out = [f"{u}: {k} {plain_number(v)}" for u, change in self.effort.items() for k, v in change.items()]
         if self.approval_speed != 1.0:
             out.append(f"approval steps ×{plain_number(self.approval_speed)} as likely each month")
-        out += [f"{p}: slips {m} months" if m >= 0 else f"{p}: {-m} months ahead"
+        out += [f"{p}: slips {count(m, 'month')}" if m >= 0 else f"{p}: {count(-m, 'month')} ahead"
                 for p, m in self.slip_months.items() if m]
         out += [f"{p}: lost" for p in sorted(self.lost)]
         out += [f"{p}: resized to {plain_number(v)} bn" for p, v in self.resize.items()]
