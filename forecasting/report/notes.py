@@ -22,7 +22,7 @@ from .style import language as current_language
 from .style import t
 
 __all__ = ["data_note", "illustrative", "needed_line", "range_note", "readable_warnings", "show_data_note",
-           "warning_line"]
+           "show_tier_candidates", "tier_candidates", "warning_line"]
 
 #: What a district's name says when its data is simulated (the generators name theirs so).
 _ILLUSTRATIVE = re.compile(r"illustrative|simulated|synthetic|示例|模拟", re.IGNORECASE)
@@ -99,6 +99,45 @@ def range_note(yearly: pd.DataFrame, figures=None, *, language: str | None = Non
         return text("notebooks.01_all_inside", language=lang, years=span)
     return text("notebooks.01_outside", language=lang, counts=text("notebooks.01_outside_sep", language=lang)
                 .join(outside))
+
+
+#: The columns of a size tier's candidate table (notebook 02), ``{p}`` the tier's probability.
+TIER_COLUMNS = ("project_id", "name", "unit", "stage", "investment_bn", "{p}", "{p}_lo", "{p}_hi", "counts_toward",
+                "counting_note")
+
+
+def tier_candidates(table: pd.DataFrame, district, year: int, *, n: int = 5, language: str | None = None) -> list:
+    """Per size tier of ``year``, what notebook 02 shows: the ``n`` projects most likely to
+    sign in it (:func:`~forecasting.whatif.watchlist.tier_candidates`, as :func:`readable`
+    tables), or, when no open project has a chance of it, a sentence saying so (Markdown).
+
+    ``table`` is :func:`~forecasting.whatif.watchlist.outlook`'s."""
+    from IPython.display import Markdown
+
+    from ..texts import target_label
+    from ..whatif.watchlist import tier_candidates as candidates
+    from .display import readable
+
+    lang = _lang(language)
+    out: list = []
+    for tier in district.targets_for(year).tiers:
+        top = candidates(table, tier.name, n=n)
+        p = f"p_tier_{tier.name}"
+        if len(top):
+            out.append(readable(top, district, language=lang, columns=[c.format(p=p) for c in TIER_COLUMNS]))
+        else:
+            out.append(Markdown(text("notebooks.02_tier_none", language=lang, year=year,
+                                     tier=target_label(f"tier_{tier.name}", language=lang))))
+    return out
+
+
+def show_tier_candidates(table: pd.DataFrame, district, year: int, *, n: int = 5,
+                         language: str | None = None) -> None:
+    """Display :func:`tier_candidates` (notebook 02's size tiers), a table or a sentence per tier."""
+    from IPython.display import display
+
+    for part in tier_candidates(table, district, year, n=n, language=language):
+        display(part)
 
 
 def needed_line(need, names: Mapping[str, str] | None = None, *, language: str | None = None) -> str:
