@@ -148,6 +148,8 @@ def _index(index: pd.Index, district, language: str) -> pd.Index:
         values = [unit_name(district, v, language) for v in index]
     elif name in SECTOR_COLUMNS:
         values = [sector_name(district, v, language) for v in index]
+    elif name in WORD_COLUMNS:  # values, not column names: the kind "stage" is a stage move, not "Stage"
+        values = [_word(v, language) for v in index]
     else:
         values = [header(v, language) if name is None or name not in ("project_id", "year") else v for v in index]
     return pd.Index(values, name=header(name, language) if name is not None else None)
@@ -192,9 +194,52 @@ def readable(frame: pd.DataFrame | pd.Series, district=None, *, language: str | 
     return out
 
 
+#: The columns of :func:`change_table`, ``what`` the change in words.
+CHANGE_COLUMNS = ("kind", "project_id", "name", "unit", "sector", "what", "investment_bn")
+
+
+def change_table(events: pd.DataFrame, district=None, *, language: str | None = None) -> pd.DataFrame:
+    """Quarter changes (:attr:`QuarterChanges.events <forecasting.evaluation.changes.QuarterChanges.events>`)
+    as planners read them: one row per event with what changed in words (``what``): a new
+    project's stage on arrival ("new: Lead"), a stage move ("Negotiating → Signed"), a loss
+    ("Signed → Lost"), a revision ("0.339 bn → 0.322 bn, −5 %"; 亿元 in Chinese) or a change on
+    the provincial list ("provincial list: Candidate → Designated"), then :func:`readable`.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"kind": ["new", "stage"], "project_id": ["P1", "P2"], "name": ["a", "b"],
+    ...                   "unit": ["u", "u"], "sector": ["s", "s"], "stage": ["lead", "signed"],
+    ...                   "before": ["", "negotiating"], "after": ["lead", "signed"],
+    ...                   "investment_before": [None, None], "investment_after": [None, None],
+    ...                   "change_pct": [None, None], "investment_bn": [0.4, 2.0]})
+    >>> change_table(e, language="en")["What changed"].tolist()
+    ['new: Lead', 'Negotiating → Signed']
+    """
+    lang = _lang(language)
+    say = lambda key, **v: text(f"labels.{key}", language=lang, **v)  # noqa: E731
+    zh = lang == "zh"
+
+    def amount(bn: float) -> str:  # three figures below 1 bn (10亿元), where small revisions happen
+        return f"{10 * bn:,.{2 if bn < 1 else 1}f}亿元" if zh else f"{bn:,.{3 if bn < 1 else 2}f} bn"
+
+    def what(r) -> str:
+        if r["kind"] == "new":
+            return say("what_new", stage=_word(r["after"], lang))
+        if r["kind"] == "revision":
+            return say("what_revision", before=amount(r["investment_before"]), after=amount(r["investment_after"]),
+                       pct=f"{r['change_pct']:+.0f}".replace("-", "−"))
+        if r["kind"] == "provincial":
+            status = lambda s: say("provincial_not_listed") if s == "none" else _word(s, lang)  # noqa: E731
+            return say("what_provincial", before=status(r["before"]), after=status(r["after"]))
+        return say("what_stage", before=_word(r["before"], lang), after=_word(r["after"], lang))
+
+    out = events.assign(what=[what(r) for _, r in events.iterrows()]) if len(events) else events.assign(what="")
+    return readable(out, district, language=lang, columns=CHANGE_COLUMNS)
+
+
 def unit_labels(district, ids: Iterable[str], language: str | None = None) -> list[str]:
     """The labels of ``ids`` (units), in order."""
     return [unit_name(district, u, language) for u in ids]
 
 
-__all__ = ["header", "readable", "sector_name", "unit_labels", "unit_name"]
+__all__ = ["change_table", "header", "readable", "sector_name", "unit_labels", "unit_name"]
