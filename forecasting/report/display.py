@@ -35,6 +35,19 @@ def _lang(language: str | None) -> str:
     return language or current_language()
 
 
+def table_number(value: float) -> str:
+    """A number as a notebook's table shows it (pandas' ``display.float_format``, set by
+    :func:`~forecasting.report.style.use_style`): a whole number without decimals (a count
+    or goal, "20", "1,850"), any other with three ("0.358"), never in e-notation.
+
+    Examples
+    --------
+    >>> [table_number(v) for v in (20.0, 1850.0, 0.35812, 1e-05, -0.0528)]
+    ['20', '1,850', '0.358', '0.000', '-0.053']
+    """
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}"
+
+
 def unit_name(district, unit_id: str, language: str | None = None) -> str:
     """A unit's label in the language (its id when ``district`` is ``None`` or has none)."""
     return district.unit_label(unit_id, _lang(language)) if district is not None else str(unit_id)
@@ -242,4 +255,4 @@ def unit_labels(district, ids: Iterable[str], language: str | None = None) -> li
     return [unit_name(district, u, language) for u in ids]
 
 
-__all__ = ["change_table", "header", "readable", "sector_name", "unit_labels", "unit_name"]
+__all__ = ["change_table", "header", "readable", "table_number", "sector_name", "unit_labels", "unit_name"]

@@ -61,3 +61,13 @@ def test_quarter_changes_say_what_changed_and_a_new_project_is_no_stage_move(bun
     assert "3.39亿元 → 3.22亿元，−5%" in set(zh["变化内容"])
     summary = display.readable(ch.summary(), language="en")
     assert summary.index.tolist() == ["New project", "Stage move", "Investment revision", "Lost", "Provincial major"]
+
+
+def test_tables_show_counts_whole_and_no_number_in_e_notation():
+    # notebook 03's dashboard showed a goal of 20.000, notebook 05's calibration gaps 8.000e-04
+    frame = pd.DataFrame({"goal": [20.0, 1.0], "gap": [8e-04, -0.1398], "p": [1e-05, 0.358]})
+    with pd.option_context("display.float_format", display.table_number):
+        shown = frame.to_string()
+    assert "20.000" not in shown and "e-0" not in shown
+    assert shown.split("\n")[1].split() == ["0", "20", "0.001", "0.000"]
+    assert shown.split("\n")[2].split() == ["1", "1", "-0.140", "0.358"]
