@@ -129,7 +129,7 @@ def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
         elif col == "name":
             out[col] = out[col].map(lambda v: shorten(v, NAME_WIDTH) if isinstance(v, str) else v)
         elif col == "value":
-            out[col] = out[col].map(lambda v: _factor_value(v, language))
+            out[col] = out[col].map(lambda v: _factor_value(v, language, district))
     if "unit_label" in out.columns and "unit" in out.columns:
         out = out.drop(columns="unit_label")  # the unit column now carries the label
     return out
@@ -140,10 +140,16 @@ _BN = re.compile(r"^(\d+(?:\.\d+)?) bn$")
 _PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
 
 
-def _factor_value(value, language: str):
-    """The ``value`` column of :meth:`OutcomeResults.explain <forecasting.simulation.fitted.OutcomeResults.explain>` in the language."""
+_UNIT_FACTOR = re.compile(r"^(\S+) \((\w+)\)$")
+
+
+def _factor_value(value, language: str, district=None):
+    """The ``value`` column of :meth:`OutcomeResults.explain <forecasting.simulation.fitted.OutcomeResults.explain>` in the
+    language; the unit factor's "campaign_top10 (campaign)" as the unit's label."""
     if not isinstance(value, str):
         return value
+    if district is not None and (m := _UNIT_FACTOR.match(value)) and m.group(1) in district.unit_ids:
+        return unit_name(district, m.group(1), language)
     if language != "zh":
         return _word(value, language)
     if m := _MONTHS.match(value):

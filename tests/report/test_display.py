@@ -71,3 +71,13 @@ def test_tables_show_counts_whole_and_no_number_in_e_notation():
     assert "20.000" not in shown and "e-0" not in shown
     assert shown.split("\n")[1].split() == ["0", "20", "0.001", "0.000"]
     assert shown.split("\n")[2].split() == ["1", "1", "-0.140", "0.358"]
+
+
+def test_the_unit_factor_of_an_explanation_names_the_unit_by_its_label(bundled_history):
+    # notebook 02's "Why?" table for a lead read "campaign_top10 (campaign)"
+    why = pd.DataFrame({"value": ["campaign_top10 (campaign)", "16 months", "0.82 bn"]},
+                       index=["unit", "time in stage", "investment"])
+    shown = display.readable(why, bundled_history.district, language="en")
+    assert shown.iloc[:, 0].tolist() == ["Top-10 Leading Companies Campaign", "16 months", "0.82 bn"]
+    zh = display.readable(why, bundled_history.district, language="zh")
+    assert zh.iloc[:, 0].tolist() == ["十大龙头企业专项招商", "16个月", "8.2亿元"]
