@@ -37,15 +37,16 @@ def _lang(language: str | None) -> str:
 
 def table_number(value: float) -> str:
     """A number as a notebook's table shows it (pandas' ``display.float_format``, set by
-    :func:`~forecasting.report.style.use_style`): a whole number without decimals (a count
-    or goal, "20", "1,850"), any other with three ("0.358"), never in e-notation.
+    :func:`~forecasting.report.style.use_style`): at most three decimals and no trailing
+    zeros, so a count or goal reads "20" and an amount "9.4", never e-notation or "-0".
 
     Examples
     --------
-    >>> [table_number(v) for v in (20.0, 1850.0, 0.35812, 1e-05, -0.0528)]
-    ['20', '1,850', '0.358', '0.000', '-0.053']
+    >>> [table_number(v) for v in (20.0, 1850.0, 9.4, 0.35812, 1e-05, -0.0528, -1e-04)]
+    ['20', '1,850', '9.4', '0.358', '0', '-0.053', '0']
     """
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3f}"
+    shown = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return "0" if shown == "-0" else shown
 
 
 def unit_name(district, unit_id: str, language: str | None = None) -> str:
