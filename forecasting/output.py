@@ -72,8 +72,9 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path | str, *, percent_
 
     Each sheet has a bold header row that stays in view (frozen) with filter buttons,
     columns wide enough for their contents, dates as ``YYYY-MM-DD``, probabilities (columns
-    whose name starts with ``percent_prefix``) as percentages with one decimal and other
-    decimals with three. Values are stored unrounded: formats change only what is shown. A
+    whose name starts with ``percent_prefix``) as percentages with one decimal, a column of
+    whole numbers (counts, goals) without decimals and other numbers with two (amounts in bn or
+    亿元, means). Values are stored unrounded: formats change only what is shown. A
     table's index is written as columns when it carries information (it is named or not
     ``0..n-1``).
 
@@ -126,7 +127,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path | str, *, percent_
                     if (str(col).startswith(percent_prefix) or col in percent) and pd.api.types.is_numeric_dtype(values):
                         fmt = "0.0%"
                     elif pd.api.types.is_float_dtype(values):
-                        fmt = "#,##0.000"
+                        whole = values.dropna()
+                        fmt = "#,##0" if len(whole) and (whole == whole.round()).all() else "#,##0.00"
                     elif pd.api.types.is_datetime64_any_dtype(values):
                         fmt = "yyyy-mm-dd"
                     if fmt:
@@ -189,7 +191,7 @@ def _width(col: str, values: pd.Series, fmt: str | None) -> float:
     elif fmt == "yyyy-mm-dd":
         cells = [10]
     elif fmt:
-        cells = [len(f"{v:,.3f}") for v in values.dropna().head(2000)]
+        cells = [len(f"{v:,.{fmt.count('0') - 1}f}") for v in values.dropna().head(2000)]
     else:
         cells = [_display_len(str(v)) for v in values.dropna().head(2000)]
     widest = max([_display_len(str(col)) + 3, *cells])  # +3: room for the filter button

@@ -62,6 +62,18 @@ def text(key: str, *, language: str | None = None, **values: object) -> str:
     return s.format(**values) if values else s
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its English noun, singular for one: ``count(1, "quarter")`` is
+    "1 quarter", ``count(2000, "project")`` "2,000 projects" (``plural`` for an irregular one).
+
+    Examples
+    --------
+    >>> count(1, "quarter"), count(21, "quarter"), count(0, "signing"), count(1, "person", "people")
+    ('1 quarter', '21 quarters', '0 signings', '1 person')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def show(key: str, *, language: str | None = None, **values: object):
     """Display the text ``key`` as Markdown (a heading or paragraph of a notebook)."""
     from IPython.display import Markdown, display

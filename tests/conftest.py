@@ -277,6 +277,8 @@ def fitted_2023q2(bundled_history):
 FULL_SCENARIO = '''\
 name = "Everything at once"
 description = "Each key the reader understands"
+name_zh = "一次全部"
+description_zh = "读取器理解的每个键"
 
 [effort.branch_4]
 staff = 14

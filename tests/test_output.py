@@ -59,3 +59,16 @@ def test_an_out_that_is_a_file_leaves_no_staging_folder_behind(tmp_path):
             (tmp / "a.csv").write_text("x\n1\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .run.* folder with a.csv left
     assert out.read_text() == "a file, not a folder"
+
+
+def test_a_workbook_shows_counts_whole_and_amounts_with_two_decimals(tmp_path):
+    # the Targets sheet showed goals of 20.000 and Monte Carlo errors of 0.001
+    from openpyxl import load_workbook
+
+    table = pd.DataFrame({"goal": [20.0, 1.0, float("nan")], "investment_bn": [10.117, 0.157, 2.0],
+                          "p_meet": [0.2, 1.0, 0.0], "n": [3, 0, 1]})
+    out = write_xlsx({"t": table}, tmp_path / "t.xlsx")
+    ws = load_workbook(out)["t"]
+    formats = {ws.cell(row=1, column=j).value: ws.cell(row=2, column=j).number_format for j in range(1, 5)}
+    assert formats == {"goal": "#,##0", "investment_bn": "#,##0.00", "p_meet": "0.0%", "n": "General"}
+    assert ws.cell(row=2, column=2).value == 10.117  # stored unrounded

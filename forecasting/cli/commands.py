@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import Callable
 
+from ..texts import count
 from .args import EXIT_INTERNAL, EXIT_OK, UsageError, data_dir, positive_int, quarter, seed
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
@@ -93,7 +94,7 @@ def _forecast(args: argparse.Namespace) -> int:
         write_csv(fc.projects[cols + extra], tmp / "projects.csv")
         write_csv(fc.targets, tmp / "targets.csv")
     all_p = fc.p_meet("all")
-    print(f"forecast {year} as of {history.as_of}: {len(fc.projects)} projects; "
+    print(f"forecast {year} as of {history.as_of}: {count(len(fc.projects), 'project')}; "
           f"P(all targets met) = {all_p:.0%}. Written to {args.out}/", file=sys.stdout)
     return EXIT_OK
 
@@ -273,7 +274,7 @@ def _backtest(args: argparse.Namespace) -> int:
     skill = res.scores()
     model = skill[skill["forecaster"] == "outcome_model"].set_index("event")["brier_skill"]
     print(origins_note(history))
-    print(f"backtest: {len(pairs)} origins; Brier skill of the model over the stage-weighted baseline: "
+    print(f"backtest: {count(len(pairs), 'origin')}; Brier skill of the model over the stage-weighted baseline: "
           + ", ".join(f"{e} {v:+.2f}" for e, v in model.items()) + f". Written to {args.out}/")
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..texts import count as _count
 from .district import District
 
 
@@ -48,8 +49,9 @@ class DataFolder:
         qs = self.quarters
         latest = self.snapshots[qs[-1]]
         return (
-            f"{self.path}: valid. {len(qs)} quarters ({qs[0]}–{qs[-1]}), "
-            f"{len(latest)} projects in {qs[-1]}, {len(self.district.units)} units, "
-            f"{len(self.district.sectors)} sectors."
+            f"{self.path}: valid. " + (f"1 quarter ({qs[0]}), " if len(qs) == 1 else
+                                       f"{len(qs)} quarters ({qs[0]}–{qs[-1]}), ")
+            + f"{_count(len(latest), 'project')} in {qs[-1]}, {_count(len(self.district.units), 'unit')}, "
+            f"{_count(len(self.district.sectors), 'sector')}."
         )
 

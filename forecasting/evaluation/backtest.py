@@ -70,8 +70,9 @@ def origins_note(history: History, *, skip_years: int = 2, language: str | None 
     why = say("origins_why", first_year=first_year, first=first,
               last=history.as_of_date.year - 1 if not history.as_of.endswith('Q4') else history.as_of_date.year)
     if not pairs:
-        return say("origins_none", n=n, s="s" if n != 1 else "", why=why)
-    return say("origins_some", k=len(pairs), n=n, start=pairs[0][0], end=pairs[-1][0], why=why)
+        return say("origins_none" if n > 1 else "origins_none_one", n=n, why=why)
+    return say("origins_some" if len(pairs) > 1 else "origins_some_one", k=len(pairs), n=n, start=pairs[0][0],
+               end=pairs[-1][0], why=why)
 
 
 def central_pit_coverage(cdf_below, cdf_at, level: float = 0.8) -> float:

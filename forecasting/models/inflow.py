@@ -63,6 +63,7 @@ from scipy import stats
 from ..data.quarters import quarter_range, shift
 from ..errors import ForecastingWarning, SparseDataWarning
 from ..history.histories import History
+from ..texts import count
 from .evidence import YearEvidence, unshrink
 from .glm import mvn
 from .leadmix import LeadMix
@@ -140,8 +141,9 @@ def _extend_short(history: History, cells: pd.DataFrame) -> tuple[pd.DataFrame, 
     out = pd.concat([ext[cells.columns.tolist() + ["imputed_effort"]], cells.assign(imputed_effort=False)],
                     ignore_index=True)
     warnings.warn(
-        f"new leads: effort.csv and the ledger cover only {n_have} quarter{'s' if n_have != 1 else ''}; "
-        f"the arrivals of the {len(back)} quarters before ({back[0]}–{back[-1]}) are counted from "
+        f"new leads: effort.csv and the ledger cover only {count(n_have, 'quarter')}; the arrivals of "
+        + (f"the quarter before ({back[0]}) are" if len(back) == 1 else
+           f"the {len(back)} quarters before ({back[0]}–{back[-1]}) are") + " counted from "
         "first_seen with each unit's effort held at its first recorded value. Leads lost before the first "
         "snapshot may be missing from it, so the inflow may be understated, and the elasticity to staff is "
         f"the stated prior {ELASTICITY_PRIOR} ± {ELASTICITY_PRIOR_SD} rather than learnt",
@@ -222,8 +224,10 @@ def fit_inflow(history: History, *, slope_sd: float = SLOPE_SD) -> "InflowResult
     stray = int(cells.loc[cells["staff"] <= 0, "arrivals"].sum())
     if stray:
         warnings.warn(
-            f"{stray} leads arrived in quarters when effort.csv shows their unit without staff; "
-            "the inflow model leaves them out. Check those units' staff in effort.csv",
+            (f"1 lead arrived in a quarter when effort.csv shows its unit without staff; the inflow model "
+             "leaves it out. Check that unit's staff in effort.csv" if stray == 1 else
+             f"{stray:,} leads arrived in quarters when effort.csv shows their unit without staff; "
+             "the inflow model leaves them out. Check those units' staff in effort.csv"),
             ForecastingWarning, stacklevel=2,
         )
     units = [u for u in district.unit_ids if (staffed["unit"] == u).any()]

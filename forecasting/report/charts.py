@@ -35,7 +35,7 @@ def plot_funnel(counts: pd.Series, *, ax: Axes | None = None) -> Axes:
     for y, v in enumerate(counts.to_numpy()[::-1]):
         ax.text(v, y, f" {v}", va="center", fontsize=15)
     open_n = int(counts.drop(["operating", "lost"], errors="ignore").sum())
-    ax.set_title(t("title_funnel", n=open_n))
+    ax.set_title(t("title_funnel" if open_n != 1 else "title_funnel_one", n=open_n))
     ax.set_xlabel(t("projects"))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, alpha=0.3)
@@ -104,7 +104,8 @@ def plot_progress(progress: pd.DataFrame, *, year: int, ax: Axes | None = None) 
     ax.set_xlim(0, 1.75)
     ax.set_xticks([0, 0.5, 1.0, 1.5], ["0", t("half"), t("goal"), "1.5×"])
     met = int((progress["so_far"] >= progress["goal"]).sum())
-    ax.set_title(t("title_progress", year=year, met=met, n=len(progress)))
+    ax.set_title(t("title_progress" if len(progress) != 1 else "title_progress_one", year=year, met=met,
+                   n=len(progress)))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
     ax.grid(axis="y", visible=False)
     return ax

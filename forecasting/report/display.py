@@ -35,6 +35,20 @@ def _lang(language: str | None) -> str:
     return language or current_language()
 
 
+def table_number(value: float) -> str:
+    """A number as a notebook's table shows it (pandas' ``display.float_format``, set by
+    :func:`~forecasting.report.style.use_style`): at most three decimals and no trailing
+    zeros, so a count or goal reads "20" and an amount "9.4", never e-notation or "-0".
+
+    Examples
+    --------
+    >>> [table_number(v) for v in (20.0, 1850.0, 9.4, 0.35812, 1e-05, -0.0528, -1e-04)]
+    ['20', '1,850', '9.4', '0.358', '0', '-0.053', '0']
+    """
+    shown = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return "0" if shown == "-0" else shown
+
+
 def unit_name(district, unit_id: str, language: str | None = None) -> str:
     """A unit's label in the language (its id when ``district`` is ``None`` or has none)."""
     return district.unit_label(unit_id, _lang(language)) if district is not None else str(unit_id)
@@ -116,21 +130,27 @@ def _values(frame: pd.DataFrame, district, language: str) -> pd.DataFrame:
         elif col == "name":
             out[col] = out[col].map(lambda v: shorten(v, NAME_WIDTH) if isinstance(v, str) else v)
         elif col == "value":
-            out[col] = out[col].map(lambda v: _factor_value(v, language))
+            out[col] = out[col].map(lambda v: _factor_value(v, language, district))
     if "unit_label" in out.columns and "unit" in out.columns:
         out = out.drop(columns="unit_label")  # the unit column now carries the label
     return out
 
 
-_MONTHS = re.compile(r"^(\d+) months$")
+_MONTHS = re.compile(r"^(\d+) months?$")
 _BN = re.compile(r"^(\d+(?:\.\d+)?) bn$")
 _PACE = re.compile(r"^(-?\d+(?:\.\d+)?) months per stage$")
 
 
-def _factor_value(value, language: str):
-    """The ``value`` column of :meth:`OutcomeResults.explain <forecasting.simulation.fitted.OutcomeResults.explain>` in the language."""
+_UNIT_FACTOR = re.compile(r"^(\S+) \((\w+)\)$")
+
+
+def _factor_value(value, language: str, district=None):
+    """The ``value`` column of :meth:`OutcomeResults.explain <forecasting.simulation.fitted.OutcomeResults.explain>` in the
+    language; the unit factor's "campaign_top10 (campaign)" as the unit's label."""
     if not isinstance(value, str):
         return value
+    if district is not None and (m := _UNIT_FACTOR.match(value)) and m.group(1) in district.unit_ids:
+        return unit_name(district, m.group(1), language)
     if language != "zh":
         return _word(value, language)
     if m := _MONTHS.match(value):
@@ -148,6 +168,8 @@ def _index(index: pd.Index, district, language: str) -> pd.Index:
         values = [unit_name(district, v, language) for v in index]
     elif name in SECTOR_COLUMNS:
         values = [sector_name(district, v, language) for v in index]
+    elif name in WORD_COLUMNS:  # values, not column names: the kind "stage" is a stage move, not "Stage"
+        values = [_word(v, language) for v in index]
     else:
         values = [header(v, language) if name is None or name not in ("project_id", "year") else v for v in index]
     return pd.Index(values, name=header(name, language) if name is not None else None)
@@ -192,9 +214,52 @@ def readable(frame: pd.DataFrame | pd.Series, district=None, *, language: str | 
     return out
 
 
+#: The columns of :func:`change_table`, ``what`` the change in words.
+CHANGE_COLUMNS = ("kind", "project_id", "name", "unit", "sector", "what", "investment_bn")
+
+
+def change_table(events: pd.DataFrame, district=None, *, language: str | None = None) -> pd.DataFrame:
+    """Quarter changes (:attr:`QuarterChanges.events <forecasting.evaluation.changes.QuarterChanges.events>`)
+    as planners read them: one row per event with what changed in words (``what``): a new
+    project's stage on arrival ("new: Lead"), a stage move ("Negotiating → Signed"), a loss
+    ("Signed → Lost"), a revision ("0.339 bn → 0.322 bn, −5 %"; 亿元 in Chinese) or a change on
+    the provincial list ("provincial list: Candidate → Designated"), then :func:`readable`.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"kind": ["new", "stage"], "project_id": ["P1", "P2"], "name": ["a", "b"],
+    ...                   "unit": ["u", "u"], "sector": ["s", "s"], "stage": ["lead", "signed"],
+    ...                   "before": ["", "negotiating"], "after": ["lead", "signed"],
+    ...                   "investment_before": [None, None], "investment_after": [None, None],
+    ...                   "change_pct": [None, None], "investment_bn": [0.4, 2.0]})
+    >>> change_table(e, language="en")["What changed"].tolist()
+    ['new: Lead', 'Negotiating → Signed']
+    """
+    lang = _lang(language)
+    say = lambda key, **v: text(f"labels.{key}", language=lang, **v)  # noqa: E731
+    zh = lang == "zh"
+
+    def amount(bn: float) -> str:  # three figures below 1 bn (10亿元), where small revisions happen
+        return f"{10 * bn:,.{2 if bn < 1 else 1}f}亿元" if zh else f"{bn:,.{3 if bn < 1 else 2}f} bn"
+
+    def what(r) -> str:
+        if r["kind"] == "new":
+            return say("what_new", stage=_word(r["after"], lang))
+        if r["kind"] == "revision":
+            return say("what_revision", before=amount(r["investment_before"]), after=amount(r["investment_after"]),
+                       pct=f"{r['change_pct']:+.0f}".replace("-", "−"))
+        if r["kind"] == "provincial":
+            status = lambda s: say("provincial_not_listed") if s == "none" else _word(s, lang)  # noqa: E731
+            return say("what_provincial", before=status(r["before"]), after=status(r["after"]))
+        return say("what_stage", before=_word(r["before"], lang), after=_word(r["after"], lang))
+
+    out = events.assign(what=[what(r) for _, r in events.iterrows()]) if len(events) else events.assign(what="")
+    return readable(out, district, language=lang, columns=CHANGE_COLUMNS)
+
+
 def unit_labels(district, ids: Iterable[str], language: str | None = None) -> list[str]:
     """The labels of ``ids`` (units), in order."""
     return [unit_name(district, u, language) for u in ids]
 
 
-__all__ = ["header", "readable", "sector_name", "unit_labels", "unit_name"]
+__all__ = ["change_table", "header", "readable", "table_number", "sector_name", "unit_labels", "unit_name"]

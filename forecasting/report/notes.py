@@ -5,7 +5,8 @@ folder; what is true only of one district is said here, from the district and it
 tables: whose data the report is on (:func:`data_note`), how its complete years compare with
 the public ranges (:func:`range_note`), the reverse staffing question's answer
 (:func:`needed_line`), and the toolkit's warnings as a planner reads them
-(:func:`warning_line`, installed in a notebook by :func:`readable_warnings`).
+(:func:`warning_line`, installed in a notebook by :func:`readable_warnings`: each said once,
+its units by their labels once :func:`show_data_note` has named the district).
 """
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..errors import ForecastingWarning
+from ..errors import ForecastingWarning, SparseDataWarning
 from ..texts import text
 from .style import language as current_language
 from .style import t
 
 __all__ = ["data_note", "illustrative", "needed_line", "range_note", "readable_warnings", "show_data_note",
-           "warning_line"]
+           "show_tier_candidates", "tier_candidates", "warning_line"]
 
 #: What a district's name says when its data is simulated (the generators name theirs so).
 _ILLUSTRATIVE = re.compile(r"illustrative|simulated|synthetic|示例|模拟", re.IGNORECASE)
@@ -60,9 +61,11 @@ def data_note(district, language: str | None = None, *, area: str = "notebooks")
 
 
 def show_data_note(district, language: str | None = None) -> None:
-    """Display :func:`data_note` as Markdown (a notebook's second cell)."""
+    """Display :func:`data_note` as Markdown (a notebook's second cell); from then on the
+    notebook's warnings name the district's units by their labels (:func:`readable_warnings`)."""
     from IPython.display import Markdown, display
 
+    _SHOWN["district"] = district
     display(Markdown(data_note(district, language)))
 
 
@@ -101,6 +104,45 @@ def range_note(yearly: pd.DataFrame, figures=None, *, language: str | None = Non
                 .join(outside))
 
 
+#: The columns of a size tier's candidate table (notebook 02), ``{p}`` the tier's probability.
+TIER_COLUMNS = ("project_id", "name", "unit", "stage", "investment_bn", "{p}", "{p}_lo", "{p}_hi", "counts_toward",
+                "counting_note")
+
+
+def tier_candidates(table: pd.DataFrame, district, year: int, *, n: int = 5, language: str | None = None) -> list:
+    """Per size tier of ``year``, what notebook 02 shows: the ``n`` projects most likely to
+    sign in it (:func:`~forecasting.whatif.watchlist.tier_candidates`, as :func:`readable`
+    tables), or, when no open project has a chance of it, a sentence saying so (Markdown).
+
+    ``table`` is :func:`~forecasting.whatif.watchlist.outlook`'s."""
+    from IPython.display import Markdown
+
+    from ..texts import target_label
+    from ..whatif.watchlist import tier_candidates as candidates
+    from .display import readable
+
+    lang = _lang(language)
+    out: list = []
+    for tier in district.targets_for(year).tiers:
+        top = candidates(table, tier.name, n=n)
+        p = f"p_tier_{tier.name}"
+        if len(top):
+            out.append(readable(top, district, language=lang, columns=[c.format(p=p) for c in TIER_COLUMNS]))
+        else:
+            out.append(Markdown(text("notebooks.02_tier_none", language=lang, year=year,
+                                     tier=target_label(f"tier_{tier.name}", language=lang))))
+    return out
+
+
+def show_tier_candidates(table: pd.DataFrame, district, year: int, *, n: int = 5,
+                         language: str | None = None) -> None:
+    """Display :func:`tier_candidates` (notebook 02's size tiers), a table or a sentence per tier."""
+    from IPython.display import display
+
+    for part in tier_candidates(table, district, year, n=n, language=language):
+        display(part)
+
+
 def needed_line(need, names: Mapping[str, str] | None = None, *, language: str | None = None) -> str:
     """The reverse staffing question's answer (:func:`~forecasting.whatif.needed.staff_needed`)
     in the report's language, units by their labels (``names``: id -> label), the
@@ -122,13 +164,29 @@ def _before_number(label: str, language: str) -> str:
     return f"{label} " if language == "zh" and label[-1:].isascii() and label[-1:].isalnum() else label
 
 
-def warning_line(message: object, category: type, language: str | None = None) -> str | None:
+def warning_line(message: object, category: type, language: str | None = None, *, district=None) -> str | None:
     """A toolkit warning (a :class:`~forecasting.errors.ForecastingWarning`) as one line a
-    planner reads: "Note: …", without the file, line and source code Python prints.
-    ``None`` for any other warning (shown as Python shows it)."""
+    planner reads: "Note: …", without the file, line and source code Python prints, and with
+    ``district``'s unit ids replaced by their labels in the language (an id inside a file's
+    key, ``[effort.branch_4]``, stays). ``None`` for any other warning (shown as Python shows it).
+
+    Examples
+    --------
+    >>> from forecasting.data.district import read_district
+    >>> warning_line("no staffed quarter yet for center_beijing", SparseDataWarning, "en",
+    ...              district=read_district("data/district.toml"))
+    'Note: no staffed quarter yet for Beijing Innovation Centre'
+    >>> warning_line("a warning of another library", UserWarning) is None
+    True
+    """
     if not (isinstance(category, type) and issubclass(category, ForecastingWarning)):
         return None
-    return text("notebooks.warning_note", language=_lang(language), message=str(message).strip())
+    lang = _lang(language)
+    message = str(message).strip()
+    if district is not None and district.unit_ids:
+        ids = "|".join(re.escape(u) for u in sorted(district.unit_ids, key=len, reverse=True))
+        message = re.sub(rf"(?<![\w.])({ids})(?!\w)", lambda m: district.unit_label(m.group(1), lang), message)
+    return text("notebooks.warning_note", language=lang, message=message)
 
 
 def readable_warnings() -> None:
@@ -143,10 +201,16 @@ def readable_warnings() -> None:
 
 #: Python's own ``warnings.showwarning``, kept for the warnings that are not the toolkit's.
 _ORIGINAL: dict = {}
+#: The notebook's district (:func:`show_data_note`) and the warning lines it has shown: a model
+#: fitted again (every backtest origin, each quarter of notebook 06) warns again, and a
+#: planner reads a note once.
+_SHOWN: dict = {"district": None, "lines": set()}
 
 
 def _show(message, category, filename, lineno, file=None, line=None):
-    line_ = warning_line(message, category)
+    line_ = warning_line(message, category, district=_SHOWN["district"])
     if line_ is None:
         return _ORIGINAL["showwarning"](message, category, filename, lineno, file, line)
-    print(line_, file=sys.stdout)
+    if line_ not in _SHOWN["lines"]:
+        _SHOWN["lines"].add(line_)
+        print(line_, file=sys.stdout)

@@ -75,8 +75,8 @@ def forecast_sheets(history, projects: pd.DataFrame, targets: pd.DataFrame, year
         return out
 
     target_rows = targets.reset_index(drop=True)
-    percent = [header(c, lang) for c in columns + list(target_rows.columns)
-               if c.startswith("p_") and c != "p_meet_mc_se"]
+    # the Monte Carlo error of p_meet is a probability too: "0.1%", not "0.001"
+    percent = [header(c, lang) for c in columns + list(target_rows.columns) if c.startswith("p_")]
     sheets = {say("sheet_projects"): table(d[is_open]),
               say("sheet_settled"): table(d[~is_open]),
               say("sheet_targets"): readable(target_rows, history.district, language=lang)}
@@ -126,3 +126,27 @@ def _explain(columns: list[str], target_columns: list[str], sheets: dict, goals,
     rows = [(names[0], header(c, lang), meaning(c)) for c in columns]
     rows += [(names[2], header(c, lang), meaning(c)) for c in target_columns]
     return pd.DataFrame(rows, columns=[say("sheet_sheet"), say("sheet_column"), say("sheet_meaning")])
+
+
+#: The probability columns of the quarter-changes workbook (the attribution's steps).
+CHANGE_PERCENT = ("start", "end", "delta")
+
+
+def changes_sheets(changes, attribution: pd.DataFrame, district, *,
+                   language: str | None = None) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The sheets of the quarter-changes workbook (notebook 06): the events, their summary
+    and the attribution of each target's change. The English workbook keeps the column names
+    the contracts use; another language's has readable sheet names and headers.
+
+    Returns the sheets and the headers of the probability columns, for
+    ``write_xlsx(..., percent=percent)`` (the attribution's probabilities as percentages).
+    """
+    from ..texts import language as current, text
+    from .display import header, readable
+
+    lang = language or current()
+    sheets = {"changes": changes.events, "summary": changes.summary(), "attribution": attribution}
+    if lang == "en":
+        return sheets, list(CHANGE_PERCENT)
+    sheets = {text(f"labels.sheet_{k}", language=lang): readable(v, district, language=lang) for k, v in sheets.items()}
+    return sheets, [header(c, lang) for c in CHANGE_PERCENT]

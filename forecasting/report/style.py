@@ -51,7 +51,9 @@ FORMATS_ENV = "FORECASTING_FIGURE_FORMATS"
 
 
 def use_style(language: Literal["en", "zh"] = "en", *, figure_formats: Sequence[str] | None = None) -> None:
-    """Set the toolkit's chart style for this session.
+    """Set the toolkit's chart style for this session (in a Jupyter kernel also the toolkit's
+    warnings as one line each and tables' numbers as :func:`~forecasting.report.display.table_number`
+    shows them).
 
     Parameters
     ----------
@@ -113,9 +115,13 @@ def use_style(language: Literal["en", "zh"] = "en", *, figure_formats: Sequence[
         "svg.fonttype": "none",
     })
     if _in_kernel():  # the toolkit's warnings as one readable line, not Python's file:line block
+        import pandas as pd
+
+        from .display import table_number
         from .notes import readable_warnings
 
         readable_warnings()
+        pd.set_option("display.float_format", table_number)  # "20", not "20.000"; never "1e-05"
     if figure_formats is None and os.environ.get(FORMATS_ENV):
         figure_formats = [f.strip() for f in os.environ[FORMATS_ENV].split(",") if f.strip()]
     if figure_formats:

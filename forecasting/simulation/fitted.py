@@ -27,6 +27,7 @@ from ..models.progression import PRE, ProgressionResults
 from ..models.provincial import ProvincialResults
 from ..models.results import ModelResults
 from ..models.size import SizeResults
+from ..texts import count
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +149,7 @@ def _contributions(res: ProgressionResults, peers: pd.DataFrame, k: int, as_of_m
 
 def _describe(factor: str, row: pd.Series, as_of_month: int) -> str:
     if factor == "time in stage":
-        return f"{int(as_of_month - row['entry_month'])} months"
+        return count(int(as_of_month - row["entry_month"]), "month")
     if factor == "investment":
         return f"{np.exp(row['logsize_post']):.2f} bn"
     if factor == "phase":

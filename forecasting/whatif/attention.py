@@ -171,7 +171,8 @@ def attention_list(forecaster: Forecaster, year: int, *, months: int = 3, object
     for _, r in out.iterrows():
         stage = t(r["stage"]).lower() if (language or _lang()) == "en" else t(r["stage"])
         months_in = int(r["months_in_stage"])
-        parts = [text("whatif.reason_stage", language=language, stage=stage, months=months_in) if months_in > 0
+        parts = [text("whatif.reason_stage" if months_in > 1 else "whatif.reason_stage_one", language=language,
+                      stage=stage, months=months_in) if months_in > 0
                  else text("whatif.reason_stage_new", language=language, stage=stage)]
         if r["counts_toward"] != text("whatif.counts_none", language=language):
             parts.append(text("whatif.reason_counts", language=language, targets=r["counts_toward"]))

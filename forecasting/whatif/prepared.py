@@ -88,11 +88,13 @@ def prepared_scenarios(history: "History", folder: Path | str = "scenarios", *,
                  if not (has_approval and sc.approval_speed != 1.0)]
         kept += extra
         notes.append(text("whatif.scenario_in_their_place", language=language,
-                          names=text("whatif.list_separator", language=language).join(sc.name for sc in extra)))
+                          names=text("whatif.list_separator", language=language).join(sc.display_name(language)
+                                                                                 for sc in extra)))
     return kept, notes
 
 
-def scenario_changes(base: Mapping[int, PortfolioSimulator], scenarios: Sequence[Scenario]) -> pd.DataFrame:
+def scenario_changes(base: Mapping[int, PortfolioSimulator], scenarios: Sequence[Scenario], *,
+                     language: str | None = None) -> pd.DataFrame:
     """The change each scenario makes to every target's chance of being met, year by year.
 
     Each scenario is simulated beside each year's simulator of today's plans in ``base``
@@ -104,11 +106,13 @@ def scenario_changes(base: Mapping[int, PortfolioSimulator], scenarios: Sequence
     base : year -> the simulator of today's plans
         (:class:`~forecasting.simulation.portfolio.PortfolioSimulator`).
     scenarios : the what-ifs (:class:`~forecasting.whatif.scenario.Scenario`).
+    language : the scenarios' names are in it (:meth:`~forecasting.whatif.scenario.Scenario.display_name`;
+        default: the report's).
 
     Returns
     -------
     DataFrame
-        indexed by (``scenario`` name, ``year``), one column per target (``all`` among
+        indexed by (``scenario`` name in ``language``, ``year``), one column per target (``all`` among
         them): the change in P(met) against today's plans (:func:`~forecasting.simulation.portfolio.compare`'s
         ``change_p_meet``).
     """
@@ -118,7 +122,7 @@ def scenario_changes(base: Mapping[int, PortfolioSimulator], scenarios: Sequence
             alt = PortfolioSimulator(sim.results, y, n_draws=sim.n_draws, rng=sim.seed, adjustments=sc.adjustments(),
                                      n_param_draws=sim.n_param_draws).run()
             c = compare(sim.run(), alt).set_index("target")
-            rows.append({"scenario": sc.name, "year": y, **{f"{t}": c.loc[t, "change_p_meet"] for t in c.index}})
+            rows.append({"scenario": sc.display_name(language), "year": y, **{f"{t}": c.loc[t, "change_p_meet"] for t in c.index}})
     return pd.DataFrame(rows).set_index(["scenario", "year"])
 
 

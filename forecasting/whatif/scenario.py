@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..data.district import District
 from ..simulation.adjustments import Adjustments
+from ..texts import count
 from .scenario_check import EFFORT_KEYS, PROSPECT_STAGES, ScenarioBreach, ScenarioChecker, ScenarioWarning
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Scenario:
     Attributes
     ----------
     name, description : shown beside the scenario's results.
+    name_zh, description_zh : the same in Chinese, for a Chinese report (optional;
+        :meth:`display_name` falls back on ``name``).
     effort : unit -> {"staff"/"visits"/"budget_m": value}, for every quarter after the as-of.
     approval_speed : multiplier on the monthly odds of the signed -> approved and
         approved -> under construction steps (1.5 = faster; 1 = today's).
@@ -79,6 +82,8 @@ class Scenario:
 
     name: str
     description: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
     effort: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     approval_speed: float = 1.0
     slip_months: Mapping[str, int] = field(default_factory=dict)
@@ -86,6 +91,13 @@ class Scenario:
     resize: Mapping[str, float] = field(default_factory=dict)
     prospects: tuple[Prospect, ...] = ()
     sector_effect: Mapping[str, float] = field(default_factory=dict)
+
+    def display_name(self, language: str | None = None) -> str:
+        """The name in ``language`` (default: the report's): ``name_zh`` in Chinese when the
+        scenario has one, else ``name``."""
+        from ..texts import language as current
+
+        return self.name_zh if (language or current()) == "zh" and self.name_zh else self.name
 
     @property
     def is_baseline(self) -> bool:
@@ -124,7 +136,7 @@ class Scenario:
         out = [f"{u}: {k} {plain_number(v)}" for u, change in self.effort.items() for k, v in change.items()]
         if self.approval_speed != 1.0:
             out.append(f"approval steps ×{plain_number(self.approval_speed)} as likely each month")
-        out += [f"{p}: slips {m} months" if m >= 0 else f"{p}: {-m} months ahead"
+        out += [f"{p}: slips {count(m, 'month')}" if m >= 0 else f"{p}: {count(-m, 'month')} ahead"
                 for p, m in self.slip_months.items() if m]
         out += [f"{p}: lost" for p in sorted(self.lost)]
         out += [f"{p}: resized to {plain_number(v)} bn" for p, v in self.resize.items()]
@@ -135,8 +147,9 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The scenario in the file's shape; ``Scenario.from_dict(s.to_dict(), …) == s``."""
         out: dict[str, Any] = {"name": self.name}
-        if self.description:
-            out["description"] = self.description
+        for key in ("description", "name_zh", "description_zh"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
         if self.effort:
             out["effort"] = self.effort_overrides
         if self.approval_speed != 1.0:

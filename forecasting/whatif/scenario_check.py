@@ -34,7 +34,7 @@ MAX_INVESTMENT_BN = 1000.0
 #: Stages in which a project can no longer be changed by a scenario.
 _CLOSED = ("operating", "lost")
 
-_TOP_KEYS = ("name", "description", "effort", "approval", "projects", "prospects", "sectors")
+_TOP_KEYS = ("name", "description", "name_zh", "description_zh", "effort", "approval", "projects", "prospects", "sectors")
 _APPROVAL_KEYS = ("speed",)
 _PROJECT_KEYS = ("id", "slip_months", "lost", "investment_bn")
 _PROSPECT_KEYS = ("name", "investor", "unit", "sector", "stage", "investment_bn", "phase", "entered")
@@ -176,6 +176,8 @@ class ScenarioChecker:
         self.unknown_keys("", data, _TOP_KEYS)
         name = self.text("name", data.get("name"), required=True)
         description = self.text("description", data.get("description"), required=False)
+        name_zh = self.text("name_zh", data.get("name_zh"), required=False)
+        description_zh = self.text("description_zh", data.get("description_zh"), required=False)
         effort = self.effort(data.get("effort"))
         speed = self.approval(data.get("approval"))
         slip, lost, resize = self.projects(data.get("projects"))
@@ -183,7 +185,8 @@ class ScenarioChecker:
         effects = self.sector_effects(data.get("sectors"))
         if self.problems:
             raise DataError(self.problems)
-        return dict(name=name or "", description=description or "", effort=effort, approval_speed=speed,
+        return dict(name=name or "", description=description or "", name_zh=name_zh or "",
+                    description_zh=description_zh or "", effort=effort, approval_speed=speed,
                     slip_months=slip, lost=frozenset(lost), resize=resize, prospects=tuple(prospects),
                     sector_effect=effects)
 

@@ -5,6 +5,7 @@ Everything it can say::
 
     name = "Two more staff for the PV branch"
     description = "..."                    # optional
+    name_zh = "光伏分局增加两名人员"          # optional: the name (and description_zh) in a Chinese report
 
     [effort.branch_4]                      # per unit id: staff, visits, budget_m (any of them), >= 0
     staff = 14                             # from the quarter after the as-of to the horizon's end
@@ -116,7 +117,8 @@ def _syntax_error(err: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, 
 def scenario_to_toml(scenario: Scenario) -> str:
     """The scenario as TOML text that :func:`read_scenario` reads back to an equal scenario."""
     data = scenario.to_dict()
-    lines = [f"{_key(k)} = {_value(data[k])}" for k in ("name", "description") if k in data]
+    lines = [f"{_key(k)} = {_value(data[k])}" for k in ("name", "description", "name_zh", "description_zh")
+             if k in data]
     if "approval" in data:
         lines += ["", "[approval]", f"speed = {_value(data['approval']['speed'])}"]
     for unit, change in data.get("effort", {}).items():

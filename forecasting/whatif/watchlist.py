@@ -35,7 +35,8 @@ def counts_toward(history, year: int, table: pd.DataFrame, *, language: str | No
     One row per row of ``table`` (same index): ``counts_for_groundbreakings`` (its amount
     reaches ``groundbreakings_min_bn``), ``counts_toward`` (the targets it has a chance to
     count toward, in words, or "none") and ``counting_note`` (why not, where it cannot:
-    below the groundbreaking threshold, signed before the year).
+    below the groundbreaking threshold, signed before the year, or, large enough and still
+    to break ground, less than a :data:`CHANCE` of doing so in the year).
     """
     from ..texts import target_label
 
@@ -50,6 +51,9 @@ def counts_toward(history, year: int, table: pd.DataFrame, *, language: str | No
             p &= table[f"open_{event}"].to_numpy(bool)
         return p
 
+    unlikely = counted & ~chance("groundbreaking")
+    if "open_groundbreaking" in table:
+        unlikely &= table["open_groundbreaking"].to_numpy(bool)
     can = {"groundbreakings": counted & chance("groundbreaking")}
     for tier in targets.tiers:
         can[f"tier_{tier.name}"] = chance(f"tier_{tier.name}")
@@ -69,6 +73,9 @@ def counts_toward(history, year: int, table: pd.DataFrame, *, language: str | No
                               min_bn=min_bn, min_yi=10 * min_bn))
         if before[i] and targets.tiers:
             parts.append(text("whatif.reason_signed_before", language=language, year=year))
+        if unlikely[i]:
+            parts.append(text("whatif.reason_groundbreaking_unlikely", language=language, year=year,
+                              chance=f"{100 * CHANCE:g}"))
         notes.append(rsep.join(parts))
     return pd.DataFrame({"counts_for_groundbreakings": counted, "counts_toward": toward, "counting_note": notes},
                         index=table.index)
@@ -109,6 +116,17 @@ def most_likely(table: pd.DataFrame, event: str, *, n: int = 10, counted_only: b
     if counted_only and event == "groundbreaking" and "counts_for_groundbreakings" in open_:
         open_ = open_[open_["counts_for_groundbreakings"]]
     return open_.nlargest(n, col)
+
+
+def tier_candidates(table: pd.DataFrame, tier: str, *, n: int = 5) -> pd.DataFrame:
+    """The ``n`` projects most likely to sign in size tier ``tier`` (its name, ``10bn``) this
+    year, among those with at least a :data:`CHANCE` of it (and, where ``table`` says, still
+    unsigned); empty when no project has one."""
+    col = f"p_tier_{tier}"
+    keep = table[col].to_numpy(float) >= CHANCE
+    if f"open_tier_{tier}" in table:
+        keep &= table[f"open_tier_{tier}"].to_numpy(bool)
+    return table[keep].nlargest(n, col)
 
 
 def at_risk(table: pd.DataFrame, *, min_bn: float = 5.0, n: int = 10) -> pd.DataFrame:

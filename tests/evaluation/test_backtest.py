@@ -105,3 +105,16 @@ def test_origins_note_speaks_the_reports_language(tmp_path):
     assert en.startswith(f"The backtest can use none of the {len(h.quarters)} snapshot quarters: an origin must lie")
     assert zh.startswith(f"回测无法使用{len(h.quarters)}个快照季度中的任何一个：预测起点须在快照的第三年或之后")
     assert not any(w in zh for w in ("backtest", "origin", "snapshot"))
+
+
+def test_origins_note_of_a_single_snapshot_reads_in_the_singular(tmp_path):
+    # notebook 05 said "The backtest can use none of the 1 snapshot quarter: …"
+    from conftest import make_valid_folder
+    from forecasting.evaluation.backtest import origins_note
+    from forecasting.history.histories import load_history
+
+    h = load_history(make_valid_folder(tmp_path / "data")).upto("2023Q3")
+    assert h.quarters == ["2023Q3"]
+    en, zh = origins_note(h, language="en"), origins_note(h, language="zh")
+    assert en.startswith("The backtest cannot use the folder's only snapshot quarter: an origin must lie")
+    assert zh.startswith("回测无法使用本文件夹唯一的快照季度：")

@@ -23,7 +23,7 @@ def test_assemble_every_section_in_english(brief_findings):
     assert changes.lines[0] == "Groundbreakings: 18 % → <1 % (−18 pp), mainly a quarter passing (−18 pp)."
     assert changes.lines[1] == "10 bn signings: 65 % → 51 % (−14 pp), mainly projects lost (−8 pp)."
     assert changes.lines[2] == "5 bn signings: 49 % → 56 % (+7 pp), mainly new projects (+35 pp)."
-    assert changes.lines[3] == "In the ledger: 83 new projects, 77 moved a stage, 68 lost."
+    assert changes.lines[3] == "In the ledger: new projects 83, stage moves 77, losses 68."
     levers = b.section("levers")
     assert levers.heading == "The levers that move 2025's P(all targets met) most"
     assert levers.lines == ["approval speed ×0.8 / ×1.25: moves it by +7 pp", "unit_a staff ±2: moves it by +2 pp",

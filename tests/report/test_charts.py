@@ -100,3 +100,15 @@ def test_the_reliability_legend_sits_in_the_corner_calibrated_curves_leave_empty
         ys = np.interp(xs, x, y)
         assert not np.any((xs >= box.x0) & (xs <= box.x1) & (ys >= box.y0) & (ys <= box.y1))
     plt.close("all")
+
+
+def test_titles_count_one_project_and_one_target_in_the_singular():
+    # "1 open projects in the pipeline", "0 of 1 targets already met"
+    import pandas as pd
+
+    style.use_style("en")
+    funnel = charts.plot_funnel(pd.Series({"lead": 1, "operating": 3, "lost": 2}))
+    assert funnel.get_title(loc="left") == "1 open project in the pipeline"
+    progress = pd.DataFrame({"so_far": [3], "goal": [20]}, index=["groundbreakings"])
+    assert charts.plot_progress(progress, year=2024).get_title(loc="left") == "2024 so far: 0 of 1 target already met"
+    plt.close("all")

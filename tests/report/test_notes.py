@@ -80,3 +80,28 @@ def test_a_latin_label_keeps_apart_from_the_number_in_chinese():
     need = SimpleNamespace(added={"zs_a": 10, "hub": 2}, value=0.05, reached=False, level=0.07, n_added=12)
     zh = notes.needed_line(need, {"zs_a": "Team A", "hub": "上海招商中心"}, language="zh")
     assert "（Team A 10人、上海招商中心2人）" in zh  # not "Team A10人"
+
+
+def test_a_warning_is_said_once_and_names_units_by_their_labels(capsys, bundled_history):
+    # a generator-B report said "Note: no staffed quarter yet for center_beijing: …" four times
+    from forecasting.errors import SparseDataWarning
+
+    saved = warnings.showwarning
+    try:
+        notes.readable_warnings()
+        notes.show_data_note(bundled_history.district, "en")
+        capsys.readouterr()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            for _ in range(4):  # each refit warns again
+                warnings.warn("no staffed quarter yet for center_beijing: their new leads use the average "
+                              "level of their unit type", SparseDataWarning)
+            warnings.warn("[effort.center_beijing] staff: keep the file's key as written", SparseDataWarning)
+        assert capsys.readouterr().out.splitlines() == [
+            "Note: no staffed quarter yet for Beijing Innovation Centre: their new leads use the average "
+            "level of their unit type",
+            "Note: [effort.center_beijing] staff: keep the file's key as written"]
+    finally:
+        warnings.showwarning = saved
+    zh = notes.warning_line("center_beijing with 4 staff", SparseDataWarning, "zh", district=bundled_history.district)
+    assert zh == "注意：北京创新中心 with 4 staff"

@@ -82,7 +82,31 @@ def test_excel_forecast_lists_open_projects_with_names_and_labels(labelled_histo
     ws = load_workbook(path)[names[0]]
     col = list(open_.columns).index(h("p_groundbreaking")) + 1
     assert ws.cell(row=2, column=col).number_format == "0.0%"
+    # the targets: goals whole, P(goal met) and its simulation error as percentages (it read 0.001)
+    ws = load_workbook(path)[names[2]]
+    fmt = {ws.cell(row=1, column=j).value: ws.cell(row=2, column=j).number_format for j in range(1, ws.max_column + 1)}
+    assert fmt[h("p_meet")] == fmt[h("p_meet_mc_se")] == "0.0%"
+    assert fmt[h("goal")] in ("General", "#,##0") and fmt[h("mean")] == "#,##0.00"
     # every column explained, in the language
     assert set(explained.iloc[:, 1]) >= set(open_.columns) | set(tgt.columns)
     assert explained.iloc[:, 2].str.len().min() >= 4  # no column left unexplained
     assert set(tgt.iloc[:, 0]) == {style.target_label(n) for n in targets["target"]}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_changes_workbook_shows_the_attributions_probabilities_as_percentages(bundled_history, tmp_path,
+                                                                                  language):
+    # its attribution sheet read 0.111, 0.013, -0.098 where the notebook's chart says 11 %, 1 %, −9.8 points
+    from openpyxl import load_workbook
+
+    from conftest import brief_attribution
+    from forecasting.evaluation.changes import quarter_changes
+    from forecasting.report.sheets import changes_sheets
+
+    changes = quarter_changes(bundled_history, "2023Q4", "2024Q1")
+    sheets, percent = changes_sheets(changes, brief_attribution(), bundled_history.district, language=language)
+    assert len(sheets) == 3 and len(percent) == 3
+    path = write_xlsx(sheets, tmp_path / "changes.xlsx", percent=percent)
+    ws = load_workbook(path).worksheets[2]
+    fmt = {ws.cell(row=1, column=j).value: ws.cell(row=2, column=j).number_format for j in range(1, ws.max_column + 1)}
+    assert [fmt[c] for c in percent] == ["0.0%"] * 3

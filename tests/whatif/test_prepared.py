@@ -60,3 +60,13 @@ def test_examples_and_notes_speak_the_reports_language(bundled_history, tmp_path
     assert en[1].name == "A faster approval process" and en[0].name.startswith("Two more staff for ")
     assert notes_en[0].startswith("other.toml does not fit this district and is left out (")
     assert notes_zh[0].startswith("other.toml与本区县不符，未予采用（") and notes_zh[1].startswith("改用：")
+
+
+def test_a_chinese_report_names_the_prepared_scenarios_in_chinese(fitted_2023q2, bundled_history):
+    # the Chinese notebook 04's table of prepared scenarios showed "A faster approval process", …
+    scenarios, _ = prepared_scenarios(bundled_history, BUNDLED.parent / "notebooks" / "scenarios")
+    base = {2023: fitted_2023q2.simulator(2023, n_draws=50, rng=5)}
+    zh = scenario_changes(base, scenarios, language="zh").index.get_level_values("scenario").tolist()
+    assert zh == ["加快审批流程", "人员向光伏和智能电网倾斜", "十大龙头企业专项招商人员加倍"]
+    en = scenario_changes(base, scenarios[:1], language="en").index.get_level_values("scenario").tolist()
+    assert en == ["A faster approval process"]

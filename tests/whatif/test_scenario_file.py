@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ problems = scenario_problems
 def test_every_key_is_read(read_toml):
     s = read_toml(FULL)
     assert s.name == "Everything at once" and s.description == "Each key the reader understands"
+    assert (s.name_zh, s.description_zh) == ("一次全部", "读取器理解的每个键")
+    assert (s.display_name("zh"), s.display_name("en")) == ("一次全部", "Everything at once")
     assert s.effort_overrides == {"branch_4": {"staff": 14.0, "visits": 40.0, "budget_m": 2.5},
                                   "campaign_top10": {"staff": 7.5}}
     assert s.approval_speed == 1.5
@@ -49,6 +52,15 @@ def test_the_notebook_scenarios_read_against_the_bundled_district():
     for path in sorted(folder.glob("*.toml")):
         s = read_scenario(path, district)
         assert s.name and not s.is_baseline
+        # a Chinese report named them in English
+        assert re.fullmatch(r"[\u4e00-\u9fff0-9]+", s.display_name("zh")), path.name
+        assert re.search(r"[\u4e00-\u9fff]", s.description_zh), path.name
+
+
+def test_a_scenario_without_a_chinese_name_keeps_its_name_in_chinese(read_toml):
+    assert read_toml('name = "Only English"\n[approval]\nspeed = 2\n').display_name("zh") == "Only English"
+    assert problems(read_toml, 'name = "x"\nname_zh = 3\n[approval]\nspeed = 2\n') == [
+        "what_if.toml: name_zh: 3 is int, not text (expected text)"]
 
 
 def test_a_toml_syntax_error_gives_its_line(read_toml):
@@ -79,6 +91,8 @@ def scenarios(draw) -> dict:
     data = {"name": draw(_text)}
     if draw(st.booleans()):
         data["description"] = draw(_text)
+    if draw(st.booleans()):
+        data["name_zh"] = draw(_text)
     units = draw(st.lists(st.sampled_from(list(UNITS)), unique=True, max_size=3))
     if units:
         data["effort"] = {u: draw(st.fixed_dictionaries({}, optional={
