@@ -156,7 +156,7 @@ def fit_eb(model: Multinomial, names_a: list[str], names_l: list[str], block_of:
     shrink): after two updates that move a spread the same way by shrinking amounts, the
     spread jumps to where those steps lead (Aitken's extrapolation of a geometric tail, in
     log spread, at most a factor e), and the plain updates then confirm or correct it. The
-    spreads have settled when an update changes them by under 2 %.
+    spreads have settled when an update changes none of them by more than 0.2 % (:data:`SETTLED`).
     """
     theta = np.zeros(len(block_of)) if theta is None else theta
     steps: dict[str, list[float]] = {b: [] for b in blocks}
