@@ -38,8 +38,11 @@ def uniform_chunks(R: int, n: int, rng: np.random.Generator):
 def antithetic(rng: np.random.Generator, m: int, R: int) -> np.ndarray:
     """``m × R`` uniforms whose second half mirrors the first (``1 - u``), row for row; with
     ``m`` odd the middle row is a fresh draw. Each row is still uniform."""
-    half = rng.random(((m + 1) // 2, R))
-    return np.concatenate([half, 1.0 - half[:m // 2]])
+    out = np.empty((m, R))
+    h = (m + 1) // 2
+    rng.random(out=out[:h])
+    np.subtract(1.0, out[:m // 2], out=out[h:])
+    return out
 
 
 def tier_inside(V: np.ndarray, clears: np.ndarray, th: np.ndarray, tier) -> np.ndarray:
