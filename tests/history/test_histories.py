@@ -192,7 +192,7 @@ def test_backtest_and_changes_say_why_not(folders, tmp_path, capsys):
     from forecasting.evaluation.changes import changes_note
 
     h = load_history(folders["one"])
-    assert "none of the 1 snapshot quarter" in origins_note(h)
+    assert "the folder's only snapshot quarter" in origins_note(h)
     assert main(["backtest", str(folders["one"]), "--out", str(tmp_path / "bt"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "third year" in err and "Traceback" not in err
