@@ -494,3 +494,14 @@ def valid_table(valid_folder, valid_district):
     snap = read_snapshot(valid_folder / "ledger/2024Q1.csv", valid_district, as_of=pd.Timestamp("2024-03-31"))
     assert snap.breaches == []
     return snap.table
+
+
+@pytest.fixture(autouse=True)
+def _report_language_restored():
+    """The report's language is process-wide state (``texts.set_language``, also set by
+    ``use_style``): each test starts in English and leaves it so, whatever ran before on its worker."""
+    from forecasting import texts
+
+    texts.set_language("en")
+    yield
+    texts.set_language("en")
