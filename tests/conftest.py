@@ -499,9 +499,7 @@ def valid_table(valid_folder, valid_district):
 @pytest.fixture(autouse=True)
 def _report_language_restored():
     """The report's language is process-wide state (``texts.set_language``, also set by
-    ``use_style``): each test starts in English and leaves it so, whatever ran before on its worker."""
+    ``use_style``): each test starts in English, whatever ran before it on its worker."""
     from forecasting import texts
 
-    texts.set_language("en")
-    yield
     texts.set_language("en")
